@@ -1,0 +1,114 @@
+package schema
+
+// Defaults that are true of any cluster unless its Platform says otherwise.
+const (
+	DefaultDeploymentMode = "Standard"
+	DefaultInitImage      = "busybox:1.37.0"
+	DefaultLiteLLMNS      = "litellm"
+	DefaultKServeGWClass  = "agentgateway"
+	DefaultLLMDGateway    = "llm-d-gateway"
+)
+
+// DefaultPlatform is the Platform assumed when none is given: every layer's
+// defaults, and no gate. Callers say so in a result (see render).
+func DefaultPlatform() *Platform {
+	p := &Platform{}
+	p.APIVersion, p.Kind = APIVersion, KindPlatform
+	p.Default()
+	return p
+}
+
+// Default fills every unset Platform field with its documented default.
+func (p *Platform) Default() {
+	s := &p.Spec
+	setDefault(&s.Namespaces.RawVLLM, defaultNSRaw)
+	setDefault(&s.Namespaces.KServe, defaultNSKS)
+	setDefault(&s.Namespaces.LLMD, defaultNSLLMD)
+	setDefault(&s.KServe.DeploymentMode, DefaultDeploymentMode)
+	setDefault(&s.KServe.Gateway.ClassName, DefaultKServeGWClass)
+	setDefault(&s.LLMD.Gateway.Name, DefaultLLMDGateway)
+	setDefault(&s.LLMD.Gateway.Namespace, s.Namespaces.LLMD)
+	if s.LLMD.Gateway.URL == "" {
+		s.LLMD.Gateway.URL = "http://" + s.LLMD.Gateway.Name + "." + s.LLMD.Gateway.Namespace
+	}
+	setDefault(&s.Images.VLLM, DefaultVLLM)
+	setDefault(&s.Images.Init, DefaultInitImage)
+	setDefault(&s.LiteLLM.Namespace, DefaultLiteLLMNS)
+}
+
+// Namespace returns the Platform's namespace for a layer.
+func (s *PlatformSpec) Namespace(l Layer) string {
+	switch l {
+	case LayerKServe:
+		return s.Namespaces.KServe
+	case LayerLLMD:
+		return s.Namespaces.LLMD
+	default:
+		return s.Namespaces.RawVLLM
+	}
+}
+
+// Enabled reports whether the Platform's feature gates allow a layer.
+// serving-core (raw-vllm) is always on.
+func (s *PlatformSpec) Enabled(l Layer) bool {
+	switch l {
+	case LayerKServe:
+		return s.Features.KServe
+	case LayerLLMD:
+		return s.Features.LLMD
+	default:
+		return true
+	}
+}
+
+// Default fills unset ServedModel fields from the (defaulted) Platform.
+// It never changes a value the user set.
+func (m *ServedModel) Default(p *PlatformSpec) {
+	s := &m.Spec
+	setDefault(&s.Engine.Image, p.Images.VLLM)
+	if m.Namespace == "" {
+		m.Namespace = p.Namespace(s.Layer)
+	}
+	if s.Replicas == nil && s.Scaling == nil && s.Disaggregation == nil {
+		s.Replicas = ptr(int32(1))
+	}
+	if s.Scaling != nil && s.Scaling.MinReplicas == nil {
+		s.Scaling.MinReplicas = ptr(int32(1))
+	}
+	s.Resources.defaultLimits()
+	if d := s.Disaggregation; d != nil {
+		for _, pool := range []*Pool{&d.Prefill, &d.Decode} {
+			if pool.Replicas == nil {
+				pool.Replicas = ptr(int32(1))
+			}
+			if pool.Resources != nil {
+				pool.Resources.defaultLimits()
+			}
+		}
+	}
+}
+
+func (r *Resources) defaultLimits() {
+	if r.Limits == nil {
+		r.Limits = &ResourceLimits{}
+	}
+	setDefault(&r.Limits.CPU, r.CPU)
+	setDefault(&r.Limits.Memory, r.Memory)
+}
+
+// PoolResources returns the resources of a disaggregated pool: its own
+// override, or the model's.
+func (s *ServedModelSpec) PoolResources(p *Pool) *Resources {
+	if p.Resources != nil {
+		return p.Resources
+	}
+	return &s.Resources
+}
+
+func setDefault[T ~string](v *T, def T) {
+	if *v == "" {
+		*v = def
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

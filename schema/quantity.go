@@ -1,0 +1,53 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+// Quantity is a Kubernetes resource quantity kept as the user wrote it
+// ("4", 500m, 16Gi). YAML numbers are accepted too, so `cpu: 4` works.
+// Parsing happens in Validate, so a bad value is reported with its field
+// path instead of failing the whole decode.
+//
+// +kubebuilder:validation:XIntOrString
+// +kubebuilder:validation:Pattern=`^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$`
+type Quantity string
+
+// UnmarshalJSON accepts a JSON string or number.
+func (q *Quantity) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*q = Quantity(s)
+		return nil
+	}
+	if bytes.Equal(b, []byte("null")) {
+		*q = ""
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("quantity must be a string or a number, got %s", b)
+	}
+	*q = Quantity(n.String())
+	return nil
+}
+
+// Parse parses the quantity.
+func (q Quantity) Parse() (resource.Quantity, error) {
+	return resource.ParseQuantity(string(q))
+}
+
+// IsSet reports whether a value was given.
+func (q Quantity) IsSet() bool { return q != "" }
+
+// quantityFromInt formats an integer quantity.
+func quantityFromInt(n int64) Quantity { return Quantity(strconv.FormatInt(n, 10)) }

@@ -1,0 +1,374 @@
+// Package schema holds the servelayer.dev/v1alpha1 API: the ServedModel and
+// Platform types, their defaults, their validation, and the CRDs generated
+// from them (see crd/).
+//
+// +kubebuilder:object:generate=false
+// +groupName=servelayer.dev
+// +versionName=v1alpha1
+package schema
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// API identity of the two kinds.
+const (
+	Group         = "servelayer.dev"
+	Version       = "v1alpha1"
+	APIVersion    = Group + "/" + Version
+	KindModel     = "ServedModel"
+	KindPlatform  = "Platform"
+	DefaultVLLM   = "vllm/vllm-openai:v0.11.0"
+	defaultNSRaw  = "serving"
+	defaultNSKS   = "kserve"
+	defaultNSLLMD = "llm-d"
+)
+
+// Layer names the serving layer a model is rendered for.
+// +kubebuilder:validation:Enum=raw-vllm;kserve;llm-d
+type Layer string
+
+// The three serving layers.
+const (
+	LayerRawVLLM Layer = "raw-vllm"
+	LayerKServe  Layer = "kserve"
+	LayerLLMD    Layer = "llm-d"
+)
+
+// Layers lists every layer in the order servelayer documents them.
+var Layers = []Layer{LayerRawVLLM, LayerKServe, LayerLLMD}
+
+// ServedModel is one model, declared once, renderable on any serving layer.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:scope=Namespaced,shortName=sm,categories=servelayer
+// +kubebuilder:printcolumn:name=Layer,type=string,JSONPath=`.spec.layer`
+// +kubebuilder:printcolumn:name=Model,type=string,JSONPath=`.spec.model.name`
+type ServedModel struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec ServedModelSpec `json:"spec"`
+}
+
+// ServedModelSpec is the layer-independent description of a served model.
+type ServedModelSpec struct {
+	// Layer is the serving layer to render: raw-vllm, kserve or llm-d.
+	Layer Layer `json:"layer"`
+
+	// Model names the model and where its weights come from.
+	Model Model `json:"model"`
+
+	// Engine is the vLLM container: image, extra args and env.
+	// +optional
+	Engine Engine `json:"engine,omitempty"`
+
+	// Resources are the per-replica requests; limits default to the requests.
+	Resources Resources `json:"resources"`
+
+	// Replicas is a fixed replica count. Mutually exclusive with scaling.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	Replicas *int32 `json:"replicas,omitempty"`
+
+	// Scaling asks the layer's autoscaler for a replica range. Mutually
+	// exclusive with replicas. Not available on raw-vllm.
+	// +optional
+	Scaling *Scaling `json:"scaling,omitempty"`
+
+	// Paused idles the model without deleting it: replicas 0 on raw-vllm,
+	// the serving.kserve.io/stop annotation on kserve and llm-d.
+	// +optional
+	Paused bool `json:"paused,omitempty"`
+
+	// Rollout configures a KServe canary. kserve only.
+	// +optional
+	Rollout *Rollout `json:"rollout,omitempty"`
+
+	// Disaggregation splits serving into prefill and decode pools. llm-d only.
+	// +optional
+	Disaggregation *Disaggregation `json:"disaggregation,omitempty"`
+
+	// Routing publishes the model to LiteLLM under a tenant-facing alias.
+	// +optional
+	Routing *Routing `json:"routing,omitempty"`
+}
+
+// Model is the served model name and its weights.
+type Model struct {
+	// Name is the served model name: the OpenAI model id clients send.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	Name string `json:"name"`
+
+	// Source says where the weights are. Set exactly one of its fields.
+	Source ModelSource `json:"source"`
+}
+
+// ModelSource is where the weights come from; exactly one field is set.
+type ModelSource struct {
+	// PVC is a claim holding pre-staged weights.
+	// +optional
+	PVC *PVCSource `json:"pvc,omitempty"`
+
+	// OCI is a digest-pinned modelcar image: registry/repo@sha256:<64 hex>,
+	// with or without the oci:// prefix. kserve and llm-d only.
+	// +optional
+	OCI string `json:"oci,omitempty"`
+
+	// HF is a Hugging Face repo id (org/name) staged by KServe's storage
+	// initializer. llm-d only; it needs egress to the hub.
+	// +optional
+	HF string `json:"hf,omitempty"`
+}
+
+// PVCSource points at weights on a PersistentVolumeClaim.
+type PVCSource struct {
+	// ClaimName is the PersistentVolumeClaim holding the weights.
+	// +kubebuilder:validation:MinLength=1
+	ClaimName string `json:"claimName"`
+
+	// Path is the weights' directory inside the claim, relative, without "..".
+	// +kubebuilder:validation:MinLength=1
+	Path string `json:"path"`
+
+	// Provision makes servelayer render the claim itself. Leave it unset for
+	// an existing pre-staged claim, which is referenced and never re-created.
+	// +optional
+	Provision *PVCProvision `json:"provision,omitempty"`
+}
+
+// PVCProvision describes a model-cache claim servelayer renders.
+type PVCProvision struct {
+	// Size is the claim's storage request, such as 50Gi.
+	Size Quantity `json:"size"`
+
+	// StorageClassName is the claim's storage class; empty uses the
+	// cluster default.
+	// +optional
+	StorageClassName string `json:"storageClassName,omitempty"`
+
+	// AccessMode is ReadWriteOnce (default), ReadOnlyMany or ReadWriteMany.
+	// +optional
+	// +kubebuilder:validation:Enum=ReadWriteOnce;ReadOnlyMany;ReadWriteMany
+	AccessMode string `json:"accessMode,omitempty"`
+}
+
+// Engine is the vLLM container.
+type Engine struct {
+	// Image is the vLLM image; defaults to the Platform's default image.
+	// +optional
+	Image string `json:"image,omitempty"`
+
+	// Args are extra vLLM arguments, appended after the ones servelayer sets.
+	// +optional
+	Args []string `json:"args,omitempty"`
+
+	// Env are extra environment variables for the vLLM container.
+	// +optional
+	Env []EnvVar `json:"env,omitempty"`
+}
+
+// EnvVar is one environment variable with a literal value.
+type EnvVar struct {
+	// +kubebuilder:validation:MinLength=1
+	Name string `json:"name"`
+	// +optional
+	Value string `json:"value,omitempty"`
+}
+
+// Resources are a replica's requests. Limits are always rendered
+// explicitly; they default to the requests.
+type Resources struct {
+	// CPU request, such as "4" or 500m.
+	CPU Quantity `json:"cpu"`
+
+	// Memory request, such as 16Gi.
+	Memory Quantity `json:"memory"`
+
+	// GPUs is the number of nvidia.com/gpu per replica; requests equal limits.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=64
+	GPUs int32 `json:"gpus,omitempty"`
+
+	// Limits override the cpu and memory limits; each defaults to its request.
+	// +optional
+	Limits *ResourceLimits `json:"limits,omitempty"`
+}
+
+// ResourceLimits are explicit cpu and memory limits.
+type ResourceLimits struct {
+	// +optional
+	CPU Quantity `json:"cpu,omitempty"`
+	// +optional
+	Memory Quantity `json:"memory,omitempty"`
+}
+
+// Scaling is a replica range for the layer's autoscaler.
+type Scaling struct {
+	// MinReplicas; 0 means scale to zero (KServe Knative mode only).
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	MinReplicas *int32 `json:"minReplicas,omitempty"`
+
+	// MaxReplicas is the upper bound; at least minReplicas and at least 1.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	MaxReplicas int32 `json:"maxReplicas"`
+}
+
+// Rollout is a KServe canary.
+type Rollout struct {
+	// CanaryTrafficPercent sends this share of traffic to the latest
+	// revision (KServe Knative mode only).
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	CanaryTrafficPercent *int32 `json:"canaryTrafficPercent,omitempty"`
+}
+
+// Disaggregation splits serving into a prefill and a decode pool.
+type Disaggregation struct {
+	// Prefill is the prompt-processing pool.
+	Prefill Pool `json:"prefill"`
+	// Decode is the token-generation pool (the main workload).
+	Decode Pool `json:"decode"`
+}
+
+// Pool is one side of a disaggregated deployment.
+type Pool struct {
+	// Replicas of this pool; defaults to 1.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	Replicas *int32 `json:"replicas,omitempty"`
+
+	// Resources override the model's resources for this pool.
+	// +optional
+	Resources *Resources `json:"resources,omitempty"`
+}
+
+// Routing publishes the model through LiteLLM.
+type Routing struct {
+	// Alias is the LiteLLM model_list model_name tenants call. It does not
+	// change when the model moves between layers.
+	// +kubebuilder:validation:MinLength=1
+	Alias string `json:"alias"`
+}
+
+// Platform is what is true of the cluster rather than of a model: which
+// layers are enabled, how many GPUs exist, namespaces, gateways and images.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:scope=Cluster,categories=servelayer
+type Platform struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec PlatformSpec `json:"spec,omitempty"`
+}
+
+// PlatformSpec is the cluster's serving capabilities.
+type PlatformSpec struct {
+	// Features gates the optional layers; raw-vllm (serving-core) is always on.
+	// +optional
+	Features Features `json:"features,omitempty"`
+
+	// GPUs is the number of GPUs the cluster can schedule. Unset: not checked.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	GPUs *int32 `json:"gpus,omitempty"`
+
+	// Namespaces per layer; defaults serving, kserve and llm-d.
+	// +optional
+	Namespaces Namespaces `json:"namespaces,omitempty"`
+
+	// KServe settings.
+	// +optional
+	KServe KServeSettings `json:"kserve,omitempty"`
+
+	// LLMD settings.
+	// +optional
+	LLMD LLMDSettings `json:"llmd,omitempty"`
+
+	// Images are the default images.
+	// +optional
+	Images Images `json:"images,omitempty"`
+
+	// LiteLLM is where model_list entries are published.
+	// +optional
+	LiteLLM LiteLLM `json:"litellm,omitempty"`
+}
+
+// Features are the layer feature gates.
+type Features struct {
+	// KServe enables the kserve layer.
+	// +optional
+	KServe bool `json:"kserve,omitempty"`
+	// LLMD enables the llm-d layer.
+	// +optional
+	LLMD bool `json:"llmd,omitempty"`
+}
+
+// Namespaces are the namespace of each layer.
+type Namespaces struct {
+	// +optional
+	RawVLLM string `json:"rawVLLM,omitempty"`
+	// +optional
+	KServe string `json:"kserve,omitempty"`
+	// +optional
+	LLMD string `json:"llmd,omitempty"`
+}
+
+// KServeSettings are the KServe layer's cluster settings.
+type KServeSettings struct {
+	// DeploymentMode is written on every InferenceService, because KServe's
+	// code default (Standard) and its shipped configmap (Serverless) differ.
+	// +optional
+	// +kubebuilder:validation:Enum=Standard;Knative
+	DeploymentMode string `json:"deploymentMode,omitempty"`
+
+	// Gateway is the gateway KServe's HTTPRoutes attach to.
+	// +optional
+	Gateway Gateway `json:"gateway,omitempty"`
+}
+
+// LLMDSettings are the llm-d layer's cluster settings.
+type LLMDSettings struct {
+	// Gateway is llm-d's own Gateway that the router attaches to.
+	// +optional
+	Gateway Gateway `json:"gateway,omitempty"`
+}
+
+// Gateway names a Gateway API gateway and how clients reach it.
+type Gateway struct {
+	// +optional
+	Name string `json:"name,omitempty"`
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+	// ClassName is the GatewayClass, such as agentgateway.
+	// +optional
+	ClassName string `json:"className,omitempty"`
+	// URL is the in-cluster base URL of the gateway, used for LiteLLM's
+	// api_base. Defaults to http://<name>.<namespace>.
+	// +optional
+	URL string `json:"url,omitempty"`
+}
+
+// Images are default images.
+type Images struct {
+	// VLLM is the default vLLM image for models that set none.
+	// +optional
+	VLLM string `json:"vllm,omitempty"`
+	// Init is the image of raw-vllm's weights check; defaults to busybox.
+	// +optional
+	Init string `json:"init,omitempty"`
+}
+
+// LiteLLM is where model_list entries go.
+type LiteLLM struct {
+	// Namespace of the LiteLLM proxy; entries are ConfigMaps there.
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+}

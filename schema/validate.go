@@ -1,0 +1,479 @@
+package schema
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// LongestSuffix is the longest suffix each layer's control plane appends to
+// the model's name when it names child objects. Names are checked so that
+// name+suffix still fits a 63-character DNS label.
+var LongestSuffix = map[Layer]string{
+	LayerRawVLLM: "",
+	LayerKServe:  "-predictor",
+	LayerLLMD:    "-kserve-router-scheduler",
+}
+
+// Arguments servelayer sets itself; a user copy would fight the rendered one.
+var reservedArgs = []string{"--model", "--served-model-name", "--port"}
+
+// Environment servelayer sets itself on raw-vllm.
+var reservedEnv = map[string]bool{"HF_HUB_OFFLINE": true, "TRANSFORMERS_OFFLINE": true, "HOME": true, "STORAGE_URI": true}
+
+var (
+	digestRE  = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
+	ociRepoRE = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]{1,2}[a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?$`)
+	hfRepoRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$`)
+	pvcPathRE = regexp.MustCompile(`^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$`)
+	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
+)
+
+// ValidatePlatform checks a Platform and returns every problem at once.
+func ValidatePlatform(p *Platform) field.ErrorList {
+	var errs field.ErrorList
+	errs = append(errs, validateTypeMeta(p.APIVersion, p.Kind, KindPlatform)...)
+	s := &p.Spec
+	sp := field.NewPath("spec")
+	if s.GPUs != nil && *s.GPUs < 0 {
+		errs = append(errs, field.Invalid(sp.Child("gpus"), *s.GPUs, "must be 0 or more"))
+	}
+	nsp := sp.Child("namespaces")
+	for _, n := range []struct {
+		name, v string
+	}{{"rawVLLM", s.Namespaces.RawVLLM}, {"kserve", s.Namespaces.KServe}, {"llmd", s.Namespaces.LLMD}} {
+		if n.v != "" {
+			errs = append(errs, dnsLabel(nsp.Child(n.name), n.v)...)
+		}
+	}
+	if m := s.KServe.DeploymentMode; m != "" && m != "Standard" && m != "Knative" {
+		errs = append(errs, field.NotSupported(sp.Child("kserve", "deploymentMode"), m, []string{"Standard", "Knative"}))
+	}
+	if v := s.LiteLLM.Namespace; v != "" {
+		errs = append(errs, dnsLabel(sp.Child("litellm", "namespace"), v)...)
+	}
+	if u := s.LLMD.Gateway.URL; u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		errs = append(errs, field.Invalid(sp.Child("llmd", "gateway", "url"), u, "must start with http:// or https://"))
+	}
+	for _, img := range []struct {
+		name, v string
+	}{{"vllm", s.Images.VLLM}, {"init", s.Images.Init}} {
+		if img.v != "" {
+			errs = append(errs, imageRef(sp.Child("images", img.name), img.v)...)
+		}
+	}
+	return errs
+}
+
+// ValidateServedModel checks a defaulted ServedModel against a defaulted
+// Platform and returns every problem at once. gated says whether the
+// Platform was given by the user, so its feature gates apply.
+func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool) field.ErrorList {
+	var errs field.ErrorList
+	errs = append(errs, validateTypeMeta(m.APIVersion, m.Kind, KindModel)...)
+	s := &m.Spec
+	sp := field.NewPath("spec")
+
+	layerOK := false
+	for _, l := range Layers {
+		layerOK = layerOK || s.Layer == l
+	}
+	switch {
+	case s.Layer == "":
+		errs = append(errs, field.Required(sp.Child("layer"), "one of raw-vllm, kserve, llm-d"))
+	case !layerOK:
+		errs = append(errs, field.NotSupported(sp.Child("layer"), s.Layer, layerStrings()))
+	case gated && !p.Enabled(s.Layer):
+		gate := map[Layer]string{LayerKServe: "kserve", LayerLLMD: "llmd"}[s.Layer]
+		errs = append(errs, field.Forbidden(sp.Child("layer"), fmt.Sprintf(
+			"layer %q is disabled by the Platform (spec.features.%s is false); enable it there or choose another layer", s.Layer, gate)))
+	}
+
+	errs = append(errs, validateMeta(m, layerOK)...)
+	errs = append(errs, validateModel(s, sp.Child("model"))...)
+	errs = append(errs, validateEngine(s, sp.Child("engine"))...)
+	errs = append(errs, validateResources(&s.Resources, sp.Child("resources"))...)
+	errs = append(errs, validateReplicas(s, p, sp)...)
+	errs = append(errs, validateRollout(s, p, sp)...)
+	errs = append(errs, validateDisaggregation(s, sp)...)
+	if r := s.Routing; r != nil {
+		errs = append(errs, printable(sp.Child("routing", "alias"), r.Alias, 256)...)
+	}
+	return errs
+}
+
+func validateTypeMeta(apiVersion, kind, want string) field.ErrorList {
+	var errs field.ErrorList
+	if apiVersion != APIVersion {
+		errs = append(errs, field.Invalid(field.NewPath("apiVersion"), apiVersion, "must be "+APIVersion))
+	}
+	if kind != want {
+		errs = append(errs, field.Invalid(field.NewPath("kind"), kind, "must be "+want))
+	}
+	return errs
+}
+
+func validateMeta(m *ServedModel, layerOK bool) field.ErrorList {
+	var errs field.ErrorList
+	mp := field.NewPath("metadata")
+	name := m.Name
+	if name == "" {
+		return append(errs, field.Required(mp.Child("name"), "a DNS-1035 label, such as qwen"))
+	}
+	for _, msg := range validation.IsDNS1035Label(name) {
+		errs = append(errs, field.Invalid(mp.Child("name"), name, msg))
+	}
+	if suffix := LongestSuffix[m.Spec.Layer]; layerOK && len(errs) == 0 && len(name+suffix) > validation.DNS1035LabelMaxLength {
+		max := validation.DNS1035LabelMaxLength - len(suffix)
+		errs = append(errs, field.Invalid(mp.Child("name"), name, fmt.Sprintf(
+			"must be no more than %d characters on layer %s, which names child objects %s%s (63-character DNS label limit)",
+			max, m.Spec.Layer, name, suffix)))
+	}
+	if m.Namespace != "" {
+		errs = append(errs, dnsLabel(mp.Child("namespace"), m.Namespace)...)
+	}
+	return errs
+}
+
+func validateModel(s *ServedModelSpec, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if s.Model.Name == "" {
+		errs = append(errs, field.Required(p.Child("name"), "the served model name, such as Qwen/Qwen2.5-0.5B-Instruct"))
+	} else {
+		errs = append(errs, printable(p.Child("name"), s.Model.Name, 256)...)
+	}
+	src := s.Model.Source
+	sp := p.Child("source")
+	set := 0
+	for _, b := range []bool{src.PVC != nil, src.OCI != "", src.HF != ""} {
+		if b {
+			set++
+		}
+	}
+	if set != 1 {
+		errs = append(errs, field.Invalid(sp, sourceKinds(src), "set exactly one of pvc, oci, hf"))
+	}
+	if v := src.PVC; v != nil {
+		pp := sp.Child("pvc")
+		if v.ClaimName == "" {
+			errs = append(errs, field.Required(pp.Child("claimName"), "the PersistentVolumeClaim holding the weights"))
+		} else {
+			errs = append(errs, dnsSubdomain(pp.Child("claimName"), v.ClaimName)...)
+		}
+		errs = append(errs, validatePVCPath(pp.Child("path"), v.Path)...)
+		if pr := v.Provision; pr != nil {
+			errs = append(errs, positiveQuantity(pp.Child("provision", "size"), pr.Size, true)...)
+			if pr.StorageClassName != "" {
+				errs = append(errs, dnsSubdomain(pp.Child("provision", "storageClassName"), pr.StorageClassName)...)
+			}
+			switch pr.AccessMode {
+			case "", "ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany":
+			default:
+				errs = append(errs, field.NotSupported(pp.Child("provision", "accessMode"), pr.AccessMode,
+					[]string{"ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany"}))
+			}
+		}
+	}
+	if src.OCI != "" {
+		op := sp.Child("oci")
+		errs = append(errs, validateOCI(op, src.OCI)...)
+		if s.Layer == LayerRawVLLM {
+			errs = append(errs, field.Forbidden(op, "raw-vllm cannot mount an OCI modelcar: stage the weights on a claim and use spec.model.source.pvc, or use layer kserve or llm-d"))
+		}
+	}
+	if src.HF != "" {
+		hp := sp.Child("hf")
+		repo := strings.TrimPrefix(src.HF, "hf://")
+		if !hfRepoRE.MatchString(repo) || strings.Contains(repo, "..") || strings.HasSuffix(repo, ".git") {
+			errs = append(errs, field.Invalid(hp, src.HF, "must be a Hugging Face repo id org/name (letters, digits, '.', '_', '-'), optionally prefixed hf://"))
+		}
+		switch s.Layer {
+		case LayerRawVLLM:
+			errs = append(errs, field.Forbidden(hp, "raw-vllm runs with HF_HUB_OFFLINE=1 and never downloads: stage the weights on a claim and use spec.model.source.pvc"))
+		case LayerKServe:
+			errs = append(errs, field.Forbidden(hp, "kserve would need its storage initializer, which breaks behind restricted egress: use spec.model.source.pvc or a digest-pinned spec.model.source.oci"))
+		}
+	}
+	return errs
+}
+
+func sourceKinds(src ModelSource) string {
+	var set []string
+	if src.PVC != nil {
+		set = append(set, "pvc")
+	}
+	if src.OCI != "" {
+		set = append(set, "oci")
+	}
+	if src.HF != "" {
+		set = append(set, "hf")
+	}
+	if len(set) == 0 {
+		return "none set"
+	}
+	return strings.Join(set, ", ")
+}
+
+func validatePVCPath(p *field.Path, v string) field.ErrorList {
+	switch {
+	case v == "":
+		return field.ErrorList{field.Required(p, "the weights' directory inside the claim, such as qwen")}
+	case strings.HasPrefix(v, "/"):
+		return field.ErrorList{field.Invalid(p, v, "must be relative to the claim's root")}
+	case !pvcPathRE.MatchString(v):
+		return field.ErrorList{field.Invalid(p, v, "may contain only letters, digits, '.', '_', '-' and '/' separators")}
+	}
+	for _, seg := range strings.Split(v, "/") {
+		if seg == ".." || seg == "." {
+			return field.ErrorList{field.Invalid(p, v, "must not contain '.' or '..' segments (path traversal)")}
+		}
+	}
+	if path.Clean(v) != v {
+		return field.ErrorList{field.Invalid(p, v, "must be a clean path")}
+	}
+	return nil
+}
+
+// SplitOCI splits an oci source into repository (with any tag) and digest.
+func SplitOCI(v string) (repo, digest string) {
+	ref := strings.TrimPrefix(v, "oci://")
+	repo, digest, _ = strings.Cut(ref, "@")
+	return repo, digest
+}
+
+func validateOCI(p *field.Path, v string) field.ErrorList {
+	repo, digest := SplitOCI(v)
+	switch {
+	case !strings.Contains(strings.TrimPrefix(v, "oci://"), "@"):
+		return field.ErrorList{field.Invalid(p, v, "must be pinned by digest (registry/repo@sha256:<64 hex>); a tag can be re-pushed under a running model")}
+	case !ociRepoRE.MatchString(repo):
+		return field.ErrorList{field.Invalid(p, v, "repository must look like registry.example.com/models/name (lowercase)")}
+	case !digestRE.MatchString(digest):
+		return field.ErrorList{field.Invalid(p, v, "digest must be sha256: followed by 64 lowercase hex digits")}
+	}
+	return nil
+}
+
+func validateEngine(s *ServedModelSpec, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	errs = append(errs, imageRef(p.Child("image"), s.Engine.Image)...)
+	for i, a := range s.Engine.Args {
+		ap := p.Child("args").Index(i)
+		if a == "" {
+			errs = append(errs, field.Invalid(ap, a, "must not be empty"))
+			continue
+		}
+		if strings.ContainsFunc(a, func(r rune) bool { return r == 0 || r == '\n' }) || !utf8.ValidString(a) {
+			errs = append(errs, field.Invalid(ap, a, "must be valid UTF-8 on one line"))
+			continue
+		}
+		flag, _, _ := strings.Cut(a, "=")
+		for _, r := range reservedArgs {
+			if flag == r {
+				errs = append(errs, field.Forbidden(ap, fmt.Sprintf("%s is set by servelayer from spec.model; remove it", r)))
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for i, e := range s.Engine.Env {
+		ep := p.Child("env").Index(i).Child("name")
+		switch {
+		case !envNameRE.MatchString(e.Name):
+			errs = append(errs, field.Invalid(ep, e.Name, "must be a C identifier-like environment variable name"))
+		case seen[e.Name]:
+			errs = append(errs, field.Duplicate(ep, e.Name))
+		case reservedEnv[e.Name]:
+			errs = append(errs, field.Forbidden(ep, e.Name+" is set by servelayer; remove it"))
+		}
+		seen[e.Name] = true
+	}
+	return errs
+}
+
+func validateResources(r *Resources, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	errs = append(errs, positiveQuantity(p.Child("cpu"), r.CPU, true)...)
+	errs = append(errs, positiveQuantity(p.Child("memory"), r.Memory, true)...)
+	if r.GPUs < 0 || r.GPUs > 64 {
+		errs = append(errs, field.Invalid(p.Child("gpus"), r.GPUs, "must be between 0 and 64"))
+	}
+	if r.Limits == nil {
+		return errs
+	}
+	lp := p.Child("limits")
+	for _, c := range []struct {
+		name     string
+		req, lim Quantity
+	}{{"cpu", r.CPU, r.Limits.CPU}, {"memory", r.Memory, r.Limits.Memory}} {
+		lerrs := positiveQuantity(lp.Child(c.name), c.lim, false)
+		errs = append(errs, lerrs...)
+		req, rerr := c.req.Parse()
+		lim, lerr := c.lim.Parse()
+		if len(lerrs) == 0 && rerr == nil && lerr == nil && c.lim.IsSet() && req.Cmp(lim) > 0 {
+			errs = append(errs, field.Invalid(lp.Child(c.name), string(c.lim),
+				fmt.Sprintf("must be at least the request spec.resources.%s (%s)", c.name, c.req)))
+		}
+	}
+	return errs
+}
+
+func validateReplicas(s *ServedModelSpec, p *PlatformSpec, sp *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if s.Replicas != nil && (*s.Replicas < 0 || *s.Replicas > 1000) {
+		errs = append(errs, field.Invalid(sp.Child("replicas"), *s.Replicas, "must be between 0 and 1000"))
+	}
+	sc := s.Scaling
+	if sc == nil {
+		if s.Layer == LayerKServe && s.Replicas != nil && *s.Replicas == 0 && p.KServe.DeploymentMode == "Standard" {
+			errs = append(errs, field.Invalid(sp.Child("replicas"), 0,
+				"KServe Standard mode clamps 0 replicas to 1; set spec.paused: true to idle the model, or use Knative mode (Platform spec.kserve.deploymentMode) for scale-to-zero"))
+		}
+		return errs
+	}
+	scp := sp.Child("scaling")
+	if s.Replicas != nil {
+		errs = append(errs, field.Forbidden(scp, "replicas and scaling are mutually exclusive; remove spec.replicas or spec.scaling"))
+	}
+	if s.Layer == LayerRawVLLM {
+		errs = append(errs, field.Forbidden(scp, "raw-vllm has no autoscaler; use spec.replicas, or layer kserve for autoscaling and scale-to-zero"))
+	}
+	min := int32(1)
+	if sc.MinReplicas != nil {
+		min = *sc.MinReplicas
+	}
+	if min < 0 || min > 1000 {
+		errs = append(errs, field.Invalid(scp.Child("minReplicas"), min, "must be between 0 and 1000"))
+	}
+	if sc.MaxReplicas < 1 || sc.MaxReplicas > 1000 {
+		errs = append(errs, field.Invalid(scp.Child("maxReplicas"), sc.MaxReplicas, "must be between 1 and 1000"))
+	} else if sc.MaxReplicas < min {
+		errs = append(errs, field.Invalid(scp.Child("maxReplicas"), sc.MaxReplicas, fmt.Sprintf("must be at least minReplicas (%d)", min)))
+	}
+	if min == 0 && s.Layer == LayerKServe && p.KServe.DeploymentMode == "Standard" {
+		errs = append(errs, field.Invalid(scp.Child("minReplicas"), 0,
+			"KServe Standard mode (HPA) clamps minReplicas below 1 to 1; scale-to-zero needs Knative mode (Platform spec.kserve.deploymentMode: Knative)"))
+	}
+	return errs
+}
+
+func validateRollout(s *ServedModelSpec, p *PlatformSpec, sp *field.Path) field.ErrorList {
+	r := s.Rollout
+	if r == nil || r.CanaryTrafficPercent == nil {
+		return nil
+	}
+	cp := sp.Child("rollout", "canaryTrafficPercent")
+	v := *r.CanaryTrafficPercent
+	switch {
+	case s.Layer != LayerKServe:
+		return field.ErrorList{field.Forbidden(cp, fmt.Sprintf("canary traffic splitting is a kserve feature; layer %s has no split (raw-vllm rolls out with Recreate, llm-d's router manages rollout)", s.Layer))}
+	case v < 0 || v > 100:
+		return field.ErrorList{field.Invalid(cp, v, "must be between 0 and 100")}
+	case p.KServe.DeploymentMode == "Standard":
+		return field.ErrorList{field.Invalid(cp, v, "KServe Standard mode silently ignores canaryTrafficPercent; it needs Knative mode (Platform spec.kserve.deploymentMode: Knative)")}
+	}
+	return nil
+}
+
+func validateDisaggregation(s *ServedModelSpec, sp *field.Path) field.ErrorList {
+	d := s.Disaggregation
+	if d == nil {
+		return nil
+	}
+	dp := sp.Child("disaggregation")
+	if s.Layer != LayerLLMD {
+		return field.ErrorList{field.Forbidden(dp, fmt.Sprintf("prefill/decode disaggregation needs layer llm-d, not %s", s.Layer))}
+	}
+	var errs field.ErrorList
+	if s.Replicas != nil {
+		errs = append(errs, field.Forbidden(sp.Child("replicas"), "with disaggregation, set spec.disaggregation.decode.replicas and spec.disaggregation.prefill.replicas instead"))
+	}
+	if s.Scaling != nil {
+		errs = append(errs, field.Forbidden(sp.Child("scaling"), "with disaggregation, pools have fixed replicas (spec.disaggregation.*.replicas)"))
+	}
+	for _, pool := range []struct {
+		name string
+		p    *Pool
+	}{{"prefill", &d.Prefill}, {"decode", &d.Decode}} {
+		pp := dp.Child(pool.name)
+		if r := pool.p.Replicas; r != nil && (*r < 0 || *r > 1000) {
+			errs = append(errs, field.Invalid(pp.Child("replicas"), *r, "must be between 0 and 1000"))
+		}
+		if pool.p.Resources != nil {
+			errs = append(errs, validateResources(pool.p.Resources, pp.Child("resources"))...)
+		}
+	}
+	return errs
+}
+
+func positiveQuantity(p *field.Path, q Quantity, required bool) field.ErrorList {
+	if !q.IsSet() {
+		if required {
+			return field.ErrorList{field.Required(p, "a quantity such as 4, 500m or 16Gi")}
+		}
+		return nil
+	}
+	v, err := q.Parse()
+	if err != nil {
+		return field.ErrorList{field.Invalid(p, string(q), "must be a Kubernetes quantity such as 4, 500m or 16Gi")}
+	}
+	if v.Sign() <= 0 {
+		return field.ErrorList{field.Invalid(p, string(q), "must be greater than zero")}
+	}
+	if v.Cmp(resource.MustParse("1Ei")) > 0 {
+		return field.ErrorList{field.Invalid(p, string(q), "is implausibly large")}
+	}
+	return nil
+}
+
+func imageRef(p *field.Path, v string) field.ErrorList {
+	if v == "" {
+		return field.ErrorList{field.Required(p, "a container image")}
+	}
+	if strings.ContainsFunc(v, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) || len(v) > 512 {
+		return field.ErrorList{field.Invalid(p, v, "must be an image reference without spaces")}
+	}
+	return nil
+}
+
+func printable(p *field.Path, v string, max int) field.ErrorList {
+	switch {
+	case v == "":
+		return field.ErrorList{field.Required(p, "")}
+	case len(v) > max:
+		return field.ErrorList{field.TooLong(p, v, max)}
+	case !utf8.ValidString(v) || strings.ContainsFunc(v, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }):
+		return field.ErrorList{field.Invalid(p, v, "must be printable UTF-8 without spaces")}
+	}
+	return nil
+}
+
+func dnsLabel(p *field.Path, v string) field.ErrorList {
+	var errs field.ErrorList
+	for _, msg := range validation.IsDNS1123Label(v) {
+		errs = append(errs, field.Invalid(p, v, msg))
+	}
+	return errs
+}
+
+func dnsSubdomain(p *field.Path, v string) field.ErrorList {
+	var errs field.ErrorList
+	for _, msg := range validation.IsDNS1123Subdomain(v) {
+		errs = append(errs, field.Invalid(p, v, msg))
+	}
+	return errs
+}
+
+func layerStrings() []string {
+	out := make([]string, len(Layers))
+	for i, l := range Layers {
+		out[i] = string(l)
+	}
+	return out
+}
