@@ -3,6 +3,7 @@ module github.com/servelayer/servelayer
 go 1.26.0
 
 require (
+	github.com/google/go-cmp v0.7.0
 	go.yaml.in/yaml/v3 v3.0.5
 	k8s.io/apimachinery v0.34.3
 	sigs.k8s.io/json v0.0.0-20260909141634-11ed52e25bc5

@@ -334,6 +334,11 @@ type KServeSettings struct {
 	// Gateway is the gateway KServe's HTTPRoutes attach to.
 	// +optional
 	Gateway Gateway `json:"gateway,omitempty"`
+
+	// Modelcar says KServe's storage config has enableModelcar: true (the
+	// shipped config has false), so oci:// modelcars work.
+	// +optional
+	Modelcar bool `json:"modelcar,omitempty"`
 }
 
 // LLMDSettings are the llm-d layer's cluster settings.
