@@ -24,11 +24,10 @@ type deployment struct {
 }
 
 type deploymentSpec struct {
-	Replicas             *int32          `json:"replicas"`
-	RevisionHistoryLimit *int32          `json:"revisionHistoryLimit,omitempty"`
-	Selector             labelSelector   `json:"selector"`
-	Strategy             strategy        `json:"strategy"`
-	Template             podTemplateSpec `json:"template"`
+	Replicas *int32          `json:"replicas"`
+	Selector labelSelector   `json:"selector"`
+	Strategy strategy        `json:"strategy"`
+	Template podTemplateSpec `json:"template"`
 }
 
 type labelSelector struct {
@@ -45,12 +44,12 @@ type podTemplateSpec struct {
 }
 
 type podSpec struct {
-	AutomountServiceAccountToken  *bool              `json:"automountServiceAccountToken,omitempty"`
+	AutomountServiceAccountToken  *bool               `json:"automountServiceAccountToken,omitempty"`
 	SecurityContext               *podSecurityContext `json:"securityContext,omitempty"`
-	TerminationGracePeriodSeconds *int64             `json:"terminationGracePeriodSeconds,omitempty"`
-	InitContainers                []container        `json:"initContainers,omitempty"`
-	Containers                    []container        `json:"containers"`
-	Volumes                       []volume           `json:"volumes,omitempty"`
+	TerminationGracePeriodSeconds *int64              `json:"terminationGracePeriodSeconds,omitempty"`
+	InitContainers                []container         `json:"initContainers,omitempty"`
+	Containers                    []container         `json:"containers"`
+	Volumes                       []volume            `json:"volumes,omitempty"`
 }
 
 type podSecurityContext struct {
@@ -126,9 +125,9 @@ type capabilities struct {
 }
 
 type volume struct {
-	Name                  string                 `json:"name"`
-	PersistentVolumeClaim *pvcVolumeSource       `json:"persistentVolumeClaim,omitempty"`
-	EmptyDir              *emptyDirVolumeSource  `json:"emptyDir,omitempty"`
+	Name                  string                `json:"name"`
+	PersistentVolumeClaim *pvcVolumeSource      `json:"persistentVolumeClaim,omitempty"`
+	EmptyDir              *emptyDirVolumeSource `json:"emptyDir,omitempty"`
 }
 
 type pvcVolumeSource struct {
@@ -181,8 +180,8 @@ type configMap struct {
 // inferenceService mirrors serving.kserve.io/v1beta1 InferenceService.
 type inferenceService struct {
 	typeMeta
-	Metadata objectMeta  `json:"metadata"`
-	Spec     isvcSpec    `json:"spec"`
+	Metadata objectMeta `json:"metadata"`
+	Spec     isvcSpec   `json:"spec"`
 }
 
 type isvcSpec struct {
@@ -192,19 +191,19 @@ type isvcSpec struct {
 // isvcPredictor is KServe's PredictorSpec: ComponentExtensionSpec and an
 // inline PodSpec (the custom-container form).
 type isvcPredictor struct {
-	MinReplicas          *int32            `json:"minReplicas,omitempty"`
-	MaxReplicas          int32             `json:"maxReplicas,omitempty"`
-	CanaryTrafficPercent *int64            `json:"canaryTrafficPercent,omitempty"`
-	DeploymentStrategy   *strategy         `json:"deploymentStrategy,omitempty"`
-	Containers           []container       `json:"containers"`
-	Volumes              []volume          `json:"volumes,omitempty"`
+	MinReplicas          *int32              `json:"minReplicas,omitempty"`
+	MaxReplicas          int32               `json:"maxReplicas,omitempty"`
+	CanaryTrafficPercent *int64              `json:"canaryTrafficPercent,omitempty"`
+	DeploymentStrategy   *strategy           `json:"deploymentStrategy,omitempty"`
+	Containers           []container         `json:"containers"`
+	Volumes              []volume            `json:"volumes,omitempty"`
 	SecurityContext      *podSecurityContext `json:"securityContext,omitempty"`
 }
 
 // llmInferenceService mirrors serving.kserve.io/v1alpha1 LLMInferenceService.
 type llmInferenceService struct {
 	typeMeta
-	Metadata objectMeta `json:"metadata"`
+	Metadata objectMeta  `json:"metadata"`
 	Spec     llmisvcSpec `json:"spec"`
 }
 
@@ -227,8 +226,19 @@ type llmWorkload struct {
 }
 
 type llmScaling struct {
-	MinReplicas *int32 `json:"minReplicas,omitempty"`
-	MaxReplicas *int32 `json:"maxReplicas,omitempty"`
+	MinReplicas *int32  `json:"minReplicas,omitempty"`
+	MaxReplicas *int32  `json:"maxReplicas,omitempty"`
+	WVA         *llmWVA `json:"wva,omitempty"`
+}
+
+// llmWVA is the Workload Variant Autoscaler; exactly one actuator is set.
+type llmWVA struct {
+	HPA  *struct{} `json:"hpa,omitempty"`
+	KEDA *llmKEDA  `json:"keda,omitempty"`
+}
+
+type llmKEDA struct {
+	IdleReplicaCount *int32 `json:"idleReplicaCount,omitempty"`
 }
 
 type llmRouter struct {

@@ -9,12 +9,14 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
-// Quantity is a Kubernetes resource quantity kept as the user wrote it
-// ("4", 500m, 16Gi). YAML numbers are accepted too, so `cpu: 4` works.
-// Parsing happens in Validate, so a bad value is reported with its field
-// path instead of failing the whole decode.
+// Quantity is a Kubernetes resource quantity such as 4, 500m or 16Gi.
+//
+// It is kept as the user wrote it, YAML numbers included, and parsed in
+// validation, so a bad value is reported with its field path instead of
+// failing the whole decode.
 //
 // +kubebuilder:validation:XIntOrString
+// +kubebuilder:validation:Type=""
 // +kubebuilder:validation:Pattern=`^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$`
 type Quantity string
 

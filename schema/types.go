@@ -2,7 +2,7 @@
 // Platform types, their defaults, their validation, and the CRDs generated
 // from them (see crd/).
 //
-// +kubebuilder:object:generate=false
+// +kubebuilder:object:generate=true
 // +groupName=servelayer.dev
 // +versionName=v1alpha1
 package schema
@@ -200,8 +200,10 @@ type Resources struct {
 
 // ResourceLimits are explicit cpu and memory limits.
 type ResourceLimits struct {
+	// CPU limit; defaults to the cpu request.
 	// +optional
 	CPU Quantity `json:"cpu,omitempty"`
+	// Memory limit; defaults to the memory request.
 	// +optional
 	Memory Quantity `json:"memory,omitempty"`
 }
@@ -332,6 +334,11 @@ type KServeSettings struct {
 	// Gateway is the gateway KServe's HTTPRoutes attach to.
 	// +optional
 	Gateway Gateway `json:"gateway,omitempty"`
+
+	// Modelcar says KServe's storage config has enableModelcar: true (the
+	// shipped config has false), so oci:// modelcars work.
+	// +optional
+	Modelcar bool `json:"modelcar,omitempty"`
 }
 
 // LLMDSettings are the llm-d layer's cluster settings.

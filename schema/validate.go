@@ -312,6 +312,9 @@ func validateResources(r *Resources, p *field.Path) field.ErrorList {
 		name     string
 		req, lim Quantity
 	}{{"cpu", r.CPU, r.Limits.CPU}, {"memory", r.Memory, r.Limits.Memory}} {
+		if c.lim == c.req { // defaulted from the request, already checked
+			continue
+		}
 		lerrs := positiveQuantity(lp.Child(c.name), c.lim, false)
 		errs = append(errs, lerrs...)
 		req, rerr := c.req.Parse()

@@ -1,0 +1,84 @@
+// Command servelayer renders ServedModels for raw vLLM, KServe or llm-d.
+//
+// With no arguments it is a KRM function (ResourceList on stdin), as
+// kustomize and kpt run it. Otherwise it is a CLI; see usage.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitInvalid = 1
+	exitUsage   = 2
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// commands are the subcommands; other files register theirs in init.
+var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
+	"render":  renderMain,
+	"schema":  schemaMain,
+	"version": versionMain,
+	"fn":      fnMain,
+}
+
+const usage = `servelayer renders one ServedModel spec for the serving layer it names.
+
+Usage:
+  servelayer render -f FILE_OR_DIR... [--platform FILE] [--layer L]
+  servelayer schema        print the ServedModel and Platform CRDs
+  servelayer version
+  servelayer fn            run as a KRM function (ResourceList on stdin);
+                           the same as running with no arguments
+
+Exit codes: 0 success, 1 invalid input, 2 usage error.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		return runFunction(stdin, stdout, stderr)
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		names := make([]string, 0, len(commands))
+		for n := range commands {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		fmt.Fprintf(stderr, "servelayer: unknown command %q (commands: %s)\n\n%s", args[0], strings.Join(names, ", "), usage)
+		return exitUsage
+	}
+	if args[0] == "fn" {
+		return runFunction(stdin, stdout, stderr)
+	}
+	return cmd(args[1:], stdout, stderr)
+}
+
+func versionMain(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		fmt.Fprintln(stderr, "servelayer version: takes no arguments")
+		return exitUsage
+	}
+	fmt.Fprintln(stdout, "servelayer", version)
+	return exitOK
+}
+
+// fnMain is dispatched in run, which has stdin.
+func fnMain([]string, io.Writer, io.Writer) int { return exitUsage }

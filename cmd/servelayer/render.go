@@ -1,0 +1,235 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/servelayer/servelayer/fn"
+	"github.com/servelayer/servelayer/schema"
+)
+
+// listFlag collects a repeatable, comma-separable flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
+	for _, p := range strings.Split(v, ",") {
+		if p != "" {
+			*l = append(*l, p)
+		}
+	}
+	return nil
+}
+
+func renderMain(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("render", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var files listFlag
+	fs.Var(&files, "f", "ServedModel file or directory (repeatable)")
+	fs.Var(&files, "filename", "same as -f")
+	platform := fs.String("platform", "", "Platform file (feature gates, GPUs, namespaces)")
+	layer := fs.String("layer", "", "override spec.layer of every model, to preview a move (raw-vllm, kserve, llm-d)")
+	recursive := fs.Bool("R", false, "read directories recursively")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: servelayer render -f FILE_OR_DIR... [--platform FILE] [--layer L]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "servelayer render: unexpected argument %q (use -f)\n", fs.Arg(0))
+		return exitUsage
+	}
+	if len(files) == 0 {
+		fmt.Fprintln(stderr, "servelayer render: at least one -f FILE_OR_DIR is required")
+		return exitUsage
+	}
+	if *layer != "" && !slices.Contains(schema.Layers, schema.Layer(*layer)) {
+		fmt.Fprintf(stderr, "servelayer render: --layer %q is not one of raw-vllm, kserve, llm-d\n", *layer)
+		return exitUsage
+	}
+	out, code := RenderFiles(RenderArgs{Files: files, Platform: *platform, Layer: schema.Layer(*layer), Recursive: *recursive}, stderr)
+	if code != exitOK {
+		return code
+	}
+	if _, err := stdout.Write(out); err != nil {
+		fmt.Fprintln(stderr, "servelayer render:", err)
+		return exitInvalid
+	}
+	return exitOK
+}
+
+// RenderArgs are the inputs of a file-based render (CLI and CMP).
+type RenderArgs struct {
+	Files     []string
+	Platform  string
+	Layer     schema.Layer
+	Recursive bool
+}
+
+// RenderFiles reads ServedModels (and at most one Platform) from files and
+// directories, renders them as one fleet and returns the YAML stream. All
+// problems are written to stderr; the exit code says what kind they were.
+// It never returns empty output with exitOK.
+func RenderFiles(a RenderArgs, stderr io.Writer) ([]byte, int) {
+	paths, err := expand(a.Files, a.Recursive)
+	if err != nil {
+		fmt.Fprintln(stderr, "servelayer render:", err)
+		return nil, exitUsage
+	}
+	var req fn.Request
+	req.Layer = a.Layer
+	platformFrom := ""
+	if a.Platform != "" {
+		nodes, code := readFile(a.Platform, stderr)
+		if code != exitOK {
+			return nil, code
+		}
+		if len(nodes) != 1 || !fn.IsPlatform(nodes[0]) {
+			fmt.Fprintf(stderr, "%s: --platform must hold exactly one %s/%s\n", a.Platform, schema.APIVersion, schema.KindPlatform)
+			return nil, exitInvalid
+		}
+		req.Platform, platformFrom = nodes[0], a.Platform
+	}
+	for _, p := range paths {
+		nodes, code := readFile(p, stderr)
+		if code != exitOK {
+			return nil, code
+		}
+		for _, n := range nodes {
+			switch {
+			case fn.IsServedModel(n):
+				req.Models = append(req.Models, n)
+			case fn.IsPlatform(n) && p == a.Platform:
+			case fn.IsPlatform(n) && req.Platform == nil:
+				req.Platform, platformFrom = n, p
+			case fn.IsPlatform(n):
+				fmt.Fprintf(stderr, "%s: a second Platform (the first is in %s); give exactly one\n", p, platformFrom)
+				return nil, exitInvalid
+			}
+			// Anything else (a kustomization, other manifests) is not ours.
+		}
+	}
+	if len(req.Models) == 0 {
+		fmt.Fprintf(stderr, "servelayer render: no %s found in %s: refusing to print an empty render\n",
+			schema.KindModel, strings.Join(a.Files, ", "))
+		return nil, exitInvalid
+	}
+	objs, results := fn.Render(req)
+	printResults(stderr, results)
+	if results.ExitCode() != 0 {
+		return nil, exitInvalid
+	}
+	var buf strings.Builder
+	w := kio.ByteWriter{Writer: &buf}
+	if err := w.Write(objs); err != nil {
+		fmt.Fprintln(stderr, "servelayer render:", err)
+		return nil, exitInvalid
+	}
+	if buf.Len() == 0 {
+		fmt.Fprintln(stderr, "servelayer render: nothing rendered: refusing to print an empty render")
+		return nil, exitInvalid
+	}
+	return []byte(buf.String()), exitOK
+}
+
+// printResults writes one line per result: file, object, field, message.
+func printResults(w io.Writer, rs framework.Results) {
+	for _, r := range rs {
+		var b strings.Builder
+		b.WriteString(string(r.Severity))
+		b.WriteString(": ")
+		if r.File != nil && r.File.Path != "" {
+			b.WriteString(r.File.Path + ": ")
+		}
+		if r.ResourceRef != nil {
+			b.WriteString(r.ResourceRef.Kind + " " + r.ResourceRef.Name + ": ")
+		}
+		if r.Field != nil && r.Field.Path != "" {
+			b.WriteString(r.Field.Path + ": ")
+		}
+		b.WriteString(r.Message)
+		fmt.Fprintln(w, b.String())
+	}
+}
+
+// expand turns files and directories into a sorted, de-duplicated list of
+// YAML files, in argument order.
+func expand(args []string, recursive bool) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	add := func(p string) {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, fmt.Errorf("-f %s: %w", a, errors.Unwrap(err))
+		}
+		if !st.IsDir() {
+			add(a)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(a, func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if p != a && (!recursive || strings.HasPrefix(d.Name(), ".")) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			switch filepath.Ext(p) {
+			case ".yaml", ".yml", ".json":
+				found = append(found, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("-f %s: %w", a, err)
+		}
+		slices.Sort(found)
+		for _, p := range found {
+			add(p)
+		}
+	}
+	return out, nil
+}
+
+// readFile parses a YAML stream, annotating each node with its file path
+// and index so results can point back to it. The annotations are never
+// copied onto rendered objects.
+func readFile(path string, stderr io.Writer) ([]*yaml.RNode, int) {
+	f, err := os.Open(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "servelayer render: %v\n", err)
+		return nil, exitUsage
+	}
+	defer f.Close()
+	r := &kio.ByteReader{Reader: f, SetAnnotations: map[string]string{"config.kubernetes.io/path": path}}
+	nodes, err := r.Read()
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: invalid YAML: %v\n", path, err)
+		return nil, exitInvalid
+	}
+	return nodes, exitOK
+}

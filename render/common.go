@@ -1,0 +1,161 @@
+package render
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/servelayer/servelayer/schema"
+)
+
+// Labels every rendered object carries, so a GitOps repo can find (and
+// prune) one layer's objects after a move.
+const (
+	LabelName      = "app.kubernetes.io/name"
+	LabelComponent = "app.kubernetes.io/component"
+	LabelPartOf    = "app.kubernetes.io/part-of"
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	LabelLayer     = "servelayer.dev/layer"
+
+	// AnnotationStop pauses a KServe or llm-d workload without deleting it.
+	AnnotationStop = "serving.kserve.io/stop"
+	// AnnotationDeploymentMode selects KServe's deployment mode.
+	AnnotationDeploymentMode = "serving.kserve.io/deploymentMode"
+	// AnnotationArgoSyncOptions carries Argo CD sync options.
+	AnnotationArgoSyncOptions = "argocd.argoproj.io/sync-options"
+
+	gpuResource   = "nvidia.com/gpu"
+	vllmPort      = 8000
+	kservePort    = 8080
+	componentVLLM = "model-server"
+)
+
+func (r *modelRender) labels(component string) map[string]string {
+	return map[string]string{
+		LabelName:      r.model.Name,
+		LabelComponent: component,
+		LabelPartOf:    "servelayer",
+		LabelManagedBy: "servelayer",
+		LabelLayer:     string(r.model.Spec.Layer),
+	}
+}
+
+func (r *modelRender) meta(name, component string) objectMeta {
+	return objectMeta{Name: name, Namespace: r.model.Namespace, Labels: r.labels(component)}
+}
+
+// resources renders explicit requests AND limits. Limits always appear:
+// KServe defaults a missing cpu limit to 1, which breaks requests.cpu > 1.
+// GPUs are extended resources, so their request equals their limit.
+func resources(res *schema.Resources) resourceRequirements {
+	rr := resourceRequirements{
+		Requests: map[string]string{"cpu": string(res.CPU), "memory": string(res.Memory)},
+		Limits:   map[string]string{"cpu": string(res.Limits.CPU), "memory": string(res.Limits.Memory)},
+	}
+	if res.GPUs > 0 {
+		n := strconv.Itoa(int(res.GPUs))
+		rr.Requests[gpuResource] = n
+		rr.Limits[gpuResource] = n
+	}
+	return rr
+}
+
+func envVars(in []schema.EnvVar, pre ...envVar) []envVar {
+	out := append([]envVar(nil), pre...)
+	for _, e := range in {
+		out = append(out, envVar{Name: e.Name, Value: e.Value})
+	}
+	return out
+}
+
+// vllmArgs are the arguments servelayer owns, then the user's.
+func vllmArgs(modelPath, served string, port int, user []string) []string {
+	args := []string{"--model=" + modelPath, "--served-model-name", served, "--port", strconv.Itoa(port)}
+	return append(args, user...)
+}
+
+// healthProbes are tuned for slow model loads: the startup probe allows 30
+// minutes to load weights; readiness and liveness only start after it.
+func healthProbes(port int32) (startup, readiness, liveness *probe) {
+	get := func() *httpGetAction { return &httpGetAction{Path: "/health", Port: port} }
+	startup = &probe{HTTPGet: get(), PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 180}
+	readiness = &probe{HTTPGet: get(), PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 3}
+	liveness = &probe{HTTPGet: get(), PeriodSeconds: 20, TimeoutSeconds: 10, FailureThreshold: 6}
+	return startup, readiness, liveness
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// hardened is the container security context every servelayer container
+// gets where servelayer owns the whole pod.
+func hardened(nonRoot bool) *containerSecurityCtx {
+	sc := &containerSecurityCtx{
+		AllowPrivilegeEscalation: ptr(false),
+		Capabilities:             &capabilities{Drop: []string{"ALL"}},
+	}
+	if nonRoot {
+		sc.RunAsNonRoot = ptr(true)
+		sc.RunAsUser = ptr(int64(1000))
+	}
+	return sc
+}
+
+// provisionedPVC renders the model-cache claim when the spec asks for one;
+// an existing pre-staged claim is referenced, never re-created.
+func (r *modelRender) provisionedPVC() *Object {
+	src := r.model.Spec.Model.Source.PVC
+	if src == nil || src.Provision == nil {
+		return nil
+	}
+	pr := src.Provision
+	mode := pr.AccessMode
+	if mode == "" {
+		mode = "ReadWriteOnce"
+	}
+	pvc := &persistentVolumeClaim{
+		typeMeta: typeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
+		Metadata: r.meta(src.ClaimName, "model-cache"),
+		Spec: pvcSpec{
+			AccessModes: []string{mode},
+			Resources:   resourceRequirements{Requests: map[string]string{"storage": string(pr.Size)}},
+		},
+	}
+	if pr.StorageClassName != "" {
+		pvc.Spec.StorageClassName = ptr(pr.StorageClassName)
+	}
+	// Staged weights are expensive: Argo CD must not prune or delete them.
+	pvc.Metadata.Annotations = map[string]string{AnnotationArgoSyncOptions: "Prune=false,Delete=false"}
+	o := r.object("v1", "PersistentVolumeClaim", src.ClaimName, pvc)
+	return &o
+}
+
+// checkGPUs warns when the Platform cannot schedule what the model asks for.
+func (r *modelRender) checkGPUs() {
+	if !r.gated || r.platform.GPUs == nil {
+		return
+	}
+	have := *r.platform.GPUs
+	s := &r.model.Spec
+	if d := s.Disaggregation; d != nil {
+		pre := s.PoolResources(&d.Prefill).GPUs * *d.Prefill.Replicas
+		dec := s.PoolResources(&d.Decode).GPUs * *d.Decode.Replicas
+		if pre+dec > have {
+			r.warn("spec.disaggregation", nil, fmt.Sprintf(
+				"prefill needs %d GPU(s) and decode %d, but the Platform has %d: rendered anyway, but only one pool will schedule until more GPUs join",
+				pre, dec, have))
+		}
+		return
+	}
+	per := s.Resources.GPUs
+	if per == 0 {
+		return
+	}
+	n := int32(1)
+	if s.Replicas != nil {
+		n = *s.Replicas
+	} else if s.Scaling != nil {
+		n = max(*s.Scaling.MinReplicas, 1)
+	}
+	if per*n > have {
+		r.warn("spec.resources.gpus", per, fmt.Sprintf("%d replica(s) of %d GPU(s) need %d GPU(s) but the Platform has %d: some replicas will stay Pending", n, per, per*n, have))
+	}
+}

@@ -1,0 +1,98 @@
+package render
+
+import (
+	"fmt"
+
+	"github.com/servelayer/servelayer/schema"
+)
+
+// KServe's container name for the predictor, and where its modelcar and
+// storage initializer put the weights.
+const (
+	kserveContainer = "kserve-container"
+	kserveModelsDir = "/mnt/models"
+)
+
+// kserve renders one InferenceService with a custom-container predictor:
+// vLLM runs verbatim in kserve-container. The model+runtime binding is never
+// used, because it force-injects --model=/mnt/models and a storage
+// initializer that breaks behind restricted egress.
+func (r *modelRender) kserve() []Object {
+	m := r.model
+	s := &m.Spec
+	mode := r.platform.KServe.DeploymentMode
+
+	c := container{
+		Name:      kserveContainer,
+		Image:     s.Engine.Image,
+		Ports:     []containerPort{{ContainerPort: kservePort, Protocol: "TCP"}},
+		Resources: resources(&s.Resources),
+		// KServe's modelcar replaces this context for oci sources (uidModelcar).
+		SecurityContext: hardened(false),
+	}
+	pred := isvcPredictor{SecurityContext: &podSecurityContext{SeccompProfile: &seccompProfile{Type: "RuntimeDefault"}}}
+	src := s.Model.Source
+	var modelPath string
+	switch {
+	case src.PVC != nil:
+		modelPath = rawModelsDir + "/" + src.PVC.Path
+		c.VolumeMounts = []volumeMount{{Name: "models", MountPath: rawModelsDir, ReadOnly: true}}
+		pred.Volumes = []volume{{Name: "models", PersistentVolumeClaim: &pvcVolumeSource{ClaimName: src.PVC.ClaimName, ReadOnly: true}}}
+		c.Env = envVars(s.Engine.Env, envVar{Name: "HF_HUB_OFFLINE", Value: "1"}, envVar{Name: "TRANSFORMERS_OFFLINE", Value: "1"})
+	case src.OCI != "":
+		// A custom container names its storage in STORAGE_URI; an oci://
+		// URI makes KServe inject the modelcar, mounted at /mnt/models.
+		repo, digest := schema.SplitOCI(src.OCI)
+		modelPath = kserveModelsDir
+		if !r.platform.KServe.Modelcar {
+			r.warn("spec.model.source.oci", src.OCI, "KServe injects a modelcar only when its storage config sets enableModelcar: true (shipped: false); "+
+				"enable it in the inferenceservice-config ConfigMap and declare it with Platform spec.kserve.modelcar: true")
+		}
+		c.Env = envVars(s.Engine.Env,
+			envVar{Name: "STORAGE_URI", Value: "oci://" + repo + "@" + digest},
+			envVar{Name: "HF_HUB_OFFLINE", Value: "1"}, envVar{Name: "TRANSFORMERS_OFFLINE", Value: "1"})
+	}
+	c.Args = vllmArgs(modelPath, s.Model.Name, kservePort, s.Engine.Args)
+
+	// Knative has its own readiness gate and supports only one probe port;
+	// Standard mode gets the same slow-load probes as raw-vllm.
+	startup, readiness, liveness := healthProbes(kservePort)
+	if mode == "Standard" {
+		c.StartupProbe = startup
+	}
+	c.ReadinessProbe, c.LivenessProbe = readiness, liveness
+	pred.Containers = []container{c}
+
+	switch {
+	case s.Scaling != nil:
+		pred.MinReplicas = ptr(*s.Scaling.MinReplicas)
+		pred.MaxReplicas = s.Scaling.MaxReplicas
+	default:
+		pred.MinReplicas = ptr(*s.Replicas)
+		pred.MaxReplicas = max(*s.Replicas, 1)
+	}
+	if s.Rollout != nil && s.Rollout.CanaryTrafficPercent != nil {
+		pred.CanaryTrafficPercent = ptr(int64(*s.Rollout.CanaryTrafficPercent))
+	}
+	if mode == "Standard" {
+		// As on raw-vllm: two vLLM pods rarely fit on one GPU node.
+		pred.DeploymentStrategy = &strategy{Type: "Recreate"}
+	}
+
+	isvc := &inferenceService{
+		typeMeta: typeMeta{APIVersion: "serving.kserve.io/v1beta1", Kind: "InferenceService"},
+		Metadata: r.meta(m.Name, componentVLLM),
+		Spec:     isvcSpec{Predictor: pred},
+	}
+	// Always explicit: KServe's code default and its shipped configmap disagree.
+	isvc.Metadata.Annotations = map[string]string{AnnotationDeploymentMode: mode}
+	if s.Paused {
+		isvc.Metadata.Annotations[AnnotationStop] = "true"
+	}
+	return []Object{r.object("serving.kserve.io/v1beta1", "InferenceService", m.Name, isvc)}
+}
+
+// kserveAPIBase is the predictor Service KServe creates, on port 80.
+func kserveAPIBase(m *schema.ServedModel) string {
+	return fmt.Sprintf("http://%s-predictor.%s:80/v1", m.Name, m.Namespace)
+}

@@ -1,0 +1,94 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/servelayer/servelayer/schema"
+)
+
+// llmdContainer is the container name llm-d's presets merge into.
+const llmdContainer = "main"
+
+// llmd renders one LLMInferenceService. KServe's llm-d presets own the
+// vLLM command line (the model at /mnt/models, port, TLS); servelayer adds
+// the image, the user's args and env, and explicit resources. The router
+// block makes KServe create the HTTPRoute on llm-d's own gateway and the
+// InferencePool with its KV/prefix-aware endpoint picker.
+func (r *modelRender) llmd() []Object {
+	m := r.model
+	s := &m.Spec
+
+	spec := llmisvcSpec{
+		Model: llmModel{URI: llmdURI(s.Model.Source), Name: s.Model.Name},
+		Router: &llmRouter{
+			Route:     &struct{}{},
+			Scheduler: &struct{}{},
+			Gateway: &llmGateway{Refs: []untypedObjectRef{{
+				Name: r.platform.LLMD.Gateway.Name, Namespace: r.platform.LLMD.Gateway.Namespace,
+			}}},
+		},
+	}
+	if d := s.Disaggregation; d != nil {
+		spec.llmWorkload = r.llmdWorkload(d.Decode.Replicas, nil, s.PoolResources(&d.Decode))
+		pre := r.llmdWorkload(d.Prefill.Replicas, nil, s.PoolResources(&d.Prefill))
+		spec.Prefill = &pre
+	} else {
+		spec.llmWorkload = r.llmdWorkload(s.Replicas, s.Scaling, &s.Resources)
+	}
+
+	obj := &llmInferenceService{
+		typeMeta: typeMeta{APIVersion: "serving.kserve.io/v1alpha1", Kind: "LLMInferenceService"},
+		Metadata: r.meta(m.Name, componentVLLM),
+		Spec:     spec,
+	}
+	// The CRD is too large for client-side apply's last-applied annotation.
+	obj.Metadata.Annotations = map[string]string{AnnotationArgoSyncOptions: "ServerSideApply=true"}
+	if s.Paused {
+		obj.Metadata.Annotations[AnnotationStop] = "true"
+	}
+	return []Object{r.object("serving.kserve.io/v1alpha1", "LLMInferenceService", m.Name, obj)}
+}
+
+func (r *modelRender) llmdWorkload(replicas *int32, sc *schema.Scaling, res *schema.Resources) llmWorkload {
+	s := &r.model.Spec
+	w := llmWorkload{Template: &podSpec{Containers: []container{{
+		Name:      llmdContainer,
+		Image:     s.Engine.Image,
+		Args:      s.Engine.Args,
+		Env:       envVars(s.Engine.Env),
+		Resources: resources(res),
+	}}}}
+	if sc == nil {
+		w.Replicas = ptr(*replicas)
+		return w
+	}
+	// llm-d autoscales through the Workload Variant Autoscaler. Its floor is
+	// at least 1; scale-to-zero is KEDA's idleReplicaCount.
+	min := *sc.MinReplicas
+	w.Scaling = &llmScaling{MinReplicas: ptr(max(min, 1)), MaxReplicas: ptr(sc.MaxReplicas), WVA: &llmWVA{}}
+	if min == 0 {
+		w.Scaling.WVA.KEDA = &llmKEDA{IdleReplicaCount: ptr(int32(0))}
+	} else {
+		w.Scaling.WVA.HPA = &struct{}{}
+	}
+	return w
+}
+
+// llmdURI is the model URI KServe's storage stages for llm-d.
+func llmdURI(src schema.ModelSource) string {
+	switch {
+	case src.PVC != nil:
+		return "pvc://" + src.PVC.ClaimName + "/" + src.PVC.Path
+	case src.OCI != "":
+		repo, digest := schema.SplitOCI(src.OCI)
+		return "oci://" + repo + "@" + digest
+	default:
+		return "hf://" + strings.TrimPrefix(src.HF, "hf://")
+	}
+}
+
+// llmdAPIBase is the path KServe's managed HTTPRoute serves on llm-d's gateway.
+func llmdAPIBase(m *schema.ServedModel, p *schema.PlatformSpec) string {
+	return fmt.Sprintf("%s/%s/%s/v1", strings.TrimSuffix(p.LLMD.Gateway.URL, "/"), m.Namespace, m.Name)
+}

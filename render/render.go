@@ -1,0 +1,267 @@
+// Package render turns a ServedModel (and optionally a Platform) into the
+// Kubernetes objects of one serving layer. It is pure: no I/O, no
+// environment, no clock, no network. Input is never modified.
+//
+// Invalid input yields field-pathed errors and no objects at all: a
+// partial render under GitOps auto-prune would delete workloads.
+package render
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/servelayer/servelayer/schema"
+)
+
+// Options control a render.
+type Options struct {
+	// Platform describes the cluster. Nil means no Platform: no feature
+	// gate or GPU capacity is enforced, and the result says so.
+	Platform *schema.Platform
+
+	// Layer, when set, overrides every model's spec.layer, to preview a move.
+	Layer schema.Layer
+}
+
+// Severity of a Diagnostic.
+type Severity string
+
+// Severities, as the KRM function results spell them.
+const (
+	Error   Severity = "error"
+	Warning Severity = "warning"
+	Info    Severity = "info"
+)
+
+// Diagnostic is one finding about an input object, with the field path and
+// the offending value.
+type Diagnostic struct {
+	Severity Severity
+	// Object is the input the finding is about, such as "ServedModel qwen".
+	Object ObjectRef
+	// Input is the index of that model in RenderFleet's input, or -1 when
+	// the finding is about the Platform or the fleet as a whole.
+	Input int
+	// Field is the path inside that object, such as spec.resources.cpu.
+	Field string
+	// Value is the offending value, if any. Message already quotes it.
+	Value any
+	// Message says what is wrong and what to do.
+	Message string
+}
+
+// String formats the diagnostic as "ServedModel qwen: spec.x: Invalid value: ...".
+func (d Diagnostic) String() string {
+	s := d.Object.String() + ": "
+	if d.Field != "" {
+		s += d.Field + ": "
+	}
+	return s + d.Message
+}
+
+// ObjectRef identifies a Kubernetes object.
+type ObjectRef struct {
+	APIVersion string
+	Kind       string
+	Namespace  string
+	Name       string
+}
+
+func (r ObjectRef) String() string {
+	switch {
+	case r.Name == "":
+		return r.Kind
+	case r.Namespace == "":
+		return r.Kind + " " + r.Name
+	}
+	return r.Kind + " " + r.Namespace + "/" + r.Name
+}
+
+// Object is one rendered Kubernetes object.
+type Object struct {
+	Ref ObjectRef
+	// Model is the ServedModel this object was rendered from.
+	Model ObjectRef
+	// manifest is one of the typed structs in manifest.go.
+	manifest any
+	input    int
+}
+
+// JSON returns the object's manifest as JSON, fields in Kubernetes order.
+func (o Object) JSON() ([]byte, error) { return json.Marshal(o.manifest) }
+
+// Result is the outcome of a render.
+type Result struct {
+	// Objects are sorted by kind, namespace and name (see sortObjects).
+	// Empty whenever Diagnostics holds an error.
+	Objects     []Object
+	Diagnostics []Diagnostic
+}
+
+// HasErrors reports whether any diagnostic is an error.
+func (r *Result) HasErrors() bool {
+	return slices.ContainsFunc(r.Diagnostics, func(d Diagnostic) bool { return d.Severity == Error })
+}
+
+// Errors returns the error diagnostics.
+func (r *Result) Errors() []Diagnostic {
+	var out []Diagnostic
+	for _, d := range r.Diagnostics {
+		if d.Severity == Error {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// Render renders one model. It is RenderFleet of one.
+func Render(m *schema.ServedModel, opts Options) *Result {
+	return RenderFleet([]*schema.ServedModel{m}, opts)
+}
+
+// RenderFleet renders many models against one Platform. Objects of all
+// models come back in one stable order; if any model is invalid, or two
+// models render objects with the same identity, no object is returned.
+func RenderFleet(models []*schema.ServedModel, opts Options) *Result {
+	res := &Result{}
+	platform, gated := opts.Platform, opts.Platform != nil
+	if gated {
+		platform = platform.DeepCopy()
+		platform.Default()
+		if errs := schema.ValidatePlatform(platform); len(errs) > 0 {
+			res.addErrors(platformRef(platform), -1, errs)
+			return res
+		}
+	} else {
+		platform = schema.DefaultPlatform()
+		res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Info, Object: ObjectRef{Kind: schema.KindPlatform}, Input: -1,
+			Message: "no Platform given: feature gates and GPU capacity are not checked, and layer defaults apply (namespaces serving/kserve/llm-d, KServe Standard mode)"})
+	}
+	if len(models) == 0 {
+		res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Error, Object: ObjectRef{Kind: schema.KindModel}, Input: -1,
+			Message: "no ServedModel to render: refusing to produce empty output (under auto-prune it would delete every workload)"})
+		return res
+	}
+
+	var objs []Object
+	for i, in := range models {
+		m := in.DeepCopy()
+		if opts.Layer != "" {
+			m.Spec.Layer = opts.Layer
+		}
+		m.Default(&platform.Spec)
+		ref := modelRef(m)
+		if errs := schema.ValidateServedModel(m, &platform.Spec, gated); len(errs) > 0 {
+			res.addErrors(ref, i, errs)
+			continue
+		}
+		r := &modelRender{model: m, platform: &platform.Spec, gated: gated, ref: ref, input: i}
+		objs = append(objs, r.render()...)
+		res.Diagnostics = append(res.Diagnostics, r.diags...)
+	}
+	res.checkCollisions(objs)
+	if res.HasErrors() {
+		return res
+	}
+	sortObjects(objs)
+	res.Objects = objs
+	return res
+}
+
+func (res *Result) addErrors(obj ObjectRef, input int, errs field.ErrorList) {
+	for _, e := range errs {
+		d := Diagnostic{Severity: Error, Object: obj, Input: input, Field: e.Field, Message: e.ErrorBody()}
+		switch e.Type {
+		case field.ErrorTypeInvalid, field.ErrorTypeNotSupported, field.ErrorTypeDuplicate, field.ErrorTypeTooLong:
+			d.Value = e.BadValue
+		}
+		res.Diagnostics = append(res.Diagnostics, d)
+	}
+}
+
+// checkCollisions rejects two models that render the same object.
+func (res *Result) checkCollisions(objs []Object) {
+	owner := map[ObjectRef]Object{}
+	for _, o := range objs {
+		key := ObjectRef{Kind: o.Ref.Kind, Namespace: o.Ref.Namespace, Name: o.Ref.Name}
+		if prev, ok := owner[key]; ok && prev.input != o.input {
+			res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Error, Object: o.Model, Input: o.input, Field: "metadata.name", Value: o.Model.Name,
+				Message: fmt.Sprintf("renders %s, already rendered by ServedModel %s (fleet item %d); rename one of them", o.Ref, prev.Model, prev.input+1)})
+			continue
+		}
+		owner[key] = o
+	}
+}
+
+// kindOrder puts dependencies first, the way kustomize's legacy order does.
+var kindOrder = map[string]int{
+	"PersistentVolumeClaim": 1, "ConfigMap": 2, "Service": 3, "Deployment": 4,
+	"InferenceService": 5, "LLMInferenceService": 6,
+}
+
+// sortObjects orders objects by kind (dependencies first), then namespace,
+// then name. The order of the input models never matters.
+func sortObjects(objs []Object) {
+	slices.SortStableFunc(objs, func(a, b Object) int {
+		return cmp.Or(
+			cmp.Compare(kindOrder[a.Ref.Kind], kindOrder[b.Ref.Kind]),
+			cmp.Compare(a.Ref.Namespace, b.Ref.Namespace),
+			cmp.Compare(a.Ref.Name, b.Ref.Name),
+		)
+	})
+}
+
+func modelRef(m *schema.ServedModel) ObjectRef {
+	return ObjectRef{APIVersion: schema.APIVersion, Kind: schema.KindModel, Namespace: m.Namespace, Name: m.Name}
+}
+
+func platformRef(p *schema.Platform) ObjectRef {
+	return ObjectRef{APIVersion: schema.APIVersion, Kind: schema.KindPlatform, Name: p.Name}
+}
+
+// modelRender carries one model through its layer's renderer.
+type modelRender struct {
+	model    *schema.ServedModel
+	platform *schema.PlatformSpec
+	gated    bool
+	ref      ObjectRef
+	input    int
+	diags    []Diagnostic
+}
+
+func (r *modelRender) render() []Object {
+	var objs []Object
+	switch r.model.Spec.Layer {
+	case schema.LayerRawVLLM:
+		objs = r.rawVLLM()
+	case schema.LayerKServe:
+		objs = r.kserve()
+	case schema.LayerLLMD:
+		objs = r.llmd()
+	}
+	if pvc := r.provisionedPVC(); pvc != nil {
+		objs = append(objs, *pvc)
+	}
+	if cm := r.liteLLM(); cm != nil {
+		objs = append(objs, *cm)
+	}
+	r.checkGPUs()
+	return objs
+}
+
+func (r *modelRender) warn(path string, value any, msg string) {
+	r.diags = append(r.diags, Diagnostic{Severity: Warning, Object: r.ref, Input: r.input, Field: path, Value: value, Message: msg})
+}
+
+func (r *modelRender) object(apiVersion, kind, name string, manifest any) Object {
+	return Object{
+		Ref:      ObjectRef{APIVersion: apiVersion, Kind: kind, Namespace: r.model.Namespace, Name: name},
+		Model:    r.ref,
+		manifest: manifest,
+		input:    r.input,
+	}
+}
