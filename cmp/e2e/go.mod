@@ -1,12 +1,22 @@
-// Pinned wrapper module that builds the real argocd-cmp-server from Argo CD's
-// own Go module, for the CMP end-to-end test (cmp/e2e). It is a separate module
-// so argo-cd never enters servelayer's module graph. Built by
-// cmp/hack/build-cmp-server.sh into bin/argocd-<version>/argocd-cmp-server.
-module github.com/servelayer/servelayer/cmp/tools/argocd
+// Test-only module: servelayer's CMP end to end against the real
+// argocd-cmp-server, driven with Argo CD's own cmp client. Separate from the
+// main module so argo-cd never enters servelayer's module graph. It also
+// pins the server itself: the `tool` line below is Argo CD's multi-call
+// binary, which cmp/hack/build-cmp-server.sh builds as
+// bin/argocd-<version>/argocd-cmp-server. One module for both keeps the
+// server and the client at the same versions and in one build cache.
+module github.com/servelayer/servelayer/cmp/e2e
 
 go 1.25.5
 
 tool github.com/argoproj/argo-cd/v3/cmd
+
+require (
+	github.com/argoproj/argo-cd/v3 v3.2.6
+	github.com/grpc-ecosystem/go-grpc-middleware/v2 v2.3.2
+	google.golang.org/protobuf v1.36.9
+	k8s.io/apimachinery v0.34.0
+)
 
 require (
 	cloud.google.com/go/auth v0.15.0 // indirect
@@ -40,7 +50,6 @@ require (
 	github.com/RocketChat/Rocket.Chat.Go.SDK v0.0.0-20240116134246-a8cbe886bab0 // indirect
 	github.com/TomOnTime/utfutil v1.0.0 // indirect
 	github.com/alicebob/miniredis/v2 v2.35.0 // indirect
-	github.com/argoproj/argo-cd/v3 v3.2.6 // indirect
 	github.com/argoproj/gitops-engine v0.7.1-0.20251217140045-5baed5604d2d // indirect
 	github.com/argoproj/notifications-engine v0.5.1-0.20260119155007-a23b5827d630 // indirect
 	github.com/argoproj/pkg v0.13.6 // indirect
@@ -140,7 +149,6 @@ require (
 	github.com/gregdel/pushover v1.3.1 // indirect
 	github.com/gregjones/httpcache v0.0.0-20190611155906-901d90724c79 // indirect
 	github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus v1.1.0 // indirect
-	github.com/grpc-ecosystem/go-grpc-middleware/v2 v2.3.2 // indirect
 	github.com/grpc-ecosystem/grpc-gateway v1.16.0 // indirect
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.27.2 // indirect
 	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
@@ -249,7 +257,6 @@ require (
 	google.golang.org/genproto/googleapis/api v0.0.0-20250825161204-c5933d9347a5 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20250825161204-c5933d9347a5 // indirect
 	google.golang.org/grpc v1.75.1 // indirect
-	google.golang.org/protobuf v1.36.9 // indirect
 	gopkg.in/alexcesaro/quotedprintable.v3 v3.0.0-20150716171945-2caba252f4dc // indirect
 	gopkg.in/evanphx/json-patch.v4 v4.12.0 // indirect
 	gopkg.in/gomail.v2 v2.0.0-20160411212932-81ebce5c23df // indirect
@@ -259,7 +266,6 @@ require (
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 	k8s.io/api v0.34.0 // indirect
 	k8s.io/apiextensions-apiserver v0.34.0 // indirect
-	k8s.io/apimachinery v0.34.0 // indirect
 	k8s.io/apiserver v0.34.0 // indirect
 	k8s.io/cli-runtime v0.34.0 // indirect
 	k8s.io/client-go v0.34.0 // indirect
@@ -285,7 +291,7 @@ require (
 )
 
 // Copied verbatim from github.com/argoproj/argo-cd/v3@v3.2.6 go.mod: replace
-// directives of a dependency are ignored, so the wrapper must repeat them.
+// directives of a dependency are ignored, so this module must repeat them.
 replace (
 	github.com/golang/protobuf => github.com/golang/protobuf v1.5.4
 	github.com/grpc-ecosystem/grpc-gateway => github.com/grpc-ecosystem/grpc-gateway v1.16.0
