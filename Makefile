@@ -41,6 +41,10 @@ generate: ## Regenerate deepcopy and the CRDs from the schema types.
 	  object:headerFile=hack/boilerplate.go.txt paths=./schema/... \
 	  crd:crdVersions=v1 output:crd:artifacts:config=schema/crd
 
+.PHONY: docs
+docs: ## Regenerate the README's spec reference from the CRDs.
+	go run ./hack/specdoc
+
 .PHONY: golden
 golden: build ## Rewrite golden files (review the diff before committing).
 	go test ./render ./examples ./fn ./cmd/... -update

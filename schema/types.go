@@ -172,8 +172,10 @@ type Engine struct {
 
 // EnvVar is one environment variable with a literal value.
 type EnvVar struct {
+	// Name of the variable.
 	// +kubebuilder:validation:MinLength=1
 	Name string `json:"name"`
+	// Value of the variable.
 	// +optional
 	Value string `json:"value,omitempty"`
 }
@@ -315,10 +317,13 @@ type Features struct {
 
 // Namespaces are the namespace of each layer.
 type Namespaces struct {
+	// RawVLLM is the raw-vllm namespace; default serving.
 	// +optional
 	RawVLLM string `json:"rawVLLM,omitempty"`
+	// KServe is the kserve namespace; default kserve.
 	// +optional
 	KServe string `json:"kserve,omitempty"`
+	// LLMD is the llm-d namespace; default llm-d.
 	// +optional
 	LLMD string `json:"llmd,omitempty"`
 }
@@ -350,8 +355,10 @@ type LLMDSettings struct {
 
 // Gateway names a Gateway API gateway and how clients reach it.
 type Gateway struct {
+	// Name of the Gateway; llm-d defaults to llm-d-gateway.
 	// +optional
 	Name string `json:"name,omitempty"`
+	// Namespace of the Gateway; llm-d defaults to its layer namespace.
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
 	// ClassName is the GatewayClass, such as agentgateway.
