@@ -1,14 +1,18 @@
 # cmp/cmp.mk: the Argo CD Config Management Plugin and the container image.
 # Included from the root Makefile (`include cmp/cmp.mk`), whose `build`
-# target makes the static bin/servelayer these targets use.
+# target makes the static bin/servelayer these targets use and whose `tools`
+# target installs the pinned kustomize ($(KUSTOMIZE)).
 #
 #   make cmp-tools    install buildah, podman and runc from Debian if missing
 #   make image        build the image (buildah, offline, FROM scratch)
 #   make image-test   build and test it with podman against the exec binary
 #   make cmp-server   build the real argocd-cmp-server into bin/ (cached)
 #   make cmp-test     run the plugin in the real argocd-cmp-server (cmp/e2e)
+#   make cmp-image-test  the same, with the cmp-server inside the image as the
+#                     repo-server sidecar runs it (UID 999, read-only, no network)
 
 BIN ?= $(CURDIR)/bin
+KUSTOMIZE ?= $(BIN)/kustomize
 CMP_APT_PACKAGES := buildah podman runc
 # root on CI; elsewhere sudo, if there is one.
 CMP_SUDO := $(if $(filter 0,$(shell id -u)),,$(shell command -v sudo))
@@ -27,8 +31,8 @@ image: build cmp-tools ## Build the servelayer image (from bin/servelayer) with 
 	SERVELAYER=$(BIN)/servelayer cmp/hack/image-test.sh build
 
 .PHONY: image-test
-image-test: build cmp-tools ## Build the image, then check it with podman against the exec binary.
-	SERVELAYER=$(BIN)/servelayer cmp/hack/image-test.sh test
+image-test: build tools cmp-tools ## Build the image, then check it with podman (and kustomize) against the exec binary.
+	SERVELAYER=$(BIN)/servelayer KUSTOMIZE=$(KUSTOMIZE) cmp/hack/image-test.sh test
 
 .PHONY: cmp-server
 cmp-server: ## Build the real argocd-cmp-server (argo-cd pinned in cmp/e2e/go.mod) into bin/.
@@ -38,4 +42,10 @@ cmp-server: ## Build the real argocd-cmp-server (argo-cd pinned in cmp/e2e/go.mo
 cmp-test: build cmp-server ## Run the CMP in the real argocd-cmp-server, driven by Argo CD's cmp client.
 	cd cmp/e2e && go vet ./... && \
 	  SERVELAYER=$(BIN)/servelayer ARGOCD_CMP_SERVER=$$($(CURDIR)/cmp/hack/build-cmp-server.sh 2>/dev/null) \
+	  go test -count=1 -timeout 15m ./...
+
+.PHONY: cmp-image-test
+cmp-image-test: image cmp-server ## The cmp e2e test with the cmp-server inside the image as UID 999 (the sidecar).
+	cd cmp/e2e && SERVELAYER=$(BIN)/servelayer ARGOCD_CMP_SERVER=$$($(CURDIR)/cmp/hack/build-cmp-server.sh 2>/dev/null) \
+	  CMP_E2E_IMAGE=localhost/servelayer:dev CONTAINERS_STORE=$(BIN)/containers \
 	  go test -count=1 -timeout 15m ./...

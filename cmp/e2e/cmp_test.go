@@ -13,6 +13,9 @@
 //	SERVELAYER        the servelayer binary (default: <repo>/bin/servelayer)
 //	ARGOCD_CMP_SERVER the cmp-server (default: <repo>/bin/argocd-<v>/argocd-cmp-server,
 //	                  <v> being this module's argo-cd version)
+//	CMP_E2E_IMAGE     if set, the cmp-server runs inside this servelayer image
+//	                  under podman, as the repo-server sidecar does (`make
+//	                  cmp-image-test`); the oracle is still bin/servelayer.
 package e2e
 
 import (
@@ -28,6 +31,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -116,19 +120,29 @@ func run(m *testing.M) (int, error) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cmd := exec.CommandContext(ctx, server, "--config-dir-path", configDir, "--logformat", "text", "--loglevel", "info")
-	// A clean environment: plugin.yaml calls `servelayer` by name, as the
-	// image's PATH does. The defaults (/home/argocd/...) are relocated.
-	cmd.Env = []string{
-		"PATH=" + slDir + string(os.PathListSeparator) + "/usr/bin:/bin",
-		"HOME=" + tmp,
-		"TMPDIR=" + tmp,
-		common.EnvPluginSockFilePath + "=" + sockDir,
-		common.EnvCMPWorkDir + "=" + workDir,
+	var cmd *exec.Cmd
+	if image := os.Getenv("CMP_E2E_IMAGE"); image != "" {
+		cmd, err = inImage(ctx, image, server, configDir, tmp)
+		if err != nil {
+			return 0, err
+		}
+	} else {
+		cmd = exec.CommandContext(ctx, server, "--config-dir-path", configDir, "--logformat", "text", "--loglevel", "info")
+		// A clean environment: plugin.yaml calls `servelayer` by name, as
+		// the image's PATH does. The defaults (/home/argocd/...) are relocated.
+		cmd.Env = []string{
+			"PATH=" + slDir + string(os.PathListSeparator) + "/usr/bin:/bin",
+			"HOME=" + tmp,
+			"TMPDIR=" + tmp,
+			common.EnvPluginSockFilePath + "=" + sockDir,
+			common.EnvCMPWorkDir + "=" + workDir,
+		}
 	}
 	serverLog = &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = serverLog, serverLog
-	cmd.WaitDelay = 5 * time.Second
+	// Stop with SIGTERM (podman forwards it to the container), then kill.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
 	if err := cmd.Start(); err != nil {
 		return 0, err
 	}
@@ -163,6 +177,42 @@ func run(m *testing.M) (int, error) {
 	// The repo-server's discovery reads the socket dir from the environment.
 	os.Setenv(common.EnvPluginSockFilePath, sockDir)
 	return m.Run(), nil
+}
+
+// inImage runs the cmp-server as the repo-server sidecar does (cmp/README.md):
+// in the servelayer image, as UID 999, read-only root, no network, with the
+// server binary at /var/run/argocd/argocd-cmp-server, plugin.yaml and the
+// socket dir at Argo CD's default paths and an empty /tmp. The image comes
+// from `make image` (the store of cmp/hack/image-test.sh).
+func inImage(ctx context.Context, image, server, configDir, tmp string) (*exec.Cmd, error) {
+	store := envOr("CONTAINERS_STORE", filepath.Join(repoRoot, "bin", "containers"))
+	// The sidecar's UID must be able to create its socket in the shared dir.
+	if err := os.Chmod(sockDir, 0o777); err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return nil, err
+	}
+	name := fmt.Sprintf("servelayer-cmp-e2e-%d", os.Getpid())
+	cmd := exec.CommandContext(ctx, "podman",
+		"--root", filepath.Join(store, "root"), "--runroot", filepath.Join(store, "run"), "--storage-driver", "vfs",
+		"--cgroup-manager", "cgroupfs", "--events-backend", "file",
+		"run", "--rm", "--name", name, "--runtime", "runc", "--network", "none",
+		"--read-only", "--read-only-tmpfs=false", "--tmpfs", "/tmp:rw,mode=1777",
+		"--user", "999", "--cap-drop", "all", "--security-opt", "no-new-privileges",
+		"--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+		"--volume", server+":/var/run/argocd/argocd-cmp-server:ro",
+		"--volume", filepath.Join(configDir, "plugin.yaml")+":/home/argocd/cmp-server/config/plugin.yaml:ro",
+		"--volume", sockDir+":/home/argocd/cmp-server/plugins",
+		"--entrypoint", "/var/run/argocd/argocd-cmp-server",
+		image, "--logformat", "text", "--loglevel", "info")
+	if err := os.Chmod(filepath.Join(configDir, "plugin.yaml"), 0o644); err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(configDir, 0o755); err != nil {
+		return nil, err
+	}
+	return cmd, nil
 }
 
 func envOr(name, def string) string {

@@ -12,7 +12,12 @@
 #       what the exec binary prints, with the same exit code;
 #     - as the Argo CD sidecar runs it (UID 999, `servelayer` found on the
 #       image's PATH), `servelayer cmp generate` prints what
-#       `servelayer render -f DIR` prints.
+#       `servelayer render -f DIR` prints;
+#     - the real kustomize CLI (KUSTOMIZE, default bin/kustomize: `make
+#       tools`) builds a kustomization whose function annotation is
+#       `container: image:` to the same bytes as with `exec: path:`; kustomize
+#       runs `docker run ...`, so a `docker` shim on its PATH hands that to
+#       podman with this script's store and flags.
 #
 # No Docker engine and no registry: the Dockerfile is FROM scratch and only
 # copies files, so buildah builds it offline (chroot isolation, runc). The
@@ -22,7 +27,7 @@
 #
 # Environment: SERVELAYER (binary, default bin/servelayer), IMAGE (default
 # localhost/servelayer:dev), IMAGE_MAX_BYTES (default 20000000),
-# CONTAINERS_STORE (default bin/containers). Run as root (CI is root).
+# CONTAINERS_STORE (default bin/containers), KUSTOMIZE. Run as root (CI is).
 set -euo pipefail
 
 main() {
@@ -60,6 +65,7 @@ main() {
 	check_image
 	check_function
 	check_cmp
+	check_kustomize
 	echo "image-test: PASS ($image, $size bytes)"
 }
 
@@ -158,6 +164,59 @@ check_cmp() {
 	[[ $ec == 0 ]] || fail "cmp generate in the image exited $ec"
 	[[ -n "$got" && "$got" == "$want" ]] || fail "cmp generate in the image differs from render:$(diff <(echo "$want") <(echo "$got") | head -20)"
 	echo "image-test: cmp generate as UID 999 in the image == render -f"
+}
+
+# check_kustomize: kustomize's container function form runs the image.
+check_kustomize() {
+	local kustomize="${KUSTOMIZE:-$root/bin/kustomize}" dir form t0 ms
+	[[ -x "$kustomize" ]] || fail "$kustomize is missing: run \`make tools\`"
+	dir="$tmp/kustomize"
+	mkdir -p "$dir/shim" "$dir/exec" "$dir/container"
+	# kustomize calls `docker run --rm -i -a STDIN ... --network none --user nobody IMAGE`.
+	{
+		echo '#!/usr/bin/env bash'
+		echo '[[ "$1" == run ]] || { echo "docker shim: only run is supported" >&2; exit 2; }'
+		printf 'exec podman'
+		printf ' %q' "${podman_flags[@]}" run --runtime runc --read-only --read-only-tmpfs=false \
+			--cap-drop=all --ulimit nofile=1024:1024 --ulimit nproc=1024:1024
+		echo ' "${@:2}"'
+	} >"$dir/shim/docker"
+	chmod +x "$dir/shim/docker"
+	for form in exec container; do
+		printf 'generators:\n- qwen.yaml\n' >"$dir/$form/kustomization.yaml"
+		{
+			echo 'apiVersion: servelayer.dev/v1alpha1'
+			echo 'kind: ServedModel'
+			echo 'metadata:'
+			echo '  name: qwen'
+			echo '  annotations:'
+			echo '    config.kubernetes.io/function: |'
+			if [[ $form == exec ]]; then
+				echo '      exec:'
+				echo "        path: $bin"
+			else
+				echo '      container:'
+				echo "        image: $image"
+			fi
+			echo 'spec:'
+			echo '  layer: kserve'
+			echo '  model:'
+			echo '    name: Qwen/Qwen2.5-0.5B-Instruct'
+			echo '    source: {pvc: {claimName: model-cache, path: qwen}}'
+			echo '  engine: {image: vllm/vllm-openai:v0.11.0}'
+			echo '  resources: {cpu: "4", memory: 16Gi, gpus: 1}'
+		} >"$dir/$form/qwen.yaml"
+	done
+	"$kustomize" build --enable-alpha-plugins --enable-exec "$dir/exec" >"$dir/exec.out" ||
+		fail "kustomize build (exec form) failed"
+	t0=$(now_ms)
+	PATH="$dir/shim:$PATH" "$kustomize" build --enable-alpha-plugins "$dir/container" >"$dir/container.out" ||
+		fail "kustomize build (container form) failed"
+	ms=$(($(now_ms) - t0))
+	grep -q '^kind: InferenceService$' "$dir/exec.out" || fail "kustomize (exec form) rendered no InferenceService"
+	cmp -s "$dir/exec.out" "$dir/container.out" ||
+		fail "kustomize container form differs from exec form:$(diff "$dir/exec.out" "$dir/container.out" | head -40)"
+	echo "image-test: kustomize $("$kustomize" version 2>/dev/null | head -1): container form == exec form (${ms} ms)"
 }
 
 main "$@"
