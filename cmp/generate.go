@@ -98,17 +98,6 @@ func (e *Error) Error() string { return e.msg }
 
 func errorf(format string, a ...any) error { return &Error{fmt.Sprintf(format, a...)} }
 
-var safeName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,63}$`)
-
-// quoteName shows a parameter name if it looks like one; a name is part of
-// the environment too, so anything odd is not echoed.
-func quoteName(s string) string {
-	if safeName.MatchString(s) {
-		return strconv.Quote(s)
-	}
-	return "(a name that is not [A-Za-z0-9_.-]{1,63})"
-}
-
 // ParseOptions reads the options from an environment in os.Environ form.
 // A value may come from a parameter or from ARGOCD_ENV_<NAME>; when both
 // are given they must agree. Empty strings count as not given.
@@ -134,7 +123,10 @@ func ParseOptions(environ []string) (Options, error) {
 		for i, p := range ps {
 			switch {
 			case !slices.Contains(params, p.Name):
-				return Options{}, errorf("%s[%d]: unknown parameter %s (known: %s)", EnvParameters, i, quoteName(p.Name), strings.Join(params, ", "))
+				// The name is not echoed either: it came from the environment.
+				// The index is the parameter's position in the Application's
+				// spec.source.plugin.parameters.
+				return Options{}, errorf("%s[%d]: unknown parameter name (known: %s)", EnvParameters, i, strings.Join(params, ", "))
 			case p.Array != nil || p.Map != nil:
 				return Options{}, errorf("parameter %q must be a string, not an array or a map", p.Name)
 			case p.String == nil:

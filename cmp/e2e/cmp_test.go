@@ -28,7 +28,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -222,19 +221,21 @@ func envOr(name, def string) string {
 	return def
 }
 
-// argoVersion is the argo-cd version this test links; the cmp-server is
-// built from the same module (its tool line), so it is the server's too.
+// argoVersion is the argo-cd version this module requires (go.mod in the
+// test's directory); the cmp-server is built from the same module (its tool
+// line), so it is the server's version too.
 func argoVersion() (string, error) {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "", errors.New("no build info")
+	gomod, err := os.ReadFile("go.mod")
+	if err != nil {
+		return "", err
 	}
-	for _, d := range bi.Deps {
-		if d.Path == argoModule {
-			return d.Version, nil
+	for _, line := range strings.Split(string(gomod), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == argoModule && strings.HasPrefix(f[1], "v") {
+			return f[1], nil
 		}
 	}
-	return "", fmt.Errorf("%s is not a dependency of the test", argoModule)
+	return "", fmt.Errorf("go.mod does not require %s", argoModule)
 }
 
 // --- Argo CD client calls, as the repo-server makes them.

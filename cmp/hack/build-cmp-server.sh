@@ -13,7 +13,7 @@
 set -euo pipefail
 
 main() {
-	local root mod version outdir out stamp want tmp start
+	local root mod version outdir out stamp want start
 	root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 	mod="$root/cmp/e2e"
 	version="$(awk '$1 == "github.com/argoproj/argo-cd/v3" && $2 ~ /^v/ {print $2; exit}' "$mod/go.mod")"
@@ -33,7 +33,7 @@ main() {
 	fi
 
 	mkdir -p "$outdir"
-	tmp="$(mktemp "$outdir/.argocd-cmp-server.XXXXXX")"
+	tmp="$(mktemp "$outdir/.argocd-cmp-server.XXXXXX")" # global: the EXIT trap runs after main
 	trap 'rm -f "$tmp"' EXIT
 	start=$SECONDS
 	echo "build-cmp-server: building argo-cd $version (cold: about 10 min on 2 cores)" >&2
