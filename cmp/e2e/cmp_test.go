@@ -120,8 +120,9 @@ func run(m *testing.M) (int, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var cmd *exec.Cmd
+	stop := func() {}
 	if image := os.Getenv("CMP_E2E_IMAGE"); image != "" {
-		cmd, err = inImage(ctx, image, server, configDir, tmp)
+		cmd, stop, err = inImage(ctx, image, server, configDir, tmp)
 		if err != nil {
 			return 0, err
 		}
@@ -145,9 +146,11 @@ func run(m *testing.M) (int, error) {
 	if err := cmd.Start(); err != nil {
 		return 0, err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	var waitErr error
+	exited := make(chan struct{})
+	go func() { waitErr = cmd.Wait(); close(exited) }()
 	defer func() {
+		stop()
 		cancel()
 		<-exited
 	}()
@@ -159,8 +162,8 @@ func run(m *testing.M) (int, error) {
 			break
 		}
 		select {
-		case err := <-exited:
-			return 0, fmt.Errorf("argocd-cmp-server exited before listening: %v", err)
+		case <-exited:
+			return 0, fmt.Errorf("argocd-cmp-server exited before listening: %v", waitErr)
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
@@ -183,20 +186,22 @@ func run(m *testing.M) (int, error) {
 // server binary at /var/run/argocd/argocd-cmp-server, plugin.yaml and the
 // socket dir at Argo CD's default paths and an empty /tmp. The image comes
 // from `make image` (the store of cmp/hack/image-test.sh).
-func inImage(ctx context.Context, image, server, configDir, tmp string) (*exec.Cmd, error) {
+func inImage(ctx context.Context, image, server, configDir, tmp string) (*exec.Cmd, func(), error) {
 	store := envOr("CONTAINERS_STORE", filepath.Join(repoRoot, "bin", "containers"))
-	// The sidecar's UID must be able to create its socket in the shared dir.
-	if err := os.Chmod(sockDir, 0o777); err != nil {
-		return nil, err
-	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return nil, err
+	podman := []string{"--root", filepath.Join(store, "root"), "--runroot", filepath.Join(store, "run"),
+		"--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "file"}
+	// The sidecar's UID must be able to create its socket in the shared dir
+	// and to read plugin.yaml.
+	for path, mode := range map[string]os.FileMode{
+		tmp: 0o755, sockDir: 0o777, configDir: 0o755, filepath.Join(configDir, "plugin.yaml"): 0o644,
+	} {
+		if err := os.Chmod(path, mode); err != nil {
+			return nil, nil, err
+		}
 	}
 	name := fmt.Sprintf("servelayer-cmp-e2e-%d", os.Getpid())
-	cmd := exec.CommandContext(ctx, "podman",
-		"--root", filepath.Join(store, "root"), "--runroot", filepath.Join(store, "run"), "--storage-driver", "vfs",
-		"--cgroup-manager", "cgroupfs", "--events-backend", "file",
-		"run", "--rm", "--name", name, "--runtime", "runc", "--network", "none",
+	args := append(append([]string{}, podman...),
+		"run", "--rm", "--name", name, "--pull", "never", "--runtime", "runc", "--network", "none",
 		"--read-only", "--read-only-tmpfs=false", "--tmpfs", "/tmp:rw,mode=1777",
 		"--user", "999", "--cap-drop", "all", "--security-opt", "no-new-privileges",
 		"--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
@@ -205,13 +210,17 @@ func inImage(ctx context.Context, image, server, configDir, tmp string) (*exec.C
 		"--volume", sockDir+":/home/argocd/cmp-server/plugins",
 		"--entrypoint", "/var/run/argocd/argocd-cmp-server",
 		image, "--logformat", "text", "--loglevel", "info")
-	if err := os.Chmod(filepath.Join(configDir, "plugin.yaml"), 0o644); err != nil {
-		return nil, err
+	// The server is PID 1 in the container, which ignores SIGTERM: stop it
+	// the way the kubelet would, TERM then KILL, and remove the container.
+	stop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		rm := exec.CommandContext(ctx, "podman", append(append([]string{}, podman...), "rm", "--force", "--ignore", "--time", "2", name)...)
+		if out, err := rm.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "cmp e2e: podman rm %s: %v: %s\n", name, err, out)
+		}
 	}
-	if err := os.Chmod(configDir, 0o755); err != nil {
-		return nil, err
-	}
-	return cmd, nil
+	return exec.CommandContext(ctx, "podman", args...), stop, nil
 }
 
 func envOr(name, def string) string {
