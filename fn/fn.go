@@ -8,7 +8,10 @@
 package fn
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 
@@ -88,11 +91,14 @@ func Render(req Request) ([]*yaml.RNode, framework.Results) {
 	return out, results
 }
 
+// decode converts a node to JSON with schema.YAMLNodeToJSON, which reports
+// duplicate keys, alias bombs and non-finite numbers at their field paths
+// (RNode.MarshalJSON reports them without one), then decodes it strictly.
 func decode[T any](n *yaml.RNode, fn func([]byte) (T, field.ErrorList)) (T, field.ErrorList) {
-	b, err := n.MarshalJSON()
-	if err != nil {
+	b, errs := schema.YAMLNodeToJSON(n.YNode())
+	if len(errs) > 0 {
 		var zero T
-		return zero, field.ErrorList{field.Invalid(field.NewPath("<root>"), "", "cannot convert to JSON: "+err.Error())}
+		return zero, errs
 	}
 	return fn(b)
 }
@@ -155,33 +161,52 @@ func Process(rl *framework.ResourceList) error {
 	switch {
 	case IsServedModel(fc):
 		objs, results := Render(Request{Models: []*yaml.RNode{fc}})
+		results = append(results, checkOutput(fc, rl.Items, objs, results)...)
 		rl.Results = append(rl.Results, results...)
 		if !hasError(results) {
 			rl.Items = append(rl.Items, objs...)
 		}
 	case IsPlatform(fc):
 		var models, rest []*yaml.RNode
+		forCluster := 0
 		for _, it := range rl.Items {
 			if IsServedModel(it) && !isLocalConfig(it) {
 				models = append(models, it)
 			} else {
 				rest = append(rest, it)
 			}
+			if !isLocalConfig(it) {
+				forCluster++
+			}
+			if r := unknownKind(it); r != nil {
+				rl.Results = append(rl.Results, r)
+			}
+		}
+		if hasError(rl.Results) {
+			break
+		}
+		if forCluster == 0 {
+			// Nothing to render and nothing to pass through: an empty
+			// success would let Argo CD prune every workload.
+			rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, Field: &framework.Field{Path: "items", CurrentValue: fmt.Sprintf("%d items", len(rl.Items))},
+				Message: "items: Required value: no ServedModel (and no other object) to render or pass through: refusing to produce empty output"})
+			break
 		}
 		if len(models) == 0 {
+			// Running on its own output: nothing to render, and the
+			// rendered objects pass through unchanged (idempotency).
 			rl.Results = append(rl.Results, &framework.Result{Severity: framework.Info,
 				Message: "no ServedModel items to render; items pass through unchanged"})
 			break
 		}
 		objs, results := Render(Request{Models: models, Platform: fc})
+		results = append(results, checkOutput(nil, rest, objs, results)...)
 		rl.Results = append(rl.Results, results...)
 		if !hasError(results) {
 			rl.Items = append(rest, objs...)
 		}
 	default:
-		rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, Field: &framework.Field{Path: "functionConfig"},
-			Message: fmt.Sprintf("functionConfig must be a %s (generator) or a %s (transformer) of %s, got %s",
-				schema.KindModel, schema.KindPlatform, schema.APIVersion, describe(fc))})
+		rl.Results = append(rl.Results, functionConfigError(fc))
 	}
 	if hasError(rl.Results) {
 		return rl.Results
@@ -191,9 +216,73 @@ func Process(rl *framework.ResourceList) error {
 
 func describe(n *yaml.RNode) string {
 	if n == nil || n.IsNilOrEmpty() {
-		return "none"
+		return "none (stdin must be a ResourceList with a functionConfig)"
 	}
-	return fmt.Sprintf("%s %s", n.GetApiVersion(), n.GetKind())
+	return fmt.Sprintf("apiVersion %q kind %q", n.GetApiVersion(), n.GetKind())
+}
+
+// functionConfigError says what is wrong with a functionConfig that is
+// neither a ServedModel nor a Platform, naming the field that is off.
+func functionConfigError(fc *yaml.RNode) *framework.Result {
+	path, value := "functionConfig", any(describe(fc))
+	if fc != nil && !fc.IsNilOrEmpty() {
+		group, _, _ := strings.Cut(fc.GetApiVersion(), "/")
+		switch kind := fc.GetKind(); {
+		case (kind == schema.KindModel || kind == schema.KindPlatform) && group != schema.Group:
+			path, value = "functionConfig.apiVersion", fc.GetApiVersion()
+		case group == schema.Group:
+			path, value = "functionConfig.kind", kind
+		}
+	}
+	return &framework.Result{Severity: framework.Error, Field: &framework.Field{Path: path, CurrentValue: value},
+		Message: fmt.Sprintf("%s: Invalid value: %q: functionConfig must be a %s (generator) or a %s (transformer) of %s, got %s",
+			path, value, schema.KindModel, schema.KindPlatform, schema.APIVersion, describe(fc))}
+}
+
+// unknownKind rejects an item in servelayer's API group that is neither a
+// ServedModel nor a Platform: a misspelt kind would otherwise pass through
+// unrendered and the model would silently be missing.
+func unknownKind(n *yaml.RNode) *framework.Result {
+	group, _, _ := strings.Cut(n.GetApiVersion(), "/")
+	kind := n.GetKind()
+	if group != schema.Group || kind == schema.KindModel || kind == schema.KindPlatform {
+		return nil
+	}
+	r := diagnosticResult(n, render.Diagnostic{Severity: render.Error, Field: "kind", Value: kind,
+		Message: fmt.Sprintf("Unsupported value: %q: supported values: %q, %q", kind, schema.KindModel, schema.KindPlatform)})
+	return r
+}
+
+// checkOutput guards the function's output: a render without errors must
+// produce objects (never an empty success), and no rendered object may
+// have the identity of an item that passes through (kustomize would reject
+// the duplicate, or one would silently replace the other).
+func checkOutput(fc *yaml.RNode, items, objs []*yaml.RNode, results framework.Results) framework.Results {
+	if hasError(results) {
+		return nil
+	}
+	if len(objs) == 0 {
+		return framework.Results{diagnosticResult(fc, render.Diagnostic{Severity: render.Error, Field: "spec", Value: "0 objects",
+			Message: "rendered no objects: refusing to produce empty output"})}
+	}
+	type id struct{ kind, namespace, name string }
+	passing := map[id]*yaml.RNode{}
+	for _, it := range items {
+		passing[id{it.GetKind(), it.GetNamespace(), it.GetName()}] = it
+	}
+	var out framework.Results
+	for _, o := range objs {
+		it, ok := passing[id{o.GetKind(), o.GetNamespace(), o.GetName()}]
+		if !ok {
+			continue
+		}
+		model := o.GetLabels()[render.LabelName]
+		r := diagnosticResult(it, render.Diagnostic{Severity: render.Error, Field: "metadata.name", Value: it.GetName(),
+			Message: fmt.Sprintf("Duplicate value: %q: ServedModel %s renders %s %s/%s, which is also an input item; rename the model or remove the item",
+				it.GetName(), model, o.GetKind(), o.GetNamespace(), o.GetName())})
+		out = append(out, r)
+	}
+	return out
 }
 
 // isLocalConfig reports items kpt hands over that are not for the cluster
@@ -205,12 +294,74 @@ func isLocalConfig(n *yaml.RNode) bool {
 // Run executes the function over a ResourceList read from rw and returns
 // its results. The error is non-nil when any result is an error or the
 // input could not be read; the caller must then exit non-zero.
+//
+// Whatever the input, rw.Writer gets exactly one ResourceList: a stream
+// that is not one is answered as one, and an input that is too large or
+// does not parse gets an empty ResourceList whose error result says where
+// it went wrong. Nothing else is written, and never partially.
 func Run(rw *kio.ByteReadWriter) (framework.Results, error) {
+	in, out := rw.Reader, rw.Writer
+	if in == nil {
+		in = os.Stdin
+	}
+	if out == nil {
+		out = os.Stdout
+	}
+	data, ierr := ReadInput(stdinName, in)
+	if ierr != nil {
+		return writeInputError(out, ierr)
+	}
+	if ierr := multiDocumentChunk(stdinName, data); ierr != nil {
+		return writeInputError(out, ierr)
+	}
+
+	var buf bytes.Buffer
+	inner := *rw
+	inner.Reader, inner.Writer = bytes.NewReader(data), &buf
 	var results framework.Results
+	processed := false
 	err := framework.Execute(framework.ResourceListProcessorFunc(func(rl *framework.ResourceList) error {
+		processed = true
+		if inner.WrappingKind != kio.ResourceListKind {
+			// Answer with a ResourceList whatever came in, so the results
+			// (there is at least the missing functionConfig) are not lost.
+			inner.WrappingKind, inner.WrappingAPIVersion = kio.ResourceListKind, kio.ResourceListAPIVersion
+		}
 		err := Process(rl)
 		results = rl.Results
 		return err
-	}), rw)
+	}), &inner)
+	if err != nil && buf.Len() == 0 {
+		// framework.Execute stopped before writing: the input is not YAML,
+		// or its items' annotations cannot be reconciled.
+		ie := &InputError{Name: stdinName, Message: err.Error()}
+		if !processed {
+			ie = LocateYAMLError(stdinName, data, err)
+		}
+		return writeInputError(out, ie)
+	}
+	if _, werr := out.Write(buf.Bytes()); werr != nil && err == nil {
+		err = werr
+	}
 	return results, err
+}
+
+const stdinName = "<stdin>"
+
+// writeInputError writes an empty ResourceList carrying one error result.
+func writeInputError(w io.Writer, ie *InputError) (framework.Results, error) {
+	results := framework.Results{ie.Result()}
+	b, err := yaml.Marshal(results)
+	if err != nil {
+		return results, err
+	}
+	node, err := yaml.Parse(string(b))
+	if err != nil {
+		return results, err
+	}
+	bw := kio.ByteWriter{Writer: w, WrappingKind: kio.ResourceListKind, WrappingAPIVersion: kio.ResourceListAPIVersion, Results: node}
+	if err := bw.Write(nil); err != nil {
+		return results, err
+	}
+	return results, results
 }

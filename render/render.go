@@ -142,7 +142,7 @@ func RenderFleet(models []*schema.ServedModel, opts Options) *Result {
 			Message: "no Platform given: feature gates and GPU capacity are not checked, and layer defaults apply (namespaces serving/kserve/llm-d, KServe Standard mode)"})
 	}
 	if len(models) == 0 {
-		res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Error, Object: ObjectRef{Kind: schema.KindModel}, Input: -1,
+		res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Error, Object: ObjectRef{Kind: schema.KindModel}, Input: -1, Field: "items", Value: 0,
 			Message: "no ServedModel to render: refusing to produce empty output (under auto-prune it would delete every workload)"})
 		return res
 	}
@@ -165,6 +165,13 @@ func RenderFleet(models []*schema.ServedModel, opts Options) *Result {
 	}
 	res.checkCollisions(objs)
 	if res.HasErrors() {
+		return res
+	}
+	if len(objs) == 0 {
+		// Unreachable with today's layers (each renders at least one
+		// object), and kept so no future path can return an empty success.
+		res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Error, Object: ObjectRef{Kind: schema.KindModel}, Input: -1, Field: "items", Value: len(models),
+			Message: "rendered no objects: refusing to produce empty output (under auto-prune it would delete every workload)"})
 		return res
 	}
 	sortObjects(objs)
@@ -203,8 +210,14 @@ var kindOrder = map[string]int{
 	"InferenceService": 5, "LLMInferenceService": 6,
 }
 
-// sortObjects orders objects by kind (dependencies first), then namespace,
-// then name. The order of the input models never matters.
+// sortObjects orders objects by kind (dependencies first, ranked by
+// kindOrder), then namespace, then name: the order README's Design section
+// documents. The order of the input models never matters: within one
+// render no two objects share kind, namespace and name (checkCollisions
+// rejects that), so the key is total and the output is byte-identical
+// whatever order the models, or the fields inside them, came in. A kind
+// missing from kindOrder would rank 0 (first); TestKindOrderCoversEveryKind
+// keeps the table complete.
 func sortObjects(objs []Object) {
 	slices.SortStableFunc(objs, func(a, b Object) int {
 		return cmp.Or(

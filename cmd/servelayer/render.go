@@ -105,12 +105,13 @@ func RenderFiles(a RenderArgs, stderr io.Writer) ([]byte, int) {
 		}
 		req.Platform, platformFrom = nodes[0], a.Platform
 	}
+	var skipped []string
 	for _, p := range paths {
 		nodes, code := readFile(p, stderr)
 		if code != exitOK {
 			return nil, code
 		}
-		for _, n := range nodes {
+		for i, n := range nodes {
 			switch {
 			case fn.IsServedModel(n):
 				req.Models = append(req.Models, n)
@@ -120,13 +121,23 @@ func RenderFiles(a RenderArgs, stderr io.Writer) ([]byte, int) {
 			case fn.IsPlatform(n):
 				fmt.Fprintf(stderr, "%s: a second Platform (the first is in %s); give exactly one\n", p, platformFrom)
 				return nil, exitInvalid
+			default:
+				if msg := misnamed(n); msg != "" {
+					fmt.Fprintf(stderr, "error: %s: document %d: %s\n", p, i+1, msg)
+					return nil, exitInvalid
+				}
+				// Anything else (a kustomization, other manifests) is not ours.
+				skipped = append(skipped, fmt.Sprintf("%s document %d (apiVersion %q, kind %q)", p, i+1, n.GetApiVersion(), n.GetKind()))
 			}
-			// Anything else (a kustomization, other manifests) is not ours.
 		}
 	}
 	if len(req.Models) == 0 {
-		fmt.Fprintf(stderr, "servelayer render: no %s found in %s: refusing to print an empty render\n",
-			schema.KindModel, strings.Join(a.Files, ", "))
+		found := "no documents"
+		if len(skipped) > 0 {
+			found = strings.Join(skipped, "; ")
+		}
+		fmt.Fprintf(stderr, "servelayer render: no %s (apiVersion %s) found in %s: refusing to print an empty render (apiVersion, kind: found %s)\n",
+			schema.KindModel, schema.APIVersion, strings.Join(a.Files, ", "), found)
 		return nil, exitInvalid
 	}
 	objs, results := fn.Render(req)
@@ -217,7 +228,8 @@ func expand(args []string, recursive bool) ([]string, error) {
 
 // readFile parses a YAML stream, annotating each node with its file path
 // and index so results can point back to it. The annotations are never
-// copied onto rendered objects.
+// copied onto rendered objects. A file over fn.MaxInputBytes is refused
+// before it is read.
 func readFile(path string, stderr io.Writer) ([]*yaml.RNode, int) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -225,11 +237,34 @@ func readFile(path string, stderr io.Writer) ([]*yaml.RNode, int) {
 		return nil, exitUsage
 	}
 	defer f.Close()
-	r := &kio.ByteReader{Reader: f, SetAnnotations: map[string]string{"config.kubernetes.io/path": path}}
-	nodes, err := r.Read()
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: invalid YAML: %v\n", path, err)
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > fn.MaxInputBytes {
+		fmt.Fprintf(stderr, "error: %v\n", fn.TooLarge(path, st.Size()))
+		return nil, exitInvalid
+	}
+	data, ierr := fn.ReadInput(path, f)
+	if ierr != nil {
+		fmt.Fprintf(stderr, "error: %v\n", ierr)
+		return nil, exitInvalid
+	}
+	nodes, ierr := fn.ParseYAML(path, data, map[string]string{"config.kubernetes.io/path": path})
+	if ierr != nil {
+		fmt.Fprintf(stderr, "error: %v\n", ierr)
 		return nil, exitInvalid
 	}
 	return nodes, exitOK
+}
+
+// misnamed explains a document that is almost ours: servelayer's API group
+// with a kind it does not have, or a ServedModel or Platform kind in
+// another group. Silently skipping it would silently drop a model.
+func misnamed(n *yaml.RNode) string {
+	apiVersion, kind := n.GetApiVersion(), n.GetKind()
+	group, _, _ := strings.Cut(apiVersion, "/")
+	switch {
+	case group == schema.Group:
+		return fmt.Sprintf("%s %s: kind: Unsupported value: %q: supported values: %q, %q", kind, n.GetName(), kind, schema.KindModel, schema.KindPlatform)
+	case kind == schema.KindModel || kind == schema.KindPlatform:
+		return fmt.Sprintf("%s %s: apiVersion: Invalid value: %q: must be %s", kind, n.GetName(), apiVersion, schema.APIVersion)
+	}
+	return ""
 }
