@@ -32,11 +32,17 @@ func IsServedModel(n *yaml.RNode) bool { return isKind(n, schema.KindModel) }
 func IsPlatform(n *yaml.RNode) bool { return isKind(n, schema.KindPlatform) }
 
 func isKind(n *yaml.RNode, kind string) bool {
-	if n == nil || n.IsNilOrEmpty() {
+	if !isObject(n) {
 		return false
 	}
 	group, _, _ := strings.Cut(n.GetApiVersion(), "/")
 	return group == schema.Group && n.GetKind() == kind
+}
+
+// isObject reports whether n is a mapping, the only kind of node kyaml's
+// accessors (GetKind, GetAnnotations, ...) can read without panicking.
+func isObject(n *yaml.RNode) bool {
+	return n != nil && n.YNode() != nil && n.YNode().Kind == yaml.MappingNode
 }
 
 // Request is one render: the ServedModel nodes, an optional Platform node
@@ -133,7 +139,7 @@ func diagnosticResult(src *yaml.RNode, d render.Diagnostic) *framework.Result {
 			r.Field.CurrentValue = d.Value
 		}
 	}
-	if src == nil {
+	if !isObject(src) {
 		if d.Object.Name != "" {
 			r.ResourceRef = &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: d.Object.APIVersion, Kind: d.Object.Kind},
 				NameMeta: yaml.NameMeta{Name: d.Object.Name, Namespace: d.Object.Namespace}}
@@ -215,8 +221,13 @@ func Process(rl *framework.ResourceList) error {
 }
 
 func describe(n *yaml.RNode) string {
-	if n == nil || n.IsNilOrEmpty() {
+	switch {
+	case n == nil || n.IsNilOrEmpty():
 		return "none (stdin must be a ResourceList with a functionConfig)"
+	case n.YNode().Kind == yaml.SequenceNode:
+		return "a list: it must be a mapping (a Kubernetes object), not a list"
+	case !isObject(n):
+		return fmt.Sprintf("%q: it must be a mapping (a Kubernetes object), not a scalar", n.YNode().Value)
 	}
 	return fmt.Sprintf("apiVersion %q kind %q", n.GetApiVersion(), n.GetKind())
 }
@@ -225,7 +236,7 @@ func describe(n *yaml.RNode) string {
 // neither a ServedModel nor a Platform, naming the field that is off.
 func functionConfigError(fc *yaml.RNode) *framework.Result {
 	path, value := "functionConfig", any(describe(fc))
-	if fc != nil && !fc.IsNilOrEmpty() {
+	if isObject(fc) {
 		group, _, _ := strings.Cut(fc.GetApiVersion(), "/")
 		switch kind := fc.GetKind(); {
 		case (kind == schema.KindModel || kind == schema.KindPlatform) && group != schema.Group:
@@ -243,6 +254,9 @@ func functionConfigError(fc *yaml.RNode) *framework.Result {
 // ServedModel nor a Platform: a misspelt kind would otherwise pass through
 // unrendered and the model would silently be missing.
 func unknownKind(n *yaml.RNode) *framework.Result {
+	if !isObject(n) {
+		return nil
+	}
 	group, _, _ := strings.Cut(n.GetApiVersion(), "/")
 	kind := n.GetKind()
 	if group != schema.Group || kind == schema.KindModel || kind == schema.KindPlatform {
@@ -268,6 +282,9 @@ func checkOutput(fc *yaml.RNode, items, objs []*yaml.RNode, results framework.Re
 	type id struct{ kind, namespace, name string }
 	passing := map[id]*yaml.RNode{}
 	for _, it := range items {
+		if !isObject(it) {
+			continue
+		}
 		passing[id{it.GetKind(), it.GetNamespace(), it.GetName()}] = it
 	}
 	var out framework.Results
@@ -288,7 +305,7 @@ func checkOutput(fc *yaml.RNode, items, objs []*yaml.RNode, results framework.Re
 // isLocalConfig reports items kpt hands over that are not for the cluster
 // (its Kptfile, the function config itself).
 func isLocalConfig(n *yaml.RNode) bool {
-	return n.GetAnnotations()["config.kubernetes.io/local-config"] == "true"
+	return isObject(n) && n.GetAnnotations()["config.kubernetes.io/local-config"] == "true"
 }
 
 // Run executes the function over a ResourceList read from rw and returns

@@ -169,15 +169,41 @@ func multiDocumentChunk(name string, data []byte) *InputError {
 		for i := 0; ; i++ {
 			var n yaml.Node
 			err := dec.Decode(&n)
+			if err == io.EOF || (err != nil && i == 0) {
+				break // the end, or a syntax error the reader reports
+			}
+			if i == 0 || yaml.IsYNodeEmptyDoc(&n) {
+				continue
+			}
+			line := n.Line
 			if err != nil {
-				break // EOF, or a syntax error reported by the reader
+				line, _ = yamlErrorLine(c.text, err)
 			}
-			if i > 0 && !yaml.IsYNodeEmptyDoc(&n) {
-				return &InputError{Name: name, Line: c.line + n.Line - 1, Message: "a second YAML document after a \"...\" end marker; separate documents with ---", Value: lineOf(text, c.line+n.Line-1)}
-			}
+			abs := c.line + line - 1
+			return &InputError{Name: name, Line: abs, Message: "a second YAML document after a \"...\" end marker; separate documents with ---", Value: lineOf(text, abs)}
 		}
 	}
 	return nil
+}
+
+// yamlErrorLine returns the 1-based line (in text) and the message of a
+// go.yaml.in/yaml/v3 error.
+func yamlErrorLine(text string, err error) (int, string) {
+	line, msg := 0, strings.TrimPrefix(err.Error(), "yaml: ")
+	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	}
+	for _, p := range parserProblems {
+		if msg == p {
+			line++
+			break
+		}
+	}
+	if m := unknownAnchorRE.FindStringSubmatch(msg); m != nil {
+		line = lineContaining(text, "*"+m[1])
+	}
+	return contentLine(text, max(line, 1)), msg
 }
 
 // LocateYAMLError explains why data did not parse as a YAML stream: the
@@ -200,21 +226,7 @@ func LocateYAMLError(name string, data []byte, err error) *InputError {
 			continue
 		}
 		if derr != nil {
-			line, msg := 0, strings.TrimPrefix(derr.Error(), "yaml: ")
-			if m := yamlLineRE.FindStringSubmatch(derr.Error()); m != nil {
-				line, _ = strconv.Atoi(m[1])
-				msg = m[2]
-			}
-			for _, p := range parserProblems {
-				if msg == p {
-					line++
-					break
-				}
-			}
-			if m := unknownAnchorRE.FindStringSubmatch(msg); m != nil {
-				line = lineContaining(c.text, "*"+m[1])
-			}
-			line = contentLine(c.text, max(line, 1))
+			line, msg := yamlErrorLine(c.text, derr)
 			abs := c.line + line - 1
 			return &InputError{Name: name, Line: abs, Message: "invalid YAML: " + msg, Value: lineOf(text, abs)}
 		}

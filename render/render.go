@@ -197,7 +197,7 @@ func (res *Result) checkCollisions(objs []Object) {
 		key := ObjectRef{Kind: o.Ref.Kind, Namespace: o.Ref.Namespace, Name: o.Ref.Name}
 		if prev, ok := owner[key]; ok && prev.input != o.input {
 			res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Error, Object: o.Model, Input: o.input, Field: "metadata.name", Value: o.Model.Name,
-				Message: fmt.Sprintf("renders %s, already rendered by ServedModel %s (fleet item %d); rename one of them", o.Ref, prev.Model, prev.input+1)})
+				Message: fmt.Sprintf("Duplicate value: %q: renders %s, already rendered by %s (fleet item %d); rename one of them", o.Model.Name, o.Ref, prev.Model, prev.input+1)})
 			continue
 		}
 		owner[key] = o

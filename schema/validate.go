@@ -342,7 +342,7 @@ func validateReplicas(s *ServedModelSpec, p *PlatformSpec, sp *field.Path) field
 	}
 	scp := sp.Child("scaling")
 	if s.Replicas != nil {
-		errs = append(errs, field.Forbidden(scp, "replicas and scaling are mutually exclusive; remove spec.replicas or spec.scaling"))
+		errs = append(errs, field.Forbidden(scp, fmt.Sprintf("replicas (%d) and scaling (maxReplicas %d) are mutually exclusive; remove spec.replicas or spec.scaling", *s.Replicas, sc.MaxReplicas)))
 	}
 	if s.Layer == LayerRawVLLM {
 		errs = append(errs, field.Forbidden(scp, "raw-vllm has no autoscaler; use spec.replicas, or layer kserve for autoscaling and scale-to-zero"))

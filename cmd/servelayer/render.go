@@ -121,6 +121,9 @@ func RenderFiles(a RenderArgs, stderr io.Writer) ([]byte, int) {
 			case fn.IsPlatform(n):
 				fmt.Fprintf(stderr, "%s: a second Platform (the first is in %s); give exactly one\n", p, platformFrom)
 				return nil, exitInvalid
+			case n.YNode().Kind != yaml.MappingNode:
+				fmt.Fprintf(stderr, "error: %s: document %d: must be a mapping (a Kubernetes object)\n", p, i+1)
+				return nil, exitInvalid
 			default:
 				if msg := misnamed(n); msg != "" {
 					fmt.Fprintf(stderr, "error: %s: document %d: %s\n", p, i+1, msg)
@@ -168,7 +171,7 @@ func printResults(w io.Writer, rs framework.Results) {
 			b.WriteString(r.File.Path + ": ")
 		}
 		if r.ResourceRef != nil {
-			b.WriteString(r.ResourceRef.Kind + " " + r.ResourceRef.Name + ": ")
+			b.WriteString(strings.TrimSpace(r.ResourceRef.Kind+" "+r.ResourceRef.Name) + ": ")
 		}
 		if r.Field != nil && r.Field.Path != "" {
 			b.WriteString(r.Field.Path + ": ")
