@@ -233,7 +233,7 @@ type krmOutput struct {
 			Kind string `yaml:"kind"`
 			Name string `yaml:"name"`
 		} `yaml:"resourceRef"`
-		Field    *struct {
+		Field *struct {
 			Path         string `yaml:"path"`
 			CurrentValue any    `yaml:"currentValue"`
 		} `yaml:"field"`
