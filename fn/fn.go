@@ -339,7 +339,7 @@ func Run(rw *kio.ByteReadWriter) (framework.Results, error) {
 	processed := false
 	err := framework.Execute(framework.ResourceListProcessorFunc(func(rl *framework.ResourceList) error {
 		processed = true
-		if inner.WrappingKind != kio.ResourceListKind {
+		if inner.WrappingKind != kio.ResourceListKind || !resourceListVersions[inner.WrappingAPIVersion] {
 			// Answer with a ResourceList whatever came in, so the results
 			// (there is at least the missing functionConfig) are not lost.
 			inner.WrappingKind, inner.WrappingAPIVersion = kio.ResourceListKind, kio.ResourceListAPIVersion
@@ -364,6 +364,10 @@ func Run(rw *kio.ByteReadWriter) (framework.Results, error) {
 }
 
 const stdinName = "<stdin>"
+
+// resourceListVersions are the ResourceList versions echoed back as they
+// came (kpt's older functions speak v1alpha1); any other is answered in v1.
+var resourceListVersions = map[string]bool{kio.ResourceListAPIVersion: true, "config.kubernetes.io/v1alpha1": true}
 
 // writeInputError writes an empty ResourceList carrying one error result.
 func writeInputError(w io.Writer, ie *InputError) (framework.Results, error) {

@@ -33,7 +33,13 @@ func blockStyle(n *yaml.Node) {
 
 // YAML returns the objects as a YAML stream, documents separated by "---",
 // formatted as kustomize formats its output (2 spaces, compact sequences).
+//
+// A result without objects (a failed render) is an error, never an empty
+// stream: empty output under GitOps auto-prune deletes workloads.
 func (r *Result) YAML() ([]byte, error) {
+	if len(r.Objects) == 0 {
+		return nil, fmt.Errorf("no objects to write: the render failed with %d error(s); see Diagnostics", len(r.Errors()))
+	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)

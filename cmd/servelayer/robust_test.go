@@ -8,188 +8,49 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/servelayer/servelayer/internal/corpus"
 )
 
-// badCase is one case of the bad-input corpus in testdata/bad. A case
-// folder holds:
-//
-//	input.yaml     the input, as given to `servelayer render -f`
-//	generate       instead of input.yaml: "padding N", a valid spec padded
-//	               with comments to N bytes (too big to check in)
-//	platform.yaml  optional: --platform, and the functionConfig in KRM mode
-//	krm.yaml       optional: the function's stdin, when the ResourceList
-//	               built from input.yaml would not test the same thing
-//	want           substrings every error report must contain (field path
-//	               and bad value), one per line
-//	want-cli       extra substrings for the CLI only (such as line numbers,
-//	               which shift when the input is wrapped in a ResourceList)
-//	want-krm       extra substrings for KRM mode only
-//
-// See testdata/bad/README.md.
+// badCase is one case of the bad-input corpus in testdata/bad (see its
+// README.md and internal/corpus).
 type badCase struct {
-	name, dir        string
-	input, platform  string // paths; platform may be ""
-	stdin            []byte // the function's stdin
-	want, cli, krmOn []string
+	corpus.Case
+	input string // the file given to render -f
 }
-
-// defaultPlatform is the functionConfig of a case without platform.yaml
-// that needs the transformer (several documents): every layer on, so it
-// enforces nothing the CLI without --platform would not.
-const defaultPlatform = `apiVersion: servelayer.dev/v1alpha1
-kind: Platform
-metadata:
-  name: corpus
-spec:
-  features: {kserve: true, llmd: true}
-`
 
 func loadBadCases(t *testing.T) []badCase {
 	t.Helper()
-	dirs, err := filepath.Glob("../../testdata/bad/*")
+	cs, err := corpus.LoadBad("../../testdata/bad")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cases []badCase
-	for _, dir := range dirs {
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			continue
-		}
-		c := badCase{name: filepath.Base(dir), dir: dir, input: filepath.Join(dir, "input.yaml")}
-		if g, err := os.ReadFile(filepath.Join(dir, "generate")); err == nil {
-			c.input = generateInput(t, c.name, string(g))
-		}
-		if _, err := os.Stat(filepath.Join(dir, "platform.yaml")); err == nil {
-			c.platform = filepath.Join(dir, "platform.yaml")
-		}
-		c.want = readLines(t, filepath.Join(dir, "want"))
-		c.cli = readLines(t, filepath.Join(dir, "want-cli"))
-		c.krmOn = readLines(t, filepath.Join(dir, "want-krm"))
-		if len(c.want)+len(c.cli) == 0 || len(c.want)+len(c.krmOn) == 0 {
-			t.Fatalf("%s: every case needs the substrings (field path, bad value) its errors must contain in both modes", dir)
-		}
-		if b, err := os.ReadFile(filepath.Join(dir, "krm.yaml")); err == nil {
-			c.stdin = b
-		} else {
-			in, err := os.ReadFile(c.input)
-			if err != nil {
+	if len(cs) < 40 {
+		t.Fatalf("the bad-input corpus has %d cases, want at least 40", len(cs))
+	}
+	var out []badCase
+	for _, c := range cs {
+		bc := badCase{Case: c, input: c.InputPath}
+		if bc.input == "" {
+			bc.input = filepath.Join(t.TempDir(), c.Name+".yaml")
+			if err := os.WriteFile(bc.input, c.Input, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			var platform []byte
-			if c.platform != "" {
-				if platform, err = os.ReadFile(c.platform); err != nil {
-					t.Fatal(err)
-				}
-			}
-			c.stdin = resourceListFor(in, platform)
 		}
-		cases = append(cases, c)
-	}
-	if len(cases) < 40 {
-		t.Fatalf("the bad-input corpus has %d cases, want at least 40", len(cases))
-	}
-	return cases
-}
-
-func readLines(t *testing.T, path string) []string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, l := range strings.Split(string(b), "\n") {
-		if l != "" && !strings.HasPrefix(l, "#") {
-			out = append(out, l)
-		}
-	}
-	if len(out) == 0 {
-		t.Fatalf("%s is empty", path)
+		out = append(out, bc)
 	}
 	return out
 }
 
-// generateInput writes a valid spec padded with comment lines to N bytes.
-func generateInput(t *testing.T, name, spec string) string {
-	t.Helper()
-	var size int
-	if _, err := fmt.Sscanf(spec, "padding %d", &size); err != nil {
-		t.Fatalf("%s/generate: %v", name, err)
-	}
-	var b bytes.Buffer
-	b.WriteString("apiVersion: servelayer.dev/v1alpha1\nkind: ServedModel\nmetadata: {name: qwen}\nspec:\n  layer: raw-vllm\n" +
-		"  model: {name: q, source: {pvc: {claimName: c, path: q}}}\n  resources: {cpu: \"4\", memory: 16Gi}\n")
-	line := "# " + strings.Repeat("padding ", 12) + "\n"
-	for b.Len()+len(line) <= size {
-		b.WriteString(line)
-	}
-	b.WriteString(strings.Repeat("#", size-b.Len()-1) + "\n")
-	path := filepath.Join(t.TempDir(), "input.yaml")
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-var separatorRE = regexp.MustCompile(`\n---.*\n`)
-
-// resourceListFor wraps an input the way kustomize would hand it to the
-// function: one document without a Platform is a generator's
-// functionConfig; several documents (or a Platform) make a transformer
-// whose items are the documents. The documents are embedded as text,
-// indented, so malformed YAML stays malformed.
-func resourceListFor(in, platform []byte) []byte {
-	var docs []string
-	for _, d := range separatorRE.Split("\n"+string(in)+"\n", -1) {
-		if strings.TrimSpace(d) != "" {
-			docs = append(docs, strings.Trim(d, "\n"))
-		}
-	}
-	indent := func(doc, first, rest string) string {
-		lines := strings.Split(doc, "\n")
-		for i, l := range lines {
-			p := rest
-			if i == 0 {
-				p = first
-			}
-			lines[i] = p + l
-		}
-		return strings.Join(lines, "\n") + "\n"
-	}
-	var b strings.Builder
-	b.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n")
-	if len(docs) == 1 && platform == nil {
-		b.WriteString("items: []\nfunctionConfig:\n" + indent(docs[0], "  ", "  "))
-		return []byte(b.String())
-	}
-	if len(docs) == 0 {
-		b.WriteString("items: []\n")
-	} else {
-		b.WriteString("items:\n")
-	}
-	for _, d := range docs {
-		b.WriteString(indent(d, "- ", "  "))
-	}
-	if platform == nil {
-		platform = []byte(defaultPlatform)
-	}
-	b.WriteString("functionConfig:\n" + indent(strings.TrimRight(string(platform), "\n"), "  ", "  "))
-	return []byte(b.String())
-}
-
 func (c badCase) cliArgs() []string {
 	args := []string{"render", "-f", c.input}
-	if c.platform != "" {
-		args = append(args, "--platform", c.platform)
+	if c.PlatformPath != "" {
+		args = append(args, "--platform", c.PlatformPath)
 	}
 	return args
 }
@@ -204,7 +65,7 @@ func checkCLI(t *testing.T, c badCase, code int, stdout, stderr string) {
 	if stdout != "" {
 		t.Errorf("render -f: printed on stdout with an error:\n%s", head(stdout))
 	}
-	checkStderr(t, "render -f", stderr, append(append([]string{}, c.want...), c.cli...))
+	checkStderr(t, "render -f", stderr, append(append([]string{}, c.Want...), c.WantCLI...))
 }
 
 func checkStderr(t *testing.T, mode, stderr string, want []string) {
@@ -264,7 +125,7 @@ func parseResourceList(t *testing.T, mode, stdout string) *krmOutput {
 // wanted substrings, no rendered object, and the errors on stderr.
 func checkKRM(t *testing.T, c badCase, code int, stdout, stderr string) {
 	t.Helper()
-	want := append(append([]string{}, c.want...), c.krmOn...)
+	want := append(append([]string{}, c.Want...), c.WantKRM...)
 	if code != exitInvalid {
 		t.Errorf("KRM: exit %d, want %d\nstderr: %s", code, exitInvalid, stderr)
 	}
@@ -314,12 +175,12 @@ func head(s string) string {
 // the KRM function, in process.
 func TestBadInputCorpus(t *testing.T) {
 	for _, c := range loadBadCases(t) {
-		t.Run(c.name, func(t *testing.T) {
+		t.Run(c.Name, func(t *testing.T) {
 			code, stdout, stderr := runCLI(t, "", c.cliArgs()...)
 			checkCLI(t, c, code, stdout, stderr)
 
 			var out, errOut bytes.Buffer
-			code = run(nil, bytes.NewReader(c.stdin), &out, &errOut)
+			code = run(nil, bytes.NewReader(c.Stdin), &out, &errOut)
 			checkKRM(t, c, code, out.String(), errOut.String())
 		})
 	}
@@ -330,11 +191,11 @@ func TestBadInputCorpus(t *testing.T) {
 func TestBadInputCorpusBinary(t *testing.T) {
 	bin := builtBinary(t)
 	for _, c := range loadBadCases(t) {
-		t.Run(c.name, func(t *testing.T) {
+		t.Run(c.Name, func(t *testing.T) {
 			code, stdout, stderr := runBinary(t, bin, nil, c.cliArgs()...)
 			checkCLI(t, c, code, stdout, stderr)
 
-			code, stdout, stderr = runBinary(t, bin, c.stdin)
+			code, stdout, stderr = runBinary(t, bin, c.Stdin)
 			checkKRM(t, c, code, stdout, stderr)
 		})
 	}
@@ -417,10 +278,10 @@ func TestCRLFValidSpecRendersLikeLF(t *testing.T) {
 		t.Fatal(err)
 	}
 	var krmLF, krmCRLF bytes.Buffer
-	if code := run(nil, bytes.NewReader(resourceListFor(lf, p)), &krmLF, io.Discard); code != 0 {
+	if code := run(nil, bytes.NewReader(corpus.ResourceListFor(lf, p)), &krmLF, io.Discard); code != 0 {
 		t.Fatalf("KRM LF: exit %d\n%s", code, krmLF.String())
 	}
-	rlCRLF := bytes.ReplaceAll(resourceListFor(lf, p), []byte("\n"), []byte("\r\n"))
+	rlCRLF := bytes.ReplaceAll(corpus.ResourceListFor(lf, p), []byte("\n"), []byte("\r\n"))
 	if code := run(nil, bytes.NewReader(rlCRLF), &krmCRLF, io.Discard); code != 0 {
 		t.Fatalf("KRM CRLF: exit %d\n%s", code, krmCRLF.String())
 	}
