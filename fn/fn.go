@@ -167,10 +167,10 @@ func Process(rl *framework.ResourceList) error {
 	switch {
 	case IsServedModel(fc):
 		objs, results := Render(Request{Models: []*yaml.RNode{fc}})
-		results = append(results, checkOutput(fc, rl.Items, objs, results)...)
-		rl.Results = append(rl.Results, results...)
-		if !hasError(results) {
-			rl.Items = append(rl.Items, objs...)
+		items, extra := mergeOutput(fc, rl.Items, objs, results)
+		rl.Results = append(rl.Results, append(results, extra...)...)
+		if !hasError(rl.Results) {
+			rl.Items = items
 		}
 	case IsPlatform(fc):
 		var models, rest []*yaml.RNode
@@ -206,10 +206,10 @@ func Process(rl *framework.ResourceList) error {
 			break
 		}
 		objs, results := Render(Request{Models: models, Platform: fc})
-		results = append(results, checkOutput(nil, rest, objs, results)...)
-		rl.Results = append(rl.Results, results...)
-		if !hasError(results) {
-			rl.Items = append(rest, objs...)
+		items, extra := mergeOutput(nil, rest, objs, results)
+		rl.Results = append(rl.Results, append(results, extra...)...)
+		if !hasError(rl.Results) {
+			rl.Items = items
 		}
 	default:
 		rl.Results = append(rl.Results, functionConfigError(fc))
@@ -267,39 +267,62 @@ func unknownKind(n *yaml.RNode) *framework.Result {
 	return r
 }
 
-// checkOutput guards the function's output: a render without errors must
-// produce objects (never an empty success), and no rendered object may
-// have the identity of an item that passes through (kustomize would reject
-// the duplicate, or one would silently replace the other).
-func checkOutput(fc *yaml.RNode, items, objs []*yaml.RNode, results framework.Results) framework.Results {
+// mergeOutput puts the rendered objects among the items that pass through
+// and guards the result. A render without errors must produce objects
+// (never an empty success). A rendered object with the identity of an
+// item is either that same object from an earlier run (servelayer's
+// managed-by label and the same model): it is replaced in place, so a
+// function run on its own output changes nothing; or someone else's
+// object: an error, since kustomize would reject the duplicate or one
+// would silently replace the other. Objects not replacing an item are
+// appended. With errors the items come back unchanged.
+func mergeOutput(fc *yaml.RNode, items, objs []*yaml.RNode, results framework.Results) ([]*yaml.RNode, framework.Results) {
 	if hasError(results) {
-		return nil
+		return items, nil
 	}
 	if len(objs) == 0 {
-		return framework.Results{diagnosticResult(fc, render.Diagnostic{Severity: render.Error, Field: "spec", Value: "0 objects",
+		return items, framework.Results{diagnosticResult(fc, render.Diagnostic{Severity: render.Error, Field: "spec", Value: "0 objects",
 			Message: "rendered no objects: refusing to produce empty output"})}
 	}
 	type id struct{ kind, namespace, name string }
-	passing := map[id]*yaml.RNode{}
+	rendered := map[id]*yaml.RNode{}
+	for _, o := range objs {
+		rendered[id{o.GetKind(), o.GetNamespace(), o.GetName()}] = o
+	}
+	placed := map[*yaml.RNode]bool{}
+	var out []*yaml.RNode
+	var errs framework.Results
 	for _, it := range items {
 		if !isObject(it) {
+			out = append(out, it)
 			continue
 		}
-		passing[id{it.GetKind(), it.GetNamespace(), it.GetName()}] = it
-	}
-	var out framework.Results
-	for _, o := range objs {
-		it, ok := passing[id{o.GetKind(), o.GetNamespace(), o.GetName()}]
+		o, ok := rendered[id{it.GetKind(), it.GetNamespace(), it.GetName()}]
 		if !ok {
+			out = append(out, it)
 			continue
 		}
 		model := o.GetLabels()[render.LabelName]
-		r := diagnosticResult(it, render.Diagnostic{Severity: render.Error, Field: "metadata.name", Value: it.GetName(),
+		if l := it.GetLabels(); l[render.LabelManagedBy] == "servelayer" && l[render.LabelName] == model {
+			if !placed[o] {
+				out = append(out, o)
+				placed[o] = true
+			}
+			continue
+		}
+		errs = append(errs, diagnosticResult(it, render.Diagnostic{Severity: render.Error, Field: "metadata.name", Value: it.GetName(),
 			Message: fmt.Sprintf("Duplicate value: %q: ServedModel %s renders %s %s/%s, which is also an input item; rename the model or remove the item",
-				it.GetName(), model, o.GetKind(), o.GetNamespace(), o.GetName())})
-		out = append(out, r)
+				it.GetName(), model, o.GetKind(), o.GetNamespace(), o.GetName())}))
 	}
-	return out
+	if len(errs) > 0 {
+		return items, errs
+	}
+	for _, o := range objs {
+		if !placed[o] {
+			out = append(out, o)
+		}
+	}
+	return out, nil
 }
 
 // isLocalConfig reports items kpt hands over that are not for the cluster
