@@ -355,35 +355,61 @@ func Run(rw *kio.ByteReadWriter) (framework.Results, error) {
 		return writeInputError(out, ierr)
 	}
 
-	var buf bytes.Buffer
+	// What framework.Execute does, but writing with writeResourceList
+	// (see write.go for why) and answering unreadable input with a
+	// ResourceList too.
 	inner := *rw
-	inner.Reader, inner.Writer = bytes.NewReader(data), &buf
-	var results framework.Results
-	processed := false
-	err := framework.Execute(framework.ResourceListProcessorFunc(func(rl *framework.ResourceList) error {
-		processed = true
-		if inner.WrappingKind != kio.ResourceListKind || !resourceListVersions[inner.WrappingAPIVersion] {
-			// Answer with a ResourceList whatever came in, so the results
-			// (there is at least the missing functionConfig) are not lost.
-			inner.WrappingKind, inner.WrappingAPIVersion = kio.ResourceListKind, kio.ResourceListAPIVersion
-		}
-		err := Process(rl)
-		results = rl.Results
-		return err
-	}), &inner)
-	if err != nil && buf.Len() == 0 {
-		// framework.Execute stopped before writing: the input is not YAML,
-		// or its items' annotations cannot be reconciled.
-		ie := &InputError{Name: stdinName, Message: err.Error()}
-		if !processed {
-			ie = LocateYAMLError(stdinName, data, err)
-		}
-		return writeInputError(out, ie)
+	inner.Reader, inner.Writer = bytes.NewReader(data), nil
+	items, err := inner.Read()
+	if err != nil {
+		return writeInputError(out, LocateYAMLError(stdinName, data, err))
 	}
-	if _, werr := out.Write(buf.Bytes()); werr != nil && err == nil {
-		err = werr
+	rl := &framework.ResourceList{Items: items, FunctionConfig: inner.FunctionConfig}
+	annotations, err := kio.PreprocessResourcesForInternalAnnotationMigration(rl.Items)
+	if err != nil {
+		return writeInputError(out, annotationError(data, err))
 	}
-	return results, err
+	if inner.WrappingKind != kio.ResourceListKind || !resourceListVersions[inner.WrappingAPIVersion] {
+		// Answer with a ResourceList whatever came in, so the results
+		// (there is at least the missing functionConfig) are not lost.
+		inner.WrappingKind, inner.WrappingAPIVersion = kio.ResourceListKind, kio.ResourceListAPIVersion
+	}
+	processErr := Process(rl)
+	if err := kio.ReconcileInternalAnnotations(rl.Items, annotations); err != nil {
+		return writeInputError(out, &InputError{Name: stdinName, Message: "items: " + err.Error()})
+	}
+	results := inner.Results // the input's, when there are no new ones
+	if len(rl.Results) > 0 {
+		if results, err = resultsNode(rl.Results); err != nil {
+			return writeInputError(out, &InputError{Name: stdinName, Message: "cannot write the results: " + err.Error()})
+		}
+	}
+	var buf bytes.Buffer
+	if err := writeResourceList(&buf, inner.WrappingAPIVersion, inner.WrappingKind, rl.Items, inner.FunctionConfig, results, inner.KeepReaderAnnotations); err != nil {
+		return writeInputError(out, &InputError{Name: stdinName, Message: "cannot write the items back: " + err.Error()})
+	}
+	if _, err := out.Write(buf.Bytes()); err != nil && processErr == nil {
+		processErr = err
+	}
+	return rl.Results, processErr
+}
+
+// annotationError explains why the items' path/index annotations could not
+// be read: usually an item whose metadata has the wrong shape, which
+// LocateYAMLError pins down; otherwise kyaml's message.
+func annotationError(data []byte, err error) *InputError {
+	if ie := LocateYAMLError(stdinName, data, err); ie.Line > 0 {
+		return ie
+	}
+	return &InputError{Name: stdinName, Message: "items: " + err.Error()}
+}
+
+func resultsNode(rs framework.Results) (*yaml.RNode, error) {
+	b, err := yaml.Marshal(rs)
+	if err != nil {
+		return nil, err
+	}
+	return yaml.Parse(string(b))
 }
 
 const stdinName = "<stdin>"
@@ -395,16 +421,15 @@ var resourceListVersions = map[string]bool{kio.ResourceListAPIVersion: true, "co
 // writeInputError writes an empty ResourceList carrying one error result.
 func writeInputError(w io.Writer, ie *InputError) (framework.Results, error) {
 	results := framework.Results{ie.Result()}
-	b, err := yaml.Marshal(results)
+	node, err := resultsNode(results)
 	if err != nil {
 		return results, err
 	}
-	node, err := yaml.Parse(string(b))
-	if err != nil {
+	var buf bytes.Buffer
+	if err := writeResourceList(&buf, kio.ResourceListAPIVersion, kio.ResourceListKind, nil, nil, node, true); err != nil {
 		return results, err
 	}
-	bw := kio.ByteWriter{Writer: w, WrappingKind: kio.ResourceListKind, WrappingAPIVersion: kio.ResourceListAPIVersion, Results: node}
-	if err := bw.Write(nil); err != nil {
+	if _, err := w.Write(buf.Bytes()); err != nil {
 		return results, err
 	}
 	return results, results

@@ -7,7 +7,7 @@ FUZZTIME        ?= 25s
 # Minimizing an "interesting" input of the larger seeds (deep nesting, the
 # alias bomb) can stall a short run for tens of seconds; keep it short.
 FUZZMINIMIZE    ?= 2s
-FUZZ_TARGETS    := FuzzRender:./render FuzzFunction:./fn
+FUZZ_TARGETS    := FuzzRender:./render FuzzFunction:./fn FuzzWriters:./fn
 
 .PHONY: fuzz
 fuzz: ## Run every fuzz target for FUZZTIME (default 25s each).

@@ -41,20 +41,26 @@ func (r *Result) YAML() ([]byte, error) {
 		return nil, fmt.Errorf("no objects to write: the render failed with %d error(s); see Diagnostics", len(r.Errors()))
 	}
 	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	enc.CompactSeqIndent()
-	for _, o := range r.Objects {
+	for i, o := range r.Objects {
 		n, err := o.Node()
 		if err != nil {
 			return nil, err
 		}
+		if i > 0 {
+			buf.WriteString("---\n")
+		}
+		// One encoder per object: go.yaml.in/yaml/v3's encoder keeps every
+		// event it has emitted until it is dropped, which for a large fleet
+		// held gigabytes. The bytes are those of one encoder for all.
+		enc := yaml.NewEncoder(&buf)
+		enc.SetIndent(2)
+		enc.CompactSeqIndent()
 		if err := enc.Encode(n); err != nil {
 			return nil, err
 		}
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
+		if err := enc.Close(); err != nil {
+			return nil, err
+		}
 	}
 	return buf.Bytes(), nil
 }

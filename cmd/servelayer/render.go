@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/servelayer/servelayer/fn"
@@ -149,8 +148,7 @@ func RenderFiles(a RenderArgs, stderr io.Writer) ([]byte, int) {
 		return nil, exitInvalid
 	}
 	var buf strings.Builder
-	w := kio.ByteWriter{Writer: &buf}
-	if err := w.Write(objs); err != nil {
+	if err := fn.WriteStream(&buf, objs); err != nil {
 		fmt.Fprintln(stderr, "servelayer render:", err)
 		return nil, exitInvalid
 	}

@@ -219,3 +219,72 @@ func Valid(root string) (map[string][]byte, error) {
 	}
 	return out, nil
 }
+
+// fleetModels are the three models a generated fleet cycles through, one
+// per layer, as an operator would write them (see examples/fleet).
+var fleetModels = [...]string{`apiVersion: servelayer.dev/v1alpha1
+kind: ServedModel
+metadata:
+  name: %[1]s
+spec:
+  layer: raw-vllm
+  model:
+    name: Qwen/Qwen2.5-0.5B-Instruct
+    source:
+      pvc: {claimName: cache-%[1]s, path: qwen}
+  engine:
+    image: vllm/vllm-openai:v0.11.0
+    args: [--max-model-len=8192]
+  resources: {cpu: "4", memory: 16Gi, gpus: 1}
+  routing: {alias: %[1]s}
+`, `apiVersion: servelayer.dev/v1alpha1
+kind: ServedModel
+metadata:
+  name: %[1]s
+spec:
+  layer: kserve
+  model:
+    name: ibm-granite/granite-3.3-2b-instruct
+    source:
+      oci: oci://registry.example.com/models/granite@sha256:4f0c2b1a8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928170615243a
+  resources: {cpu: "6", memory: 24Gi, gpus: 1}
+  routing: {alias: %[1]s}
+`, `apiVersion: servelayer.dev/v1alpha1
+kind: ServedModel
+metadata:
+  name: %[1]s
+spec:
+  layer: llm-d
+  model:
+    name: meta-llama/Llama-3.1-8B-Instruct
+    source:
+      hf: meta-llama/Llama-3.1-8B-Instruct
+  resources: {cpu: "8", memory: 48Gi, gpus: 1}
+  disaggregation:
+    prefill: {replicas: 1}
+    decode: {replicas: 1}
+  routing: {alias: %[1]s}
+`}
+
+// FleetPlatform enables every layer, for Fleet.
+const FleetPlatform = `apiVersion: servelayer.dev/v1alpha1
+kind: Platform
+metadata:
+  name: fleet
+spec:
+  features: {kserve: true, llmd: true}
+  kserve: {deploymentMode: Standard, modelcar: true}
+`
+
+// Fleet returns a YAML stream of n ServedModels cycling over the three
+// layers, named m00000, m00001, ...
+func Fleet(n int) []byte {
+	var b bytes.Buffer
+	for i := range n {
+		if i > 0 {
+			b.WriteString("---\n")
+		}
+		fmt.Fprintf(&b, fleetModels[i%len(fleetModels)], fmt.Sprintf("m%05d", i))
+	}
+	return b.Bytes()
+}
