@@ -202,7 +202,15 @@ func isLocalConfig(n *yaml.RNode) bool {
 	return n.GetAnnotations()["config.kubernetes.io/local-config"] == "true"
 }
 
-// Run executes the function over a ResourceList read from rw.
-func Run(rw *kio.ByteReadWriter) error {
-	return framework.Execute(framework.ResourceListProcessorFunc(Process), rw)
+// Run executes the function over a ResourceList read from rw and returns
+// its results. The error is non-nil when any result is an error or the
+// input could not be read; the caller must then exit non-zero.
+func Run(rw *kio.ByteReadWriter) (framework.Results, error) {
+	var results framework.Results
+	err := framework.Execute(framework.ResourceListProcessorFunc(func(rl *framework.ResourceList) error {
+		err := Process(rl)
+		results = rl.Results
+		return err
+	}), rw)
+	return results, err
 }

@@ -26,7 +26,7 @@ func (r *modelRender) kserve() []Object {
 		Name:      kserveContainer,
 		Image:     s.Engine.Image,
 		Ports:     []containerPort{{ContainerPort: kservePort, Protocol: "TCP"}},
-		Resources: resources(&s.Resources),
+		Resources: r.resources(&s.Resources),
 		// KServe's modelcar replaces this context for oci sources (uidModelcar).
 		SecurityContext: hardened(false),
 	}
@@ -44,6 +44,10 @@ func (r *modelRender) kserve() []Object {
 		// URI makes KServe inject the modelcar, mounted at /mnt/models.
 		repo, digest := schema.SplitOCI(src.OCI)
 		modelPath = kserveModelsDir
+		if !r.platform.KServe.Modelcar {
+			r.warn("spec.model.source.oci", src.OCI, "KServe injects a modelcar only when its storage config sets enableModelcar: true (shipped: false); "+
+				"enable it in the inferenceservice-config ConfigMap and declare it with Platform spec.kserve.modelcar: true")
+		}
 		c.Env = envVars(s.Engine.Env,
 			envVar{Name: "STORAGE_URI", Value: "oci://" + repo + "@" + digest},
 			envVar{Name: "HF_HUB_OFFLINE", Value: "1"}, envVar{Name: "TRANSFORMERS_OFFLINE", Value: "1"})
@@ -58,6 +62,7 @@ func (r *modelRender) kserve() []Object {
 	}
 	c.ReadinessProbe, c.LivenessProbe = readiness, liveness
 	pred.Containers = []container{c}
+	pred.NodeSelector, pred.Tolerations = r.gpuScheduling(&s.Resources)
 
 	switch {
 	case s.Scaling != nil:

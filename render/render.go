@@ -72,7 +72,10 @@ type ObjectRef struct {
 }
 
 func (r ObjectRef) String() string {
-	if r.Namespace == "" {
+	switch {
+	case r.Name == "":
+		return r.Kind
+	case r.Namespace == "":
 		return r.Kind + " " + r.Name
 	}
 	return r.Kind + " " + r.Namespace + "/" + r.Name
@@ -185,9 +188,9 @@ func (res *Result) checkCollisions(objs []Object) {
 	owner := map[ObjectRef]Object{}
 	for _, o := range objs {
 		key := ObjectRef{Kind: o.Ref.Kind, Namespace: o.Ref.Namespace, Name: o.Ref.Name}
-		if prev, ok := owner[key]; ok && prev.Model != o.Model {
+		if prev, ok := owner[key]; ok && prev.input != o.input {
 			res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Error, Object: o.Model, Input: o.input, Field: "metadata.name", Value: o.Model.Name,
-				Message: fmt.Sprintf("renders %s, which %s also renders; rename one of them", o.Ref, prev.Model)})
+				Message: fmt.Sprintf("renders %s, already rendered by ServedModel %s (fleet item %d); rename one of them", o.Ref, prev.Model, prev.input+1)})
 			continue
 		}
 		owner[key] = o

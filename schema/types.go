@@ -172,10 +172,26 @@ type Engine struct {
 
 // EnvVar is one environment variable with a literal value.
 type EnvVar struct {
+	// Name of the variable.
 	// +kubebuilder:validation:MinLength=1
 	Name string `json:"name"`
+	// Value of the variable.
 	// +optional
 	Value string `json:"value,omitempty"`
+	// SecretKeyRef takes the value from a Secret key instead, for tokens
+	// such as HF_TOKEN. Set value or secretKeyRef, not both.
+	// +optional
+	SecretKeyRef *SecretKeyRef `json:"secretKeyRef,omitempty"`
+}
+
+// SecretKeyRef selects a key of a Secret in the model's namespace.
+type SecretKeyRef struct {
+	// Name of the Secret.
+	// +kubebuilder:validation:MinLength=1
+	Name string `json:"name"`
+	// Key in the Secret.
+	// +kubebuilder:validation:MinLength=1
+	Key string `json:"key"`
 }
 
 // Resources are a replica's requests. Limits are always rendered
@@ -282,6 +298,10 @@ type PlatformSpec struct {
 	// +kubebuilder:validation:Minimum=0
 	GPUs *int32 `json:"gpus,omitempty"`
 
+	// GPUNodes says how pods that request GPUs reach GPU nodes.
+	// +optional
+	GPUNodes GPUNodes `json:"gpuNodes,omitempty"`
+
 	// Namespaces per layer; defaults serving, kserve and llm-d.
 	// +optional
 	Namespaces Namespaces `json:"namespaces,omitempty"`
@@ -303,6 +323,39 @@ type PlatformSpec struct {
 	LiteLLM LiteLLM `json:"litellm,omitempty"`
 }
 
+// GPUNodes is how GPU pods are scheduled onto GPU nodes.
+type GPUNodes struct {
+	// Resource is the extended resource name; default nvidia.com/gpu.
+	// +optional
+	Resource string `json:"resource,omitempty"`
+	// NodeSelector is added to every pod that requests GPUs.
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+	// Tolerations are added to every pod that requests GPUs, such as one
+	// for the nvidia.com/gpu:NoSchedule taint.
+	// +optional
+	Tolerations []Toleration `json:"tolerations,omitempty"`
+}
+
+// Toleration is a pod toleration (the subset GPU node taints need).
+type Toleration struct {
+	// Key of the taint; empty with operator Exists matches every taint.
+	// +optional
+	Key string `json:"key,omitempty"`
+	// Operator is Exists or Equal (default).
+	// +optional
+	// +kubebuilder:validation:Enum=Exists;Equal
+	Operator string `json:"operator,omitempty"`
+	// Value of the taint, for operator Equal.
+	// +optional
+	Value string `json:"value,omitempty"`
+	// Effect of the taint: NoSchedule, PreferNoSchedule, NoExecute, or
+	// empty for all.
+	// +optional
+	// +kubebuilder:validation:Enum=NoSchedule;PreferNoSchedule;NoExecute
+	Effect string `json:"effect,omitempty"`
+}
+
 // Features are the layer feature gates.
 type Features struct {
 	// KServe enables the kserve layer.
@@ -315,10 +368,13 @@ type Features struct {
 
 // Namespaces are the namespace of each layer.
 type Namespaces struct {
+	// RawVLLM is the raw-vllm namespace; default serving.
 	// +optional
 	RawVLLM string `json:"rawVLLM,omitempty"`
+	// KServe is the kserve namespace; default kserve.
 	// +optional
 	KServe string `json:"kserve,omitempty"`
+	// LLMD is the llm-d namespace; default llm-d.
 	// +optional
 	LLMD string `json:"llmd,omitempty"`
 }
@@ -334,6 +390,11 @@ type KServeSettings struct {
 	// Gateway is the gateway KServe's HTTPRoutes attach to.
 	// +optional
 	Gateway Gateway `json:"gateway,omitempty"`
+
+	// Modelcar says KServe's storage config has enableModelcar: true (the
+	// shipped config has false), so oci:// modelcars work.
+	// +optional
+	Modelcar bool `json:"modelcar,omitempty"`
 }
 
 // LLMDSettings are the llm-d layer's cluster settings.
@@ -345,8 +406,10 @@ type LLMDSettings struct {
 
 // Gateway names a Gateway API gateway and how clients reach it.
 type Gateway struct {
+	// Name of the Gateway; llm-d defaults to llm-d-gateway.
 	// +optional
 	Name string `json:"name,omitempty"`
+	// Namespace of the Gateway; llm-d defaults to its layer namespace.
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
 	// ClassName is the GatewayClass, such as agentgateway.

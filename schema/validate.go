@@ -53,6 +53,48 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 			errs = append(errs, dnsLabel(nsp.Child(n.name), n.v)...)
 		}
 	}
+	gp := sp.Child("gpuNodes")
+	if r := s.GPUNodes.Resource; r != "" {
+		for _, msg := range validation.IsQualifiedName(r) {
+			errs = append(errs, field.Invalid(gp.Child("resource"), r, msg))
+		}
+		if !strings.Contains(r, "/") {
+			errs = append(errs, field.Invalid(gp.Child("resource"), r, "must be a domain-prefixed extended resource such as nvidia.com/gpu"))
+		}
+	}
+	for k, v := range s.GPUNodes.NodeSelector {
+		for _, msg := range validation.IsQualifiedName(k) {
+			errs = append(errs, field.Invalid(gp.Child("nodeSelector").Key(k), k, msg))
+		}
+		for _, msg := range validation.IsValidLabelValue(v) {
+			errs = append(errs, field.Invalid(gp.Child("nodeSelector").Key(k), v, msg))
+		}
+	}
+	for i, t := range s.GPUNodes.Tolerations {
+		tp := gp.Child("tolerations").Index(i)
+		switch t.Operator {
+		case "", "Equal":
+			if t.Key == "" {
+				errs = append(errs, field.Required(tp.Child("key"), "operator Equal needs a key"))
+			}
+		case "Exists":
+			if t.Value != "" {
+				errs = append(errs, field.Invalid(tp.Child("value"), t.Value, "must be empty with operator Exists"))
+			}
+		default:
+			errs = append(errs, field.NotSupported(tp.Child("operator"), t.Operator, []string{"Exists", "Equal"}))
+		}
+		switch t.Effect {
+		case "", "NoSchedule", "PreferNoSchedule", "NoExecute":
+		default:
+			errs = append(errs, field.NotSupported(tp.Child("effect"), t.Effect, []string{"NoSchedule", "PreferNoSchedule", "NoExecute"}))
+		}
+		if t.Key != "" {
+			for _, msg := range validation.IsQualifiedName(t.Key) {
+				errs = append(errs, field.Invalid(tp.Child("key"), t.Key, msg))
+			}
+		}
+	}
 	if m := s.KServe.DeploymentMode; m != "" && m != "Standard" && m != "Knative" {
 		errs = append(errs, field.NotSupported(sp.Child("kserve", "deploymentMode"), m, []string{"Standard", "Knative"}))
 	}
@@ -283,6 +325,16 @@ func validateEngine(s *ServedModelSpec, p *field.Path) field.ErrorList {
 	}
 	seen := map[string]bool{}
 	for i, e := range s.Engine.Env {
+		if ref := e.SecretKeyRef; ref != nil {
+			rp := p.Child("env").Index(i).Child("secretKeyRef")
+			if e.Value != "" {
+				errs = append(errs, field.Forbidden(rp, "set value or secretKeyRef, not both"))
+			}
+			errs = append(errs, dnsSubdomain(rp.Child("name"), ref.Name)...)
+			for _, msg := range validation.IsConfigMapKey(ref.Key) {
+				errs = append(errs, field.Invalid(rp.Child("key"), ref.Key, msg))
+			}
+		}
 		ep := p.Child("env").Index(i).Child("name")
 		switch {
 		case !envNameRE.MatchString(e.Name):
@@ -312,6 +364,9 @@ func validateResources(r *Resources, p *field.Path) field.ErrorList {
 		name     string
 		req, lim Quantity
 	}{{"cpu", r.CPU, r.Limits.CPU}, {"memory", r.Memory, r.Limits.Memory}} {
+		if c.lim == c.req { // defaulted from the request, already checked
+			continue
+		}
 		lerrs := positiveQuantity(lp.Child(c.name), c.lim, false)
 		errs = append(errs, lerrs...)
 		req, rerr := c.req.Parse()

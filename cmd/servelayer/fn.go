@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 
 	"github.com/servelayer/servelayer/fn"
@@ -15,8 +16,16 @@ import (
 // it) and makes the exit code non-zero.
 func runFunction(stdin io.Reader, stdout, stderr io.Writer) int {
 	rw := &kio.ByteReadWriter{Reader: stdin, Writer: stdout, KeepReaderAnnotations: true}
-	if err := fn.Run(rw); err != nil {
-		fmt.Fprintln(stderr, err)
+	results, err := fn.Run(rw)
+	for _, r := range results {
+		if r.Severity != framework.Info {
+			printResults(stderr, framework.Results{r})
+		}
+	}
+	if err != nil {
+		if results.ExitCode() == 0 { // not a result: unreadable input
+			fmt.Fprintln(stderr, "servelayer:", err)
+		}
 		return exitInvalid
 	}
 	return exitOK

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestRenderExitCodes(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte(`apiVersion: servelayer.dev/v1alpha1
+kind: ServedModel
+metadata: {name: qwen}
+spec:
+  layer: kserve
+  model: {name: q, source: {oci: "registry.example.com/m/q:v1"}}
+  resources: {cpu: "4", memory: 16Gi, limits: {cpu: "2"}}
+  bogus: 1
+`), 0o644)
+	empty := filepath.Join(t.TempDir(), "empty.yaml")
+	os.WriteFile(empty, []byte("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n"), 0o644)
+
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		code     int
+		stderr   []string
+		noStdout bool
+	}{
+		{"ok", []string{"render", "-f", "../../examples/raw-vllm"}, 0, nil, false},
+		{"layer override", []string{"render", "-f", "../../examples/raw-vllm/qwen.yaml", "--layer", "llm-d"}, 0, nil, false},
+		{"unknown layer", []string{"render", "-f", "x.yaml", "--layer", "gke"}, 2, []string{`--layer "gke"`}, true},
+		{"no -f", []string{"render"}, 2, []string{"-f FILE_OR_DIR is required"}, true},
+		{"missing file", []string{"render", "-f", "does-not-exist.yaml"}, 2, []string{"does-not-exist.yaml"}, true},
+		{"bad flag", []string{"render", "--frobnicate"}, 2, nil, true},
+		{"unknown command", []string{"deploy"}, 2, []string{`unknown command "deploy"`}, true},
+		{"strict decode", []string{"render", "-f", bad}, 1, []string{"spec.bogus", "unknown field"}, true},
+		{"no models", []string{"render", "-f", empty}, 1, []string{"no ServedModel"}, true},
+		{"version", []string{"version"}, 0, nil, false},
+		{"schema", []string{"schema"}, 0, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, "", tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstderr: %s", code, tc.code, stderr)
+			}
+			for _, want := range tc.stderr {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
+			}
+			if tc.noStdout && stdout != "" {
+				t.Errorf("stdout not empty on failure:\n%s", stdout)
+			}
+			if !tc.noStdout && stdout == "" {
+				t.Errorf("empty stdout on success")
+			}
+		})
+	}
+}
+
+func TestRenderListsEveryProblem(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte(`apiVersion: servelayer.dev/v1alpha1
+kind: ServedModel
+metadata: {name: qwen}
+spec:
+  layer: kserve
+  model: {name: q, source: {oci: "registry.example.com/m/q:v1"}}
+  resources: {cpu: "4", memory: 16Gi, limits: {cpu: "2"}}
+`), 0o644)
+	code, _, stderr := runCLI(t, "", "render", "-f", bad)
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{
+		bad + ": ServedModel qwen: spec.model.source.oci: Invalid value: \"registry.example.com/m/q:v1\"",
+		bad + ": ServedModel qwen: spec.resources.limits.cpu: Invalid value: \"2\"",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
+
+// TestFunctionExitCode proves what kyaml's framework does not: a
+// ResourceList whose results hold an error exits non-zero, in a real
+// process, with the results still on stdout.
+func TestFunctionExitCode(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "servelayer")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	rl := func(cpuLimit string) string {
+		return `apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items: []
+functionConfig:
+  apiVersion: servelayer.dev/v1alpha1
+  kind: ServedModel
+  metadata: {name: qwen}
+  spec:
+    layer: kserve
+    model: {name: q, source: {pvc: {claimName: c, path: q}}}
+    resources: {cpu: "4", memory: 16Gi, limits: {cpu: "` + cpuLimit + `"}}
+`
+	}
+	for _, tc := range []struct {
+		limit string
+		code  int
+	}{{"8", 0}, {"2", 1}} {
+		cmd := exec.Command(bin)
+		cmd.Stdin = strings.NewReader(rl(tc.limit))
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		code := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != tc.code {
+			t.Errorf("limits.cpu %s: exit %d, want %d\nstderr: %s", tc.limit, code, tc.code, stderr.String())
+		}
+		if !strings.Contains(stdout.String(), "kind: ResourceList") {
+			t.Errorf("limits.cpu %s: stdout is not a ResourceList:\n%s", tc.limit, stdout.String())
+		}
+		if tc.code == 1 && (!strings.Contains(stdout.String(), "severity: error") || !strings.Contains(stderr.String(), "spec.resources.limits.cpu")) {
+			t.Errorf("error result missing:\nstdout: %s\nstderr: %s", stdout.String(), stderr.String())
+		}
+	}
+}
