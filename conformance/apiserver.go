@@ -399,7 +399,8 @@ func (w *warningCollector) HandleWarningHeader(code int, agent string, text stri
 
 // DryRunApply server-side applies the object with dryRun=All, field manager
 // servelayer and strict field validation (an unknown or duplicate field is
-// an error, not a warning). It returns the server's warnings; the error is
+// an error, not a warning). The object goes through the apiserver's whole
+// create path (defaulting, validation, admission) and is not persisted. It returns the server's warnings; the error is
 // the server's rejection.
 func (s *APIServer) DryRunApply(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string, data []byte) ([]string, error) {
 	mapping, err := s.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
@@ -426,6 +427,9 @@ func (s *APIServer) DryRunApply(ctx context.Context, gvk schema.GroupVersionKind
 		DryRun:          []string{metav1.DryRunAll},
 		FieldManager:    FieldManager,
 		FieldValidation: "Strict",
+		// Nothing the harness made exists but the namespaces; forcing only
+		// keeps a rendered Namespace from conflicting with their labels.
+		Force: ptrTo(true),
 	})
 	if err != nil {
 		var status apierrors.APIStatus

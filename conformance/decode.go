@@ -21,8 +21,11 @@ var (
 	ServiceGVK               = corev1.SchemeGroupVersion.WithKind("Service")
 	PersistentVolumeClaimGVK = corev1.SchemeGroupVersion.WithKind("PersistentVolumeClaim")
 	ConfigMapGVK             = corev1.SchemeGroupVersion.WithKind("ConfigMap")
-	InferenceServiceGVK      = kservev1beta1.SchemeGroupVersion.WithKind("InferenceService")
-	LLMInferenceServiceGVK   = kservev1alpha1.SchemeGroupVersion.WithKind("LLMInferenceService")
+	// NamespaceGVK: servelayer renders none, but examples pass user
+	// Namespaces through the function untouched.
+	NamespaceGVK           = corev1.SchemeGroupVersion.WithKind("Namespace")
+	InferenceServiceGVK    = kservev1beta1.SchemeGroupVersion.WithKind("InferenceService")
+	LLMInferenceServiceGVK = kservev1alpha1.SchemeGroupVersion.WithKind("LLMInferenceService")
 )
 
 var newTyped = map[schema.GroupVersionKind]func() runtime.Object{
@@ -30,6 +33,7 @@ var newTyped = map[schema.GroupVersionKind]func() runtime.Object{
 	ServiceGVK:               func() runtime.Object { return &corev1.Service{} },
 	PersistentVolumeClaimGVK: func() runtime.Object { return &corev1.PersistentVolumeClaim{} },
 	ConfigMapGVK:             func() runtime.Object { return &corev1.ConfigMap{} },
+	NamespaceGVK:             func() runtime.Object { return &corev1.Namespace{} },
 	InferenceServiceGVK:      func() runtime.Object { return &kservev1beta1.InferenceService{} },
 	LLMInferenceServiceGVK:   func() runtime.Object { return &kservev1alpha1.LLMInferenceService{} },
 }

@@ -75,7 +75,7 @@ func TestPodSecurity(t *testing.T) {
 		allowed[e.Kind+" "+e.Path+" "+string(e.Check)] = e
 	}
 	used := map[string]bool{}
-	seenKind := map[string]bool{}
+	seen := map[string]bool{} // kind and pod template path
 	var report []string
 	templates := 0
 	for _, d := range inputs(t) {
@@ -91,7 +91,7 @@ func TestPodSecurity(t *testing.T) {
 		}
 		for _, pt := range pts {
 			templates++
-			seenKind[d.GVK.Kind] = true
+			seen[d.GVK.Kind+" "+pt.Path] = true
 			base, err := EvaluatePSS(api.LevelBaseline, &pt.Meta, pt.Spec)
 			if err != nil {
 				t.Fatalf("%s %s: %v", d, pt.Path, err)
@@ -122,8 +122,8 @@ func TestPodSecurity(t *testing.T) {
 	sort.Strings(report)
 	t.Logf("restricted-level results:\n%s", strings.Join(report, "\n"))
 	for key, e := range allowed {
-		if seenKind[e.Kind] && !used[key] {
-			t.Errorf("restricted exception %q is no longer needed by any %s: remove it here and from README.md", key, e.Kind)
+		if seen[e.Kind+" "+e.Path] && !used[key] {
+			t.Errorf("restricted exception %q is no longer needed by any %s %s: remove it here and from README.md", key, e.Kind, e.Path)
 		}
 	}
 }
