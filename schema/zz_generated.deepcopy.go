@@ -280,6 +280,11 @@ func (in *PlatformSpec) DeepCopyInto(out *PlatformSpec) {
 		*out = new(int32)
 		**out = **in
 	}
+	if in.GPUsPerNode != nil {
+		in, out := &in.GPUsPerNode, &out.GPUsPerNode
+		*out = new(int32)
+		**out = **in
+	}
 	out.Namespaces = in.Namespaces
 	out.KServe = in.KServe
 	out.LLMD = in.LLMD
