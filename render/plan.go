@@ -55,6 +55,9 @@ type MovePlan struct {
 	// Objects are the rendered objects removed, kept, changed, added or
 	// unchanged by the move.
 	Objects []ObjectChange `json:"objects"`
+	// ObjectsComplete is false when a blocker leaves the new layer's
+	// objects unknown; Objects then lacks them.
+	ObjectsComplete bool `json:"objectsComplete"`
 	// Changes are the semantic differences, one per aspect.
 	Changes []Change `json:"changes"`
 	// LiteLLM is the alias re-pointing; null when the model has no routing.
@@ -250,7 +253,10 @@ func PlanMove(m *schema.ServedModel, opts PlanOptions) (*MovePlan, []Diagnostic)
 		Objects: []ObjectChange{}, Changes: []Change{}, Blockers: []Blocker{},
 		Preflight: []Check{}, Steps: []Step{}, Diagnostics: []PlanDiagnostic{}}
 
-	// The old layer must render: it is what runs now.
+	// The old layer is what runs now: its feature gate no longer matters,
+	// and fields it cannot honour (the spec may already carry what the new
+	// layer needs) are left out of it, with a warning. Other errors mean
+	// the spec is broken, not the move.
 	if from == schema.LayerAuto {
 		c, err := ChooseLayer(m, gp, fleet)
 		if err != nil {
@@ -258,15 +264,32 @@ func PlanMove(m *schema.ServedModel, opts PlanOptions) (*MovePlan, []Diagnostic)
 		}
 		from, plan.From.Auto = c.Layer, &c
 	}
-	oldRes := RenderFleet([]*schema.ServedModel{m}, Options{Platform: opts.Platform, Layer: from})
+	oldSpec := m
+	oldRes := RenderFleet([]*schema.ServedModel{m}, Options{Platform: withGate(opts.Platform, from), Layer: from})
 	if oldRes.HasErrors() {
+		var dropped []Diagnostic
 		for _, d := range oldRes.Errors() {
+			if untranslatable(d.Field, from) {
+				dropped = append(dropped, d)
+				continue
+			}
 			d.Message += fmt.Sprintf(" (on the current layer %s: fix the spec before planning a move)", from)
 			diags = append(diags, d)
 		}
-		return nil, diags
+		if len(diags) > 0 {
+			return nil, diags
+		}
+		var renderable *schema.ServedModel
+		oldSpec, renderable = withoutUntranslatable(m, from, &platform.Spec)
+		if oldRes = RenderFleet([]*schema.ServedModel{renderable}, Options{Platform: withGate(opts.Platform, from), Layer: from}); oldRes.HasErrors() {
+			return nil, oldRes.Errors()
+		}
+		for _, d := range dropped {
+			plan.Diagnostics = append(plan.Diagnostics, PlanDiagnostic{Layer: from, Severity: Warning, Field: d.Field,
+				Message: fmt.Sprintf("cannot run on %s: the plan assumes %s serves this model without it", from, from)})
+		}
 	}
-	oldM := defaulted(m, from, &platform.Spec)
+	oldM := defaulted(oldSpec, from, &platform.Spec)
 	plan.From.Layer, plan.From.Namespace = from, oldM.Namespace
 	plan.addDiagnostics(from, oldRes.Diagnostics)
 
@@ -278,6 +301,7 @@ func PlanMove(m *schema.ServedModel, opts PlanOptions) (*MovePlan, []Diagnostic)
 			plan.To.Layer = schema.LayerAuto
 			plan.Blockers = append(plan.Blockers, Blocker{Field: err.Field, Value: err.BadValue, Problem: err.Detail,
 				Fix: "change the fields named, enable the layer in the Platform, or give --to a concrete layer"})
+			plan.Objects = objectChanges(oldRes.Objects, nil, true)
 			plan.finish()
 			return plan, nil
 		}
@@ -285,13 +309,27 @@ func PlanMove(m *schema.ServedModel, opts PlanOptions) (*MovePlan, []Diagnostic)
 	}
 	newM := defaulted(m, to, &platform.Spec)
 	plan.To.Layer, plan.To.Namespace = to, newM.Namespace
-	newRes := RenderFleet([]*schema.ServedModel{m}, Options{Platform: opts.Platform, Layer: to})
+	// The gate is preflight's to report; render as if it were on, to show
+	// what the move would add.
+	newRes := RenderFleet([]*schema.ServedModel{m}, Options{Platform: withGate(opts.Platform, to), Layer: to})
 	plan.addDiagnostics(to, newRes.Diagnostics)
-	for _, d := range newRes.Errors() {
-		plan.Blockers = append(plan.Blockers, blocker(d, oldM, newM, &platform.Spec))
+	newObjects, known := newRes.Objects, true
+	if newRes.HasErrors() {
+		for _, d := range newRes.Errors() {
+			plan.Blockers = append(plan.Blockers, blocker(d, oldM, newM, &platform.Spec))
+			known = known && untranslatable(d.Field, to)
+		}
+		// When only untranslatable fields block the move, the objects are
+		// those of the spec once they are changed: show them.
+		if known {
+			_, renderable := withoutUntranslatable(m, to, &platform.Spec)
+			res := RenderFleet([]*schema.ServedModel{renderable}, Options{Platform: withGate(opts.Platform, to), Layer: to})
+			newObjects, known = res.Objects, !res.HasErrors()
+		}
 	}
 
-	plan.Objects = objectChanges(oldRes.Objects, newRes.Objects, newRes.HasErrors())
+	plan.Objects = objectChanges(oldRes.Objects, newObjects, !known)
+	plan.ObjectsComplete = known
 	plan.Changes = semanticChanges(oldM, newM, &platform.Spec)
 	if r := m.Spec.Routing; r != nil {
 		plan.LiteLLM = &AliasMove{Alias: r.Alias, ConfigMap: platform.Spec.LiteLLM.Namespace + "/" + liteLLMName(m),
@@ -319,6 +357,70 @@ func (p *MovePlan) addDiagnostics(l schema.Layer, ds []Diagnostic) {
 			p.Diagnostics = append(p.Diagnostics, pd)
 		}
 	}
+}
+
+// withGate is a copy of p with layer l's feature gate on; nil stays nil.
+func withGate(p *schema.Platform, l schema.Layer) *schema.Platform {
+	if p == nil {
+		return nil
+	}
+	p = p.DeepCopy()
+	switch l {
+	case schema.LayerKServe:
+		p.Spec.Features.KServe = true
+	case schema.LayerLLMD:
+		p.Spec.Features.LLMD = true
+	}
+	return p
+}
+
+// untranslatable reports whether an error at path only says that layer l
+// cannot honour a field (see translations).
+func untranslatable(path string, l schema.Layer) bool {
+	return slices.ContainsFunc(translations, func(t translation) bool {
+		return t.field == path && slices.Contains(t.to, l)
+	})
+}
+
+// withoutUntranslatable is m without the fields layer l cannot honour:
+// what l serves when the spec already carries another layer's fields.
+// describe keeps the weights source (for an honest description);
+// renderable swaps a source l cannot read for a placeholder claim, which
+// changes no object's identity.
+func withoutUntranslatable(m *schema.ServedModel, l schema.Layer, p *schema.PlatformSpec) (describe, renderable *schema.ServedModel) {
+	c := m.DeepCopy()
+	s := &c.Spec
+	if l != schema.LayerKServe {
+		s.Rollout = nil
+	}
+	if d := s.Disaggregation; d != nil && l != schema.LayerLLMD {
+		s.Resources = *s.PoolResources(&d.Decode).DeepCopy()
+		s.Replicas = ptr(int32(1))
+		if d.Decode.Replicas != nil {
+			s.Replicas = ptr(*d.Decode.Replicas)
+		}
+		s.Disaggregation = nil
+	}
+	if sc := s.Scaling; sc != nil && l == schema.LayerRawVLLM {
+		n := int32(1)
+		if sc.MinReplicas != nil {
+			n = max(*sc.MinReplicas, 1)
+		}
+		s.Replicas, s.Scaling = &n, nil
+	}
+	if l == schema.LayerKServe && p.KServe.DeploymentMode == "Standard" {
+		if sc := s.Scaling; sc != nil && sc.MinReplicas != nil && *sc.MinReplicas == 0 {
+			sc.MinReplicas = ptr(int32(1))
+		}
+		if s.Replicas != nil && *s.Replicas == 0 {
+			s.Replicas = ptr(int32(1))
+		}
+	}
+	r := c.DeepCopy()
+	if src := &r.Spec.Model.Source; (l == schema.LayerRawVLLM && src.PVC == nil) || (l == schema.LayerKServe && src.HF != "") {
+		*src = schema.ModelSource{PVC: &schema.PVCSource{ClaimName: r.Name, Path: r.Name}}
+	}
+	return c, r
 }
 
 // defaulted is a copy of m on layer l, defaulted against p.
@@ -445,12 +547,14 @@ func isIdent(s string) bool {
 // translations say, for a field the target layer rejects, what would be
 // lost and which field to change. Keyed by field path and target layer;
 // an error without an entry keeps validation's own message.
-var translations = []struct {
+type translation struct {
 	field   string
 	to      []schema.Layer
 	problem string
 	fix     func(old, new *schema.ServedModel) string
-}{
+}
+
+var translations = []translation{
 	{"spec.rollout.canaryTrafficPercent", []schema.Layer{schema.LayerRawVLLM},
 		"raw-vllm has no traffic split (it rolls out with Recreate): the canary would be dropped",
 		func(_, _ *schema.ServedModel) string {
@@ -569,7 +673,7 @@ func gpuNeed(m *schema.ServedModel) (need int32, desc string) {
 			desc = fmt.Sprintf("%d GPU x %d %s = %d %s", per, *s.Replicas, plural(*s.Replicas, "replica", "replicas"), need, plural(need, "GPU", "GPUs"))
 		default: // disaggregation on a layer that cannot serve it: blocked
 			need = per
-			desc = fmt.Sprintf("%d GPU x 1 replica (spec.disaggregation does not translate)", per)
+			desc = fmt.Sprintf("%d GPU x 1 replica (spec.disaggregation: not on %s)", per, s.Layer)
 		}
 	}
 	if s.Paused {
@@ -623,12 +727,12 @@ func describe(aspect string, m *schema.ServedModel, p *schema.PlatformSpec) stri
 			return "Knative revisions, all traffic to the latest (no canary set)"
 		case schema.LayerLLMD:
 			if r := s.Rollout; r != nil && r.CanaryTrafficPercent != nil {
-				return "router-managed; the canary does not translate"
+				return "router-managed; spec.rollout: not on llm-d"
 			}
 			return "router-managed"
 		}
 		if r := s.Rollout; r != nil && r.CanaryTrafficPercent != nil {
-			return "Recreate, no traffic split; the canary does not translate"
+			return "Recreate, no traffic split; spec.rollout: not on raw-vllm"
 		}
 		return "Recreate, no traffic split"
 	case AspectPause:
@@ -656,9 +760,9 @@ func describeWeights(m *schema.ServedModel) string {
 			return fmt.Sprintf("claim %s/%s, path %s: pre-staged, read-only at %s/%s; HF offline; check-weights initContainer",
 				m.Namespace, src.PVC.ClaimName, src.PVC.Path, rawModelsDir, src.PVC.Path)
 		case src.OCI != "":
-			return "oci modelcar: does not translate (raw-vllm serves pre-staged claims only)"
+			return "oci modelcar: not on raw-vllm (it serves pre-staged claims only)"
 		}
-		return "hf: does not translate (raw-vllm runs offline)"
+		return "hf: not on raw-vllm (it runs offline)"
 	case schema.LayerKServe:
 		switch {
 		case src.PVC != nil:
@@ -668,7 +772,7 @@ func describeWeights(m *schema.ServedModel) string {
 			repo, digest := schema.SplitOCI(src.OCI)
 			return fmt.Sprintf("modelcar oci://%s@%s at %s", repo, digest, kserveModelsDir)
 		}
-		return "hf: does not translate (KServe's storage initializer breaks behind restricted egress)"
+		return "hf: not on kserve (its storage initializer breaks behind restricted egress)"
 	}
 	uri := llmdURI(src)
 	switch {
@@ -686,11 +790,11 @@ func describeScaling(m *schema.ServedModel, p *schema.PlatformSpec) string {
 	case schema.LayerRawVLLM:
 		switch {
 		case s.Scaling != nil:
-			return "fixed replicas only: spec.scaling does not translate"
+			return "spec.scaling: not on raw-vllm (fixed replicas only)"
 		case s.Replicas != nil:
 			return fmt.Sprintf("fixed: Deployment replicas %d", *s.Replicas)
 		}
-		return "one pool: spec.disaggregation does not translate"
+		return "spec.disaggregation: not on "+string(s.Layer)+" (one pool only)"
 	case schema.LayerKServe:
 		mode := p.KServe.DeploymentMode
 		switch {
@@ -699,7 +803,7 @@ func describeScaling(m *schema.ServedModel, p *schema.PlatformSpec) string {
 		case s.Replicas != nil:
 			return fmt.Sprintf("fixed: minReplicas = maxReplicas = %d (%s mode)", *s.Replicas, mode)
 		}
-		return "one pool: spec.disaggregation does not translate"
+		return "spec.disaggregation: not on "+string(s.Layer)+" (one pool only)"
 	}
 	switch {
 	case s.Disaggregation != nil:
@@ -794,7 +898,8 @@ func preflight(old, new *schema.ServedModel, p *schema.PlatformSpec, gated bool)
 		add("namespace", CheckManual, "kubectl get namespace "+ns, "namespace %s exists", ns)
 	}
 
-	// 3. The weights, where the new layer reads them.
+	// 3. The weights, where the new layer reads them (a source the new
+	// layer cannot read is a blocker, not a check).
 	src := new.Spec.Model.Source
 	switch {
 	case src.PVC != nil && src.PVC.Provision != nil:
@@ -810,7 +915,7 @@ func preflight(old, new *schema.ServedModel, p *schema.PlatformSpec, gated bool)
 			"KServe's storage config has enableModelcar: true (declare it with Platform spec.kserve.modelcar: true)")
 	case src.OCI != "" && to == schema.LayerKServe && !p.KServe.Modelcar:
 		add("weights", CheckFail, "", "Platform spec.kserve.modelcar is false: KServe injects no modelcar (shipped enableModelcar: false); enable it in inferenceservice-config and declare spec.kserve.modelcar: true")
-	case src.OCI != "":
+	case src.OCI != "" && to != schema.LayerRawVLLM:
 		add("weights", CheckPass, "", "the modelcar is pulled by the new layer")
 	case src.HF != "" && to == schema.LayerLLMD:
 		repo := strings.TrimPrefix(src.HF, "hf://")
@@ -868,7 +973,7 @@ func (p *MovePlan) runbook(old, new *schema.ServedModel, ps *schema.PlatformSpec
 			s1.Commands = append(s1.Commands, c.Command)
 		}
 	}
-	s1.Notes = append(s1.Notes, "every check above passes (run the commands of the manual ones)")
+	s1.Notes = append(s1.Notes, "go on only when every check passes (run the manual checks' commands)")
 
 	// Selectors for the model's objects and its LiteLLM entry, so a render
 	// of a whole fleet file still applies only this model's half.

@@ -47,8 +47,11 @@ func (p *MovePlan) Text() string {
 				w("      %s", o.Note)
 			}
 		}
-		if len(p.Blockers) > 0 {
+		switch {
+		case !p.ObjectsComplete:
 			w("  ? the new layer's objects are unknown until the blockers are fixed")
+		case len(p.Blockers) > 0:
+			w("  (added: what the new layer renders once the blockers are fixed)")
 		}
 	}
 
