@@ -794,7 +794,7 @@ func describeScaling(m *schema.ServedModel, p *schema.PlatformSpec) string {
 		case s.Replicas != nil:
 			return fmt.Sprintf("fixed: Deployment replicas %d", *s.Replicas)
 		}
-		return "spec.disaggregation: not on "+string(s.Layer)+" (one pool only)"
+		return "spec.disaggregation: not on " + string(s.Layer) + " (one pool only)"
 	case schema.LayerKServe:
 		mode := p.KServe.DeploymentMode
 		switch {
@@ -803,7 +803,7 @@ func describeScaling(m *schema.ServedModel, p *schema.PlatformSpec) string {
 		case s.Replicas != nil:
 			return fmt.Sprintf("fixed: minReplicas = maxReplicas = %d (%s mode)", *s.Replicas, mode)
 		}
-		return "spec.disaggregation: not on "+string(s.Layer)+" (one pool only)"
+		return "spec.disaggregation: not on " + string(s.Layer) + " (one pool only)"
 	}
 	switch {
 	case s.Disaggregation != nil:
