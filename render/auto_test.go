@@ -13,8 +13,8 @@ import (
 // autoModel is a plain model: one replica, pre-staged weights, 1 GPU.
 func autoModel(mutate func(s *schema.ServedModelSpec)) *schema.ServedModel {
 	m := &schema.ServedModel{Spec: schema.ServedModelSpec{
-		Layer: schema.LayerAuto,
-		Model: schema.Model{Name: "Qwen/Qwen2.5-0.5B-Instruct", Source: schema.ModelSource{PVC: &schema.PVCSource{ClaimName: "model-cache", Path: "qwen"}}},
+		Layer:     schema.LayerAuto,
+		Model:     schema.Model{Name: "Qwen/Qwen2.5-0.5B-Instruct", Source: schema.ModelSource{PVC: &schema.PVCSource{ClaimName: "model-cache", Path: "qwen"}}},
 		Resources: schema.Resources{CPU: "4", Memory: "16Gi", GPUs: 1},
 	}}
 	m.APIVersion, m.Kind, m.Name = schema.APIVersion, schema.KindModel, "qwen"
@@ -76,9 +76,13 @@ func TestChooseLayer(t *testing.T) {
 		{name: "canary", spec: canary, platform: all, fleet: 1, layer: schema.LayerKServe, rule: "canary"},
 		{name: "canary, kserve off", spec: canary, platform: noKServe, fleet: 1,
 			err: "spec.rollout.canaryTrafficPercent needs kserve, which the Platform disables (spec.features.kserve is false)"},
-		{name: "scale to zero", spec: func(s *schema.ServedModelSpec) { s.Scaling = &schema.Scaling{MinReplicas: ptr(int32(0)), MaxReplicas: 3} },
+		{name: "scale to zero", spec: func(s *schema.ServedModelSpec) {
+			s.Scaling = &schema.Scaling{MinReplicas: ptr(int32(0)), MaxReplicas: 3}
+		},
 			platform: all, fleet: 1, layer: schema.LayerKServe, rule: "scale-to-zero"},
-		{name: "scale to zero, kserve off: llm-d", spec: func(s *schema.ServedModelSpec) { s.Scaling = &schema.Scaling{MinReplicas: ptr(int32(0)), MaxReplicas: 3} },
+		{name: "scale to zero, kserve off: llm-d", spec: func(s *schema.ServedModelSpec) {
+			s.Scaling = &schema.Scaling{MinReplicas: ptr(int32(0)), MaxReplicas: 3}
+		},
 			platform: noKServe, fleet: 1, layer: schema.LayerLLMD, rule: "scale-to-zero", fallback: "kserve would be preferred but the Platform disables it (spec.features.kserve is false), so llm-d"},
 		{name: "autoscaling", spec: func(s *schema.ServedModelSpec) { s.Scaling = &schema.Scaling{MaxReplicas: 3} },
 			platform: all, fleet: 1, layer: schema.LayerKServe, rule: "autoscaling"},
