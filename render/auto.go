@@ -41,7 +41,7 @@ type AutoRule struct {
 // autoInput is what the rules look at.
 type autoInput struct {
 	spec  *schema.ServedModelSpec
-	gpn   *int32 // Platform spec.gpusPerNode; nil when unknown
+	gpn   *int32 // Platform spec.gpuNodes.gpusPerNode; nil when unknown
 	fleet int
 }
 
@@ -64,7 +64,7 @@ var AutoRules = []AutoRule{
 		Name: "multi-node",
 		When: "one replica needs more GPUs than one pod can hold: the engine's parallel size " +
 			"(`--tensor-parallel-size` x `--pipeline-parallel-size` in `spec.engine.args`) exceeds " +
-			"`spec.resources.gpus`, or `spec.resources.gpus` exceeds the Platform's `spec.gpusPerNode`",
+			"`spec.resources.gpus`, or `spec.resources.gpus` exceeds the Platform's `spec.gpuNodes.gpusPerNode`",
 		Layers:   []schema.Layer{schema.LayerLLMD},
 		Required: true,
 		match:    matchMultiNode,
@@ -152,7 +152,7 @@ func matchMultiNode(in *autoInput) (string, string, bool) {
 	}
 	if in.gpn != nil && s.Resources.GPUs > *in.gpn {
 		return "spec.resources.gpus", fmt.Sprintf(
-			"spec.resources.gpus is %d but a node has at most %d (Platform spec.gpusPerNode): one pod cannot hold the model, which only llm-d serves across nodes",
+			"spec.resources.gpus is %d but a node has at most %d (Platform spec.gpuNodes.gpusPerNode): one pod cannot hold the model, which only llm-d serves across nodes",
 			s.Resources.GPUs, *in.gpn), true
 	}
 	return "", "", false
@@ -212,7 +212,7 @@ func ChooseLayer(m *schema.ServedModel, platform *schema.Platform, fleetSize int
 	in := &autoInput{spec: &m.Spec, fleet: fleetSize}
 	enabled := func(schema.Layer) bool { return true }
 	if platform != nil {
-		in.gpn = platform.Spec.GPUsPerNode
+		in.gpn = platform.Spec.GPUNodes.GPUsPerNode
 		enabled = platform.Spec.Enabled
 	}
 	layerPath := field.NewPath("spec", "layer")

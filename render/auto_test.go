@@ -25,7 +25,7 @@ func autoModel(mutate func(s *schema.ServedModelSpec)) *schema.ServedModel {
 }
 
 func platform(kserve, llmd bool, gpusPerNode *int32) *schema.Platform {
-	p := &schema.Platform{Spec: schema.PlatformSpec{Features: schema.Features{KServe: kserve, LLMD: llmd}, GPUsPerNode: gpusPerNode}}
+	p := &schema.Platform{Spec: schema.PlatformSpec{Features: schema.Features{KServe: kserve, LLMD: llmd}, GPUNodes: schema.GPUNodes{GPUsPerNode: gpusPerNode}}}
 	p.APIVersion, p.Kind, p.Name = schema.APIVersion, schema.KindPlatform, "lab"
 	return p
 }

@@ -931,8 +931,8 @@ func preflight(old, new *schema.ServedModel, p *schema.PlatformSpec, gated bool)
 	if world := tp * pp; world > 1 && world > per {
 		add("engine-parallelism", CheckFail, "", "spec.engine.args shard the model over %d GPUs but a replica has %d (spec.resources.gpus): vLLM cannot start; multi-node serving needs llm-d's spec.worker (LeaderWorkerSet), which servelayer does not render yet", world, per)
 	}
-	if p.GPUsPerNode != nil && per > *p.GPUsPerNode {
-		add("gpus-per-node", CheckFail, "", "a replica needs %d GPUs but a node has %d (Platform spec.gpusPerNode): the pod cannot schedule; multi-node serving needs llm-d's spec.worker (LeaderWorkerSet), which servelayer does not render yet", per, *p.GPUsPerNode)
+	if p.GPUNodes.GPUsPerNode != nil && per > *p.GPUNodes.GPUsPerNode {
+		add("gpus-per-node", CheckFail, "", "a replica needs %d GPUs but a node has %d (Platform spec.gpuNodes.gpusPerNode): the pod cannot schedule; multi-node serving needs llm-d's spec.worker (LeaderWorkerSet), which servelayer does not render yet", per, *p.GPUNodes.GPUsPerNode)
 	}
 	disagg := new.Spec.Disaggregation != nil && to == schema.LayerLLMD
 	switch {

@@ -255,7 +255,7 @@ func TestPlanPreflight(t *testing.T) {
 			"gpus", render.CheckFail, "Platform has 2"},
 		{"no headroom while both run", schema.LayerKServe, func(m *schema.ServedModel, _ *schema.Platform) { m.Spec.Resources.GPUs = 2 },
 			"gpu-headroom", render.CheckWarn, "raw-vllm still holds 2 GPU(s) until step 5"},
-		{"gpus per node", schema.LayerKServe, func(_ *schema.ServedModel, p *schema.Platform) { p.Spec.GPUsPerNode = ptr(int32(0)) },
+		{"gpus per node", schema.LayerKServe, func(_ *schema.ServedModel, p *schema.Platform) { p.Spec.GPUNodes.GPUsPerNode = ptr(int32(0)) },
 			"gpus-per-node", render.CheckFail, "a node has 0"},
 		{"tensor parallel beyond the pod", schema.LayerLLMD, func(m *schema.ServedModel, _ *schema.Platform) {
 			m.Spec.Engine.Args = append(m.Spec.Engine.Args, "--tensor-parallel-size=2")

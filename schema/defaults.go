@@ -7,6 +7,7 @@ const (
 	DefaultLiteLLMNS      = "litellm"
 	DefaultKServeGWClass  = "agentgateway"
 	DefaultLLMDGateway    = "llm-d-gateway"
+	DefaultGPUResource    = "nvidia.com/gpu"
 )
 
 // DefaultPlatform is the Platform assumed when none is given: every layer's
@@ -34,6 +35,7 @@ func (p *Platform) Default() {
 	setDefault(&s.Images.VLLM, DefaultVLLM)
 	setDefault(&s.Images.Init, DefaultInitImage)
 	setDefault(&s.LiteLLM.Namespace, DefaultLiteLLMNS)
+	setDefault(&s.GPUNodes.Resource, DefaultGPUResource)
 }
 
 // Namespace returns the Platform's namespace for a layer.

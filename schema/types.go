@@ -188,6 +188,20 @@ type EnvVar struct {
 	// Value of the variable.
 	// +optional
 	Value string `json:"value,omitempty"`
+	// SecretKeyRef takes the value from a Secret key instead, for tokens
+	// such as HF_TOKEN. Set value or secretKeyRef, not both.
+	// +optional
+	SecretKeyRef *SecretKeyRef `json:"secretKeyRef,omitempty"`
+}
+
+// SecretKeyRef selects a key of a Secret in the model's namespace.
+type SecretKeyRef struct {
+	// Name of the Secret.
+	// +kubebuilder:validation:MinLength=1
+	Name string `json:"name"`
+	// Key in the Secret.
+	// +kubebuilder:validation:MinLength=1
+	Key string `json:"key"`
 }
 
 // Resources are a replica's requests. Limits are always rendered
@@ -294,12 +308,9 @@ type PlatformSpec struct {
 	// +kubebuilder:validation:Minimum=0
 	GPUs *int32 `json:"gpus,omitempty"`
 
-	// GPUsPerNode is the most GPUs one node offers. A replica (one pod)
-	// asking for more cannot schedule on raw-vllm or kserve, so layer auto
-	// picks llm-d for it. Unset: not checked.
+	// GPUNodes says how pods that request GPUs reach GPU nodes.
 	// +optional
-	// +kubebuilder:validation:Minimum=0
-	GPUsPerNode *int32 `json:"gpusPerNode,omitempty"`
+	GPUNodes GPUNodes `json:"gpuNodes,omitempty"`
 
 	// Namespaces per layer; defaults serving, kserve and llm-d.
 	// +optional
@@ -320,6 +331,45 @@ type PlatformSpec struct {
 	// LiteLLM is where model_list entries are published.
 	// +optional
 	LiteLLM LiteLLM `json:"litellm,omitempty"`
+}
+
+// GPUNodes is how GPU pods are scheduled onto GPU nodes.
+type GPUNodes struct {
+	// Resource is the extended resource name; default nvidia.com/gpu.
+	// +optional
+	Resource string `json:"resource,omitempty"`
+	// NodeSelector is added to every pod that requests GPUs.
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+	// Tolerations are added to every pod that requests GPUs, such as one
+	// for the nvidia.com/gpu:NoSchedule taint.
+	// +optional
+	Tolerations []Toleration `json:"tolerations,omitempty"`
+	// GPUsPerNode is the most GPUs one node offers. A replica (one pod)
+	// asking for more cannot schedule on one node, so layer auto picks
+	// llm-d for it and plan's preflight fails. Unset: not checked.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	GPUsPerNode *int32 `json:"gpusPerNode,omitempty"`
+}
+
+// Toleration is a pod toleration (the subset GPU node taints need).
+type Toleration struct {
+	// Key of the taint; empty with operator Exists matches every taint.
+	// +optional
+	Key string `json:"key,omitempty"`
+	// Operator is Exists or Equal (default).
+	// +optional
+	// +kubebuilder:validation:Enum=Exists;Equal
+	Operator string `json:"operator,omitempty"`
+	// Value of the taint, for operator Equal.
+	// +optional
+	Value string `json:"value,omitempty"`
+	// Effect of the taint: NoSchedule, PreferNoSchedule, NoExecute, or
+	// empty for all.
+	// +optional
+	// +kubebuilder:validation:Enum=NoSchedule;PreferNoSchedule;NoExecute
+	Effect string `json:"effect,omitempty"`
 }
 
 // Features are the layer feature gates.

@@ -45,8 +45,8 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 	if s.GPUs != nil && *s.GPUs < 0 {
 		errs = append(errs, field.Invalid(sp.Child("gpus"), *s.GPUs, "must be 0 or more"))
 	}
-	if s.GPUsPerNode != nil && *s.GPUsPerNode < 0 {
-		errs = append(errs, field.Invalid(sp.Child("gpusPerNode"), *s.GPUsPerNode, "must be 0 or more"))
+	if s.GPUNodes.GPUsPerNode != nil && *s.GPUNodes.GPUsPerNode < 0 {
+		errs = append(errs, field.Invalid(sp.Child("gpuNodes", "gpusPerNode"), *s.GPUNodes.GPUsPerNode, "must be 0 or more"))
 	}
 	nsp := sp.Child("namespaces")
 	for _, n := range []struct {
@@ -54,6 +54,48 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 	}{{"rawVLLM", s.Namespaces.RawVLLM}, {"kserve", s.Namespaces.KServe}, {"llmd", s.Namespaces.LLMD}} {
 		if n.v != "" {
 			errs = append(errs, dnsLabel(nsp.Child(n.name), n.v)...)
+		}
+	}
+	gp := sp.Child("gpuNodes")
+	if r := s.GPUNodes.Resource; r != "" {
+		for _, msg := range validation.IsQualifiedName(r) {
+			errs = append(errs, field.Invalid(gp.Child("resource"), r, msg))
+		}
+		if !strings.Contains(r, "/") {
+			errs = append(errs, field.Invalid(gp.Child("resource"), r, "must be a domain-prefixed extended resource such as nvidia.com/gpu"))
+		}
+	}
+	for k, v := range s.GPUNodes.NodeSelector {
+		for _, msg := range validation.IsQualifiedName(k) {
+			errs = append(errs, field.Invalid(gp.Child("nodeSelector").Key(k), k, msg))
+		}
+		for _, msg := range validation.IsValidLabelValue(v) {
+			errs = append(errs, field.Invalid(gp.Child("nodeSelector").Key(k), v, msg))
+		}
+	}
+	for i, t := range s.GPUNodes.Tolerations {
+		tp := gp.Child("tolerations").Index(i)
+		switch t.Operator {
+		case "", "Equal":
+			if t.Key == "" {
+				errs = append(errs, field.Required(tp.Child("key"), "operator Equal needs a key"))
+			}
+		case "Exists":
+			if t.Value != "" {
+				errs = append(errs, field.Invalid(tp.Child("value"), t.Value, "must be empty with operator Exists"))
+			}
+		default:
+			errs = append(errs, field.NotSupported(tp.Child("operator"), t.Operator, []string{"Exists", "Equal"}))
+		}
+		switch t.Effect {
+		case "", "NoSchedule", "PreferNoSchedule", "NoExecute":
+		default:
+			errs = append(errs, field.NotSupported(tp.Child("effect"), t.Effect, []string{"NoSchedule", "PreferNoSchedule", "NoExecute"}))
+		}
+		if t.Key != "" {
+			for _, msg := range validation.IsQualifiedName(t.Key) {
+				errs = append(errs, field.Invalid(tp.Child("key"), t.Key, msg))
+			}
 		}
 	}
 	if m := s.KServe.DeploymentMode; m != "" && m != "Standard" && m != "Knative" {
@@ -289,6 +331,16 @@ func validateEngine(s *ServedModelSpec, p *field.Path) field.ErrorList {
 	}
 	seen := map[string]bool{}
 	for i, e := range s.Engine.Env {
+		if ref := e.SecretKeyRef; ref != nil {
+			rp := p.Child("env").Index(i).Child("secretKeyRef")
+			if e.Value != "" {
+				errs = append(errs, field.Forbidden(rp, "set value or secretKeyRef, not both"))
+			}
+			errs = append(errs, dnsSubdomain(rp.Child("name"), ref.Name)...)
+			for _, msg := range validation.IsConfigMapKey(ref.Key) {
+				errs = append(errs, field.Invalid(rp.Child("key"), ref.Key, msg))
+			}
+		}
 		ep := p.Child("env").Index(i).Child("name")
 		switch {
 		case !envNameRE.MatchString(e.Name):
