@@ -17,9 +17,9 @@ import (
 // Deployments are still cheaper than a KServe control plane.
 const AutoFleetMinModels = 3
 
-// AutoRule is one row of the table layer auto decides by. AutoRules is the
-// only place the "pick the layer" runbook lives; the README documents it
-// and a test keeps the two in step.
+// AutoRule is one row of the table layer auto decides by. The table (see
+// AutoRules) is the only place the "pick the layer" runbook lives; the
+// README documents it and a test keeps the two in step.
 type AutoRule struct {
 	// Name identifies the rule in results and plans, such as "disaggregation".
 	Name string
@@ -45,11 +45,19 @@ type autoInput struct {
 	fleet int
 }
 
-// AutoRules is the layer auto rule table, in precedence order: the first
-// rule that matches decides, and every matching Required rule narrows the
-// layers that can be chosen. Required rules come first; "default" is last
-// and always matches.
-var AutoRules = []AutoRule{
+// AutoRules returns the layer auto rule table, in precedence order: the
+// first rule that matches decides, and every matching Required rule
+// narrows the layers that can be chosen. Required rules come first;
+// "default" is last and always matches. The result is a copy.
+func AutoRules() []AutoRule {
+	out := slices.Clone(autoRules)
+	for i := range out {
+		out[i].Layers = slices.Clone(out[i].Layers)
+	}
+	return out
+}
+
+var autoRules = []AutoRule{
 	{
 		Name:     "disaggregation",
 		When:     "`spec.disaggregation` is set",
@@ -209,6 +217,9 @@ func (c LayerChoice) String() string {
 // are fields no single layer honours together. With a nil Platform no gate
 // applies, as in Render. The model's own spec.layer is not read.
 func ChooseLayer(m *schema.ServedModel, platform *schema.Platform, fleetSize int) (LayerChoice, *field.Error) {
+	if m == nil {
+		return LayerChoice{}, field.Required(field.NewPath("spec"), "a ServedModel")
+	}
 	in := &autoInput{spec: &m.Spec, fleet: fleetSize}
 	enabled := func(schema.Layer) bool { return true }
 	if platform != nil {
@@ -222,9 +233,9 @@ func ChooseLayer(m *schema.ServedModel, platform *schema.Platform, fleetSize int
 		field, why string
 	}
 	var hits []hit
-	for i := range AutoRules {
-		if f, why, ok := AutoRules[i].match(in); ok {
-			hits = append(hits, hit{&AutoRules[i], f, why})
+	for i := range autoRules {
+		if f, why, ok := autoRules[i].match(in); ok {
+			hits = append(hits, hit{&autoRules[i], f, why})
 		}
 	}
 

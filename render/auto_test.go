@@ -134,7 +134,8 @@ func TestAutoRulesShape(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	soft := false
-	for i, r := range render.AutoRules {
+	rules := render.AutoRules()
+	for i, r := range rules {
 		if seen[r.Name] || len(r.Layers) == 0 {
 			t.Errorf("rule %d %q: duplicate or without layers", i, r.Name)
 		}
@@ -156,7 +157,7 @@ func TestAutoRulesShape(t *testing.T) {
 			t.Errorf("README lacks the row\n%s", row)
 		}
 	}
-	if last := render.AutoRules[len(render.AutoRules)-1]; last.Name != "default" || last.Required {
+	if last := rules[len(rules)-1]; last.Name != "default" || last.Required {
 		t.Errorf("last rule is %q, want the recommendation default", last.Name)
 	}
 }

@@ -212,6 +212,9 @@ func (p *MovePlan) JSON() ([]byte, error) {
 // diagnostics and a nil plan. Fields that do not translate to the target
 // are Blockers in the plan, never errors. PlanMove does no I/O.
 func PlanMove(m *schema.ServedModel, opts PlanOptions) (*MovePlan, []Diagnostic) {
+	if m == nil {
+		return nil, []Diagnostic{{Severity: Error, Object: ObjectRef{Kind: schema.KindModel}, Message: "no ServedModel to plan"}}
+	}
 	ref := modelRef(m)
 	var diags []Diagnostic
 	fail := func(path string, value any, msg string) {

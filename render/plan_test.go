@@ -441,3 +441,46 @@ func TestPlanInputErrors(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestPlanEveryRenderCase plans every render golden input (valid or not)
+// from and to every layer, with and without its Platform: a plan or
+// errors, never a panic, and a blocked plan always says why.
+func TestPlanEveryRenderCase(t *testing.T) {
+	dirs, _ := filepath.Glob("../testdata/render/*")
+	layers := append(slices.Clone(schema.LayerValues), "")
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, "model.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var platform *schema.Platform
+		if pb, err := os.ReadFile(filepath.Join(dir, "platform.yaml")); err == nil {
+			platform, _ = schema.DecodePlatform(toJSON(t, pb))
+		}
+		docs := bytes.Split(b, []byte("\n---\n"))
+		for _, doc := range docs {
+			m, errs := schema.DecodeServedModel(toJSON(t, doc))
+			if len(errs) > 0 {
+				t.Fatalf("%s: %v", dir, errs)
+			}
+			for _, p := range []*schema.Platform{platform, nil} {
+				for _, from := range layers {
+					for _, to := range schema.LayerValues {
+						plan, diags := render.PlanMove(m, render.PlanOptions{Platform: p, From: from, To: to, FleetSize: len(docs)})
+						switch {
+						case plan == nil && len(diags) == 0:
+							t.Errorf("%s %s: %s -> %s: no plan and no error", dir, m.Name, from, to)
+						case plan != nil && !plan.Ready && len(plan.Blockers)+len(plan.FailedChecks()) == 0:
+							t.Errorf("%s %s: %s -> %s: blocked without a reason", dir, m.Name, from, to)
+						case plan != nil:
+							_ = plan.Text()
+							if _, err := plan.JSON(); err != nil {
+								t.Error(err)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
