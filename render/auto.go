@@ -36,13 +36,17 @@ type AutoRule struct {
 	// match reports whether the rule applies and, if so, the spec field
 	// that made it apply and a sentence saying why.
 	match func(in *autoInput) (fieldPath, why string, ok bool)
+	// cannot, when set, names a layer of Layers that cannot honour the
+	// field on this Platform, and why.
+	cannot func(in *autoInput) (schema.Layer, string)
 }
 
 // autoInput is what the rules look at.
 type autoInput struct {
-	spec  *schema.ServedModelSpec
-	gpn   *int32 // Platform spec.gpuNodes.gpusPerNode; nil when unknown
-	fleet int
+	spec    *schema.ServedModelSpec
+	gpn     *int32 // Platform spec.gpuNodes.gpusPerNode; nil when unknown
+	knative bool   // KServe runs in Knative mode (the default is Standard)
+	fleet   int
 }
 
 // AutoRules returns the layer auto rule table, in precedence order: the
@@ -101,13 +105,19 @@ var autoRules = []AutoRule{
 	},
 	{
 		Name:     "scale-to-zero",
-		When:     "`spec.scaling.minReplicas` is 0",
+		When:     "`spec.scaling.minReplicas` is 0 (on kserve only in Knative mode)",
 		Layers:   []schema.Layer{schema.LayerKServe, schema.LayerLLMD},
 		Required: true,
 		match: func(in *autoInput) (string, string, bool) {
 			sc := in.spec.Scaling
 			return "spec.scaling.minReplicas", "spec.scaling.minReplicas is 0: scale-to-zero is what kserve is for (raw-vllm has no autoscaler)",
 				sc != nil && sc.MinReplicas != nil && *sc.MinReplicas == 0
+		},
+		cannot: func(in *autoInput) (schema.Layer, string) {
+			if in.knative {
+				return "", ""
+			}
+			return schema.LayerKServe, "KServe Standard mode clamps minReplicas to 1 (scale-to-zero needs Platform spec.kserve.deploymentMode: Knative)"
 		},
 	},
 	{
@@ -224,6 +234,7 @@ func ChooseLayer(m *schema.ServedModel, platform *schema.Platform, fleetSize int
 	enabled := func(schema.Layer) bool { return true }
 	if platform != nil {
 		in.gpn = platform.Spec.GPUNodes.GPUsPerNode
+		in.knative = platform.Spec.KServe.DeploymentMode == "Knative"
 		enabled = platform.Spec.Enabled
 	}
 	layerPath := field.NewPath("spec", "layer")
@@ -231,12 +242,26 @@ func ChooseLayer(m *schema.ServedModel, platform *schema.Platform, fleetSize int
 	type hit struct {
 		rule       *AutoRule
 		field, why string
+		layers     []schema.Layer // rule.Layers this Platform lets honour the field
+		cannot     string         // why rule.Layers[0] is not among them
 	}
 	var hits []hit
 	for i := range autoRules {
-		if f, why, ok := autoRules[i].match(in); ok {
-			hits = append(hits, hit{&autoRules[i], f, why})
+		r := &autoRules[i]
+		f, why, ok := r.match(in)
+		if !ok {
+			continue
 		}
+		h := hit{rule: r, field: f, why: why, layers: r.Layers}
+		if r.cannot != nil {
+			if l, reason := r.cannot(in); l != "" {
+				h.layers = slices.DeleteFunc(slices.Clone(r.Layers), func(x schema.Layer) bool { return x == l })
+				if l == r.Layers[0] {
+					h.cannot = reason
+				}
+			}
+		}
+		hits = append(hits, h)
 	}
 
 	// Every required rule narrows the layers that can render the spec.
@@ -246,8 +271,8 @@ func ChooseLayer(m *schema.ServedModel, platform *schema.Platform, fleetSize int
 		if !h.rule.Required {
 			continue
 		}
-		required = append(required, fmt.Sprintf("%s (%s)", h.field, joinLayers(h.rule.Layers, " or ")))
-		allowed = slices.DeleteFunc(allowed, func(l schema.Layer) bool { return !slices.Contains(h.rule.Layers, l) })
+		required = append(required, fmt.Sprintf("%s (%s)", h.field, joinLayers(h.layers, " or ")))
+		allowed = slices.DeleteFunc(allowed, func(l schema.Layer) bool { return !slices.Contains(h.layers, l) })
 		if len(allowed) == 0 {
 			return LayerChoice{}, field.Invalid(layerPath, string(schema.LayerAuto), fmt.Sprintf(
 				"no layer honours %s together; remove one of them or set spec.layer", strings.Join(required, " and ")))
@@ -259,23 +284,29 @@ func ChooseLayer(m *schema.ServedModel, platform *schema.Platform, fleetSize int
 		for _, l := range allowed {
 			gates = append(gates, "spec.features."+gateName(l)+" is false")
 		}
-		return LayerChoice{}, field.Invalid(layerPath, string(schema.LayerAuto), fmt.Sprintf(
-			"%s needs %s, which the Platform disables (%s); enable it there or change the spec",
-			hits[0].field, joinLayers(allowed, " or "), strings.Join(gates, ", ")))
+		msg := fmt.Sprintf("%s needs %s, which the Platform disables (%s); enable it there or change the spec",
+			hits[0].field, joinLayers(allowed, " or "), strings.Join(gates, ", "))
+		if c := hits[0].cannot; c != "" {
+			msg += " (" + string(hits[0].rule.Layers[0]) + " cannot: " + c + ")"
+		}
+		return LayerChoice{}, field.Invalid(layerPath, string(schema.LayerAuto), msg)
 	}
 
 	// The first matching rule decides; later ones only supply fallbacks.
 	first := hits[0]
 	c := LayerChoice{Rule: first.rule.Name, Reason: first.why}
 	for _, h := range hits {
-		if i := slices.IndexFunc(h.rule.Layers, func(l schema.Layer) bool { return slices.Contains(usable, l) }); i >= 0 {
-			c.Layer = h.rule.Layers[i]
+		if i := slices.IndexFunc(h.layers, func(l schema.Layer) bool { return slices.Contains(usable, l) }); i >= 0 {
+			c.Layer = h.layers[i]
 			break
 		}
 	}
 	if want := first.rule.Layers[0]; c.Layer != want {
 		why := "it cannot honour " + strings.Join(required, " and ")
-		if !enabled(want) {
+		switch {
+		case first.cannot != "":
+			why = first.cannot
+		case !enabled(want):
 			why = "the Platform disables it (spec.features." + gateName(want) + " is false)"
 		}
 		c.Fallback = fmt.Sprintf("%s would be preferred but %s, so %s", want, why, c.Layer)

@@ -36,6 +36,13 @@ func TestChooseLayer(t *testing.T) {
 	noKServe := platform(false, true, nil)
 	noLLMD := platform(true, false, nil)
 	rawOnly := platform(false, false, nil)
+	knative := platform(true, true, nil)
+	knative.Spec.KServe.DeploymentMode = "Knative"
+	knativeNoKServe := platform(false, true, nil)
+	knativeNoKServe.Spec.KServe.DeploymentMode = "Knative"
+	zero := func(s *schema.ServedModelSpec) {
+		s.Scaling = &schema.Scaling{MinReplicas: ptr(int32(0)), MaxReplicas: 3}
+	}
 	digest := "registry.example.com/m/q@sha256:" + strings.Repeat("a", 64)
 	canary := func(s *schema.ServedModelSpec) { s.Rollout = &schema.Rollout{CanaryTrafficPercent: ptr(int32(10))} }
 	pd := func(s *schema.ServedModelSpec) { s.Disaggregation = &schema.Disaggregation{} }
@@ -76,14 +83,13 @@ func TestChooseLayer(t *testing.T) {
 		{name: "canary", spec: canary, platform: all, fleet: 1, layer: schema.LayerKServe, rule: "canary"},
 		{name: "canary, kserve off", spec: canary, platform: noKServe, fleet: 1,
 			err: "spec.rollout.canaryTrafficPercent needs kserve, which the Platform disables (spec.features.kserve is false)"},
-		{name: "scale to zero", spec: func(s *schema.ServedModelSpec) {
-			s.Scaling = &schema.Scaling{MinReplicas: ptr(int32(0)), MaxReplicas: 3}
-		},
-			platform: all, fleet: 1, layer: schema.LayerKServe, rule: "scale-to-zero"},
-		{name: "scale to zero, kserve off: llm-d", spec: func(s *schema.ServedModelSpec) {
-			s.Scaling = &schema.Scaling{MinReplicas: ptr(int32(0)), MaxReplicas: 3}
-		},
-			platform: noKServe, fleet: 1, layer: schema.LayerLLMD, rule: "scale-to-zero", fallback: "kserve would be preferred but the Platform disables it (spec.features.kserve is false), so llm-d"},
+		{name: "scale to zero, Knative", spec: zero, platform: knative, fleet: 1, layer: schema.LayerKServe, rule: "scale-to-zero"},
+		{name: "scale to zero, Standard: llm-d", spec: zero, platform: all, fleet: 1, layer: schema.LayerLLMD, rule: "scale-to-zero",
+			fallback: "kserve would be preferred but KServe Standard mode clamps minReplicas to 1 (scale-to-zero needs Platform spec.kserve.deploymentMode: Knative), so llm-d"},
+		{name: "scale to zero, Standard, llm-d off", spec: zero, platform: noLLMD, fleet: 1,
+			err: "spec.scaling.minReplicas needs llm-d, which the Platform disables (spec.features.llmd is false)"},
+		{name: "scale to zero, Knative, kserve off: llm-d", spec: zero, platform: knativeNoKServe, fleet: 1, layer: schema.LayerLLMD, rule: "scale-to-zero",
+			fallback: "kserve would be preferred but the Platform disables it (spec.features.kserve is false), so llm-d"},
 		{name: "autoscaling", spec: func(s *schema.ServedModelSpec) { s.Scaling = &schema.Scaling{MaxReplicas: 3} },
 			platform: all, fleet: 1, layer: schema.LayerKServe, rule: "autoscaling"},
 		{name: "autoscaling, both off", spec: func(s *schema.ServedModelSpec) { s.Scaling = &schema.Scaling{MaxReplicas: 3} },
