@@ -45,6 +45,9 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 	if s.GPUs != nil && *s.GPUs < 0 {
 		errs = append(errs, field.Invalid(sp.Child("gpus"), *s.GPUs, "must be 0 or more"))
 	}
+	if s.GPUNodes.GPUsPerNode != nil && *s.GPUNodes.GPUsPerNode < 0 {
+		errs = append(errs, field.Invalid(sp.Child("gpuNodes", "gpusPerNode"), *s.GPUNodes.GPUsPerNode, "must be 0 or more"))
+	}
 	nsp := sp.Child("namespaces")
 	for _, n := range []struct {
 		name, v string
@@ -117,6 +120,9 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 // ValidateServedModel checks a defaulted ServedModel against a defaulted
 // Platform and returns every problem at once. gated says whether the
 // Platform was given by the user, so its feature gates apply.
+//
+// Layer auto passes only the layer-independent checks: render resolves it
+// to a concrete layer first (render.ChooseLayer) and validates that.
 func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, validateTypeMeta(m.APIVersion, m.Kind, KindModel)...)
@@ -124,12 +130,12 @@ func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool) field.Erro
 	sp := field.NewPath("spec")
 
 	layerOK := false
-	for _, l := range Layers {
+	for _, l := range LayerValues {
 		layerOK = layerOK || s.Layer == l
 	}
 	switch {
 	case s.Layer == "":
-		errs = append(errs, field.Required(sp.Child("layer"), "one of raw-vllm, kserve, llm-d"))
+		errs = append(errs, field.Required(sp.Child("layer"), "one of "+strings.Join(layerStrings(), ", ")))
 	case !layerOK:
 		errs = append(errs, field.NotSupported(sp.Child("layer"), s.Layer, layerStrings()))
 	case gated && !p.Enabled(s.Layer):
@@ -526,8 +532,8 @@ func dnsSubdomain(p *field.Path, v string) field.ErrorList {
 }
 
 func layerStrings() []string {
-	out := make([]string, len(Layers))
-	for i, l := range Layers {
+	out := make([]string, len(LayerValues))
+	for i, l := range LayerValues {
 		out[i] = string(l)
 	}
 	return out
