@@ -23,7 +23,6 @@ const (
 	// AnnotationArgoSyncOptions carries Argo CD sync options.
 	AnnotationArgoSyncOptions = "argocd.argoproj.io/sync-options"
 
-	gpuResource   = "nvidia.com/gpu"
 	vllmPort      = 8000
 	kservePort    = 8080
 	componentVLLM = "model-server"
@@ -46,15 +45,15 @@ func (r *modelRender) meta(name, component string) objectMeta {
 // resources renders explicit requests AND limits. Limits always appear:
 // KServe defaults a missing cpu limit to 1, which breaks requests.cpu > 1.
 // GPUs are extended resources, so their request equals their limit.
-func resources(res *schema.Resources) resourceRequirements {
+func (r *modelRender) resources(res *schema.Resources) resourceRequirements {
 	rr := resourceRequirements{
 		Requests: map[string]string{"cpu": string(res.CPU), "memory": string(res.Memory)},
 		Limits:   map[string]string{"cpu": string(res.Limits.CPU), "memory": string(res.Limits.Memory)},
 	}
 	if res.GPUs > 0 {
 		n := strconv.Itoa(int(res.GPUs))
-		rr.Requests[gpuResource] = n
-		rr.Limits[gpuResource] = n
+		rr.Requests[r.platform.GPUNodes.Resource] = n
+		rr.Limits[r.platform.GPUNodes.Resource] = n
 	}
 	return rr
 }
@@ -62,9 +61,27 @@ func resources(res *schema.Resources) resourceRequirements {
 func envVars(in []schema.EnvVar, pre ...envVar) []envVar {
 	out := append([]envVar(nil), pre...)
 	for _, e := range in {
-		out = append(out, envVar{Name: e.Name, Value: e.Value})
+		v := envVar{Name: e.Name, Value: e.Value}
+		if ref := e.SecretKeyRef; ref != nil {
+			v.ValueFrom = &envVarSource{SecretKeyRef: &secretKeySelector{Name: ref.Name, Key: ref.Key}}
+		}
+		out = append(out, v)
 	}
 	return out
+}
+
+// gpuScheduling returns the Platform's GPU node selector and tolerations
+// for a pod that requests GPUs, and nothing for one that does not.
+func (r *modelRender) gpuScheduling(res *schema.Resources) (map[string]string, []toleration) {
+	if res.GPUs == 0 {
+		return nil, nil
+	}
+	g := r.platform.GPUNodes
+	var tols []toleration
+	for _, t := range g.Tolerations {
+		tols = append(tols, toleration{Key: t.Key, Operator: t.Operator, Value: t.Value, Effect: t.Effect})
+	}
+	return g.NodeSelector, tols
 }
 
 // vllmArgs are the arguments servelayer owns, then the user's.

@@ -26,7 +26,7 @@ func (r *modelRender) kserve() []Object {
 		Name:      kserveContainer,
 		Image:     s.Engine.Image,
 		Ports:     []containerPort{{ContainerPort: kservePort, Protocol: "TCP"}},
-		Resources: resources(&s.Resources),
+		Resources: r.resources(&s.Resources),
 		// KServe's modelcar replaces this context for oci sources (uidModelcar).
 		SecurityContext: hardened(false),
 	}
@@ -62,6 +62,7 @@ func (r *modelRender) kserve() []Object {
 	}
 	c.ReadinessProbe, c.LivenessProbe = readiness, liveness
 	pred.Containers = []container{c}
+	pred.NodeSelector, pred.Tolerations = r.gpuScheduling(&s.Resources)
 
 	switch {
 	case s.Scaling != nil:

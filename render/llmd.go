@@ -57,8 +57,9 @@ func (r *modelRender) llmdWorkload(replicas *int32, sc *schema.Scaling, res *sch
 		Image:     s.Engine.Image,
 		Args:      s.Engine.Args,
 		Env:       envVars(s.Engine.Env),
-		Resources: resources(res),
+		Resources: r.resources(res),
 	}}}}
+	w.Template.NodeSelector, w.Template.Tolerations = r.gpuScheduling(res)
 	if sc == nil {
 		w.Replicas = ptr(*replicas)
 		return w

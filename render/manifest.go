@@ -44,12 +44,13 @@ type podTemplateSpec struct {
 }
 
 type podSpec struct {
-	AutomountServiceAccountToken  *bool               `json:"automountServiceAccountToken,omitempty"`
-	SecurityContext               *podSecurityContext `json:"securityContext,omitempty"`
-	TerminationGracePeriodSeconds *int64              `json:"terminationGracePeriodSeconds,omitempty"`
-	InitContainers                []container         `json:"initContainers,omitempty"`
-	Containers                    []container         `json:"containers"`
-	Volumes                       []volume            `json:"volumes,omitempty"`
+	NodeSelector                 map[string]string   `json:"nodeSelector,omitempty"`
+	Tolerations                  []toleration        `json:"tolerations,omitempty"`
+	AutomountServiceAccountToken *bool               `json:"automountServiceAccountToken,omitempty"`
+	SecurityContext              *podSecurityContext `json:"securityContext,omitempty"`
+	InitContainers               []container         `json:"initContainers,omitempty"`
+	Containers                   []container         `json:"containers"`
+	Volumes                      []volume            `json:"volumes,omitempty"`
 }
 
 type podSecurityContext struct {
@@ -77,8 +78,25 @@ type container struct {
 }
 
 type envVar struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
+	Name      string        `json:"name"`
+	Value     string        `json:"value,omitempty"`
+	ValueFrom *envVarSource `json:"valueFrom,omitempty"`
+}
+
+type envVarSource struct {
+	SecretKeyRef *secretKeySelector `json:"secretKeyRef"`
+}
+
+type secretKeySelector struct {
+	Name string `json:"name"`
+	Key  string `json:"key"`
+}
+
+type toleration struct {
+	Key      string `json:"key,omitempty"`
+	Operator string `json:"operator,omitempty"`
+	Value    string `json:"value,omitempty"`
+	Effect   string `json:"effect,omitempty"`
 }
 
 type containerPort struct {
@@ -195,6 +213,8 @@ type isvcPredictor struct {
 	MaxReplicas          int32               `json:"maxReplicas,omitempty"`
 	CanaryTrafficPercent *int64              `json:"canaryTrafficPercent,omitempty"`
 	DeploymentStrategy   *strategy           `json:"deploymentStrategy,omitempty"`
+	NodeSelector         map[string]string   `json:"nodeSelector,omitempty"`
+	Tolerations          []toleration        `json:"tolerations,omitempty"`
 	Containers           []container         `json:"containers"`
 	Volumes              []volume            `json:"volumes,omitempty"`
 	SecurityContext      *podSecurityContext `json:"securityContext,omitempty"`

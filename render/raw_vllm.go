@@ -64,7 +64,7 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 							envVar{Name: "HOME", Value: "/tmp"},
 						),
 						Ports:     []containerPort{{Name: "http", ContainerPort: vllmPort, Protocol: "TCP"}},
-						Resources: resources(&s.Resources),
+						Resources: r.resources(&s.Resources),
 						VolumeMounts: []volumeMount{
 							modelsMount,
 							{Name: "dshm", MountPath: "/dev/shm"},
@@ -95,6 +95,7 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 			Ports:    []servicePort{{Name: "http", Port: vllmPort, TargetPort: "http", Protocol: "TCP"}},
 		},
 	}
+	dep.Spec.Template.Spec.NodeSelector, dep.Spec.Template.Spec.Tolerations = r.gpuScheduling(&s.Resources)
 	return []Object{
 		r.object("apps/v1", "Deployment", m.Name, dep),
 		r.object("v1", "Service", m.Name, svc),

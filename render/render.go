@@ -24,6 +24,7 @@ type Options struct {
 	Platform *schema.Platform
 
 	// Layer, when set, overrides every model's spec.layer, to preview a move.
+	// It may be schema.LayerAuto.
 	Layer schema.Layer
 }
 
@@ -126,6 +127,10 @@ func Render(m *schema.ServedModel, opts Options) *Result {
 // RenderFleet renders many models against one Platform. Objects of all
 // models come back in one stable order; if any model is invalid, or two
 // models render objects with the same identity, no object is returned.
+//
+// A model whose layer is auto is resolved by ChooseLayer, with the whole
+// fleet's size, before it is defaulted and validated; the choice and its
+// reason come back as an Info diagnostic at spec.layer.
 func RenderFleet(models []*schema.ServedModel, opts Options) *Result {
 	res := &Result{}
 	platform, gated := opts.Platform, opts.Platform != nil
@@ -153,8 +158,21 @@ func RenderFleet(models []*schema.ServedModel, opts Options) *Result {
 		if opts.Layer != "" {
 			m.Spec.Layer = opts.Layer
 		}
+		var choice *LayerChoice
+		if m.Spec.Layer == schema.LayerAuto {
+			c, err := ChooseLayer(m, gatedPlatform(platform, gated), len(models))
+			if err != nil {
+				res.addErrors(modelRef(m), i, field.ErrorList{err})
+				continue
+			}
+			m.Spec.Layer, choice = c.Layer, &c
+		}
 		m.Default(&platform.Spec)
 		ref := modelRef(m)
+		if choice != nil {
+			res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Info, Object: ref, Input: i,
+				Field: "spec.layer", Value: string(schema.LayerAuto), Message: choice.String()})
+		}
 		if errs := schema.ValidateServedModel(m, &platform.Spec, gated); len(errs) > 0 {
 			res.addErrors(ref, i, errs)
 			continue
@@ -226,6 +244,14 @@ func sortObjects(objs []Object) {
 			cmp.Compare(a.Ref.Name, b.Ref.Name),
 		)
 	})
+}
+
+// gatedPlatform is the Platform whose gates apply: nil when none was given.
+func gatedPlatform(p *schema.Platform, gated bool) *schema.Platform {
+	if !gated {
+		return nil
+	}
+	return p
 }
 
 func modelRef(m *schema.ServedModel) ObjectRef {

@@ -7,6 +7,7 @@ const (
 	DefaultLiteLLMNS      = "litellm"
 	DefaultKServeGWClass  = "agentgateway"
 	DefaultLLMDGateway    = "llm-d-gateway"
+	DefaultGPUResource    = "nvidia.com/gpu"
 )
 
 // DefaultPlatform is the Platform assumed when none is given: every layer's
@@ -34,6 +35,7 @@ func (p *Platform) Default() {
 	setDefault(&s.Images.VLLM, DefaultVLLM)
 	setDefault(&s.Images.Init, DefaultInitImage)
 	setDefault(&s.LiteLLM.Namespace, DefaultLiteLLMNS)
+	setDefault(&s.GPUNodes.Resource, DefaultGPUResource)
 }
 
 // Namespace returns the Platform's namespace for a layer.
@@ -66,7 +68,7 @@ func (s *PlatformSpec) Enabled(l Layer) bool {
 func (m *ServedModel) Default(p *PlatformSpec) {
 	s := &m.Spec
 	setDefault(&s.Engine.Image, p.Images.VLLM)
-	if m.Namespace == "" {
+	if m.Namespace == "" && s.Layer != LayerAuto { // auto: defaulted once resolved
 		m.Namespace = p.Namespace(s.Layer)
 	}
 	if s.Replicas == nil && s.Scaling == nil && s.Disaggregation == nil {

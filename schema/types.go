@@ -24,19 +24,28 @@ const (
 	defaultNSLLMD = "llm-d"
 )
 
-// Layer names the serving layer a model is rendered for.
-// +kubebuilder:validation:Enum=raw-vllm;kserve;llm-d
+// Layer names the serving layer a model is rendered for, or auto.
+// +kubebuilder:validation:Enum=raw-vllm;kserve;llm-d;auto
 type Layer string
 
-// The three serving layers.
+// The three serving layers, and auto.
 const (
 	LayerRawVLLM Layer = "raw-vllm"
 	LayerKServe  Layer = "kserve"
 	LayerLLMD    Layer = "llm-d"
+
+	// LayerAuto lets render pick the layer by the runbook's rules (see
+	// render.ChooseLayer). It is resolved before defaulting and validation;
+	// rendered objects always carry the concrete layer.
+	LayerAuto Layer = "auto"
 )
 
-// Layers lists every layer in the order servelayer documents them.
+// Layers lists every concrete layer in the order servelayer documents them.
+// It does not include LayerAuto.
 var Layers = []Layer{LayerRawVLLM, LayerKServe, LayerLLMD}
+
+// LayerValues are the values spec.layer accepts: every concrete layer, then auto.
+var LayerValues = []Layer{LayerRawVLLM, LayerKServe, LayerLLMD, LayerAuto}
 
 // ServedModel is one model, declared once, renderable on any serving layer.
 //
@@ -53,7 +62,8 @@ type ServedModel struct {
 
 // ServedModelSpec is the layer-independent description of a served model.
 type ServedModelSpec struct {
-	// Layer is the serving layer to render: raw-vllm, kserve or llm-d.
+	// Layer is the serving layer to render: raw-vllm, kserve or llm-d; auto
+	// picks one by the rules in the README ("Pick the layer").
 	Layer Layer `json:"layer"`
 
 	// Model names the model and where its weights come from.
@@ -178,6 +188,20 @@ type EnvVar struct {
 	// Value of the variable.
 	// +optional
 	Value string `json:"value,omitempty"`
+	// SecretKeyRef takes the value from a Secret key instead, for tokens
+	// such as HF_TOKEN. Set value or secretKeyRef, not both.
+	// +optional
+	SecretKeyRef *SecretKeyRef `json:"secretKeyRef,omitempty"`
+}
+
+// SecretKeyRef selects a key of a Secret in the model's namespace.
+type SecretKeyRef struct {
+	// Name of the Secret.
+	// +kubebuilder:validation:MinLength=1
+	Name string `json:"name"`
+	// Key in the Secret.
+	// +kubebuilder:validation:MinLength=1
+	Key string `json:"key"`
 }
 
 // Resources are a replica's requests. Limits are always rendered
@@ -284,6 +308,10 @@ type PlatformSpec struct {
 	// +kubebuilder:validation:Minimum=0
 	GPUs *int32 `json:"gpus,omitempty"`
 
+	// GPUNodes says how pods that request GPUs reach GPU nodes.
+	// +optional
+	GPUNodes GPUNodes `json:"gpuNodes,omitempty"`
+
 	// Namespaces per layer; defaults serving, kserve and llm-d.
 	// +optional
 	Namespaces Namespaces `json:"namespaces,omitempty"`
@@ -303,6 +331,45 @@ type PlatformSpec struct {
 	// LiteLLM is where model_list entries are published.
 	// +optional
 	LiteLLM LiteLLM `json:"litellm,omitempty"`
+}
+
+// GPUNodes is how GPU pods are scheduled onto GPU nodes.
+type GPUNodes struct {
+	// Resource is the extended resource name; default nvidia.com/gpu.
+	// +optional
+	Resource string `json:"resource,omitempty"`
+	// NodeSelector is added to every pod that requests GPUs.
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+	// Tolerations are added to every pod that requests GPUs, such as one
+	// for the nvidia.com/gpu:NoSchedule taint.
+	// +optional
+	Tolerations []Toleration `json:"tolerations,omitempty"`
+	// GPUsPerNode is the most GPUs one node offers. A replica (one pod)
+	// asking for more cannot schedule on one node, so layer auto picks
+	// llm-d for it and plan's preflight fails. Unset: not checked.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	GPUsPerNode *int32 `json:"gpusPerNode,omitempty"`
+}
+
+// Toleration is a pod toleration (the subset GPU node taints need).
+type Toleration struct {
+	// Key of the taint; empty with operator Exists matches every taint.
+	// +optional
+	Key string `json:"key,omitempty"`
+	// Operator is Exists or Equal (default).
+	// +optional
+	// +kubebuilder:validation:Enum=Exists;Equal
+	Operator string `json:"operator,omitempty"`
+	// Value of the taint, for operator Equal.
+	// +optional
+	Value string `json:"value,omitempty"`
+	// Effect of the taint: NoSchedule, PreferNoSchedule, NoExecute, or
+	// empty for all.
+	// +optional
+	// +kubebuilder:validation:Enum=NoSchedule;PreferNoSchedule;NoExecute
+	Effect string `json:"effect,omitempty"`
 }
 
 // Features are the layer feature gates.

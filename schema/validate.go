@@ -45,12 +45,57 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 	if s.GPUs != nil && *s.GPUs < 0 {
 		errs = append(errs, field.Invalid(sp.Child("gpus"), *s.GPUs, "must be 0 or more"))
 	}
+	if s.GPUNodes.GPUsPerNode != nil && *s.GPUNodes.GPUsPerNode < 0 {
+		errs = append(errs, field.Invalid(sp.Child("gpuNodes", "gpusPerNode"), *s.GPUNodes.GPUsPerNode, "must be 0 or more"))
+	}
 	nsp := sp.Child("namespaces")
 	for _, n := range []struct {
 		name, v string
 	}{{"rawVLLM", s.Namespaces.RawVLLM}, {"kserve", s.Namespaces.KServe}, {"llmd", s.Namespaces.LLMD}} {
 		if n.v != "" {
 			errs = append(errs, dnsLabel(nsp.Child(n.name), n.v)...)
+		}
+	}
+	gp := sp.Child("gpuNodes")
+	if r := s.GPUNodes.Resource; r != "" {
+		for _, msg := range validation.IsQualifiedName(r) {
+			errs = append(errs, field.Invalid(gp.Child("resource"), r, msg))
+		}
+		if !strings.Contains(r, "/") {
+			errs = append(errs, field.Invalid(gp.Child("resource"), r, "must be a domain-prefixed extended resource such as nvidia.com/gpu"))
+		}
+	}
+	for k, v := range s.GPUNodes.NodeSelector {
+		for _, msg := range validation.IsQualifiedName(k) {
+			errs = append(errs, field.Invalid(gp.Child("nodeSelector").Key(k), k, msg))
+		}
+		for _, msg := range validation.IsValidLabelValue(v) {
+			errs = append(errs, field.Invalid(gp.Child("nodeSelector").Key(k), v, msg))
+		}
+	}
+	for i, t := range s.GPUNodes.Tolerations {
+		tp := gp.Child("tolerations").Index(i)
+		switch t.Operator {
+		case "", "Equal":
+			if t.Key == "" {
+				errs = append(errs, field.Required(tp.Child("key"), "operator Equal needs a key"))
+			}
+		case "Exists":
+			if t.Value != "" {
+				errs = append(errs, field.Invalid(tp.Child("value"), t.Value, "must be empty with operator Exists"))
+			}
+		default:
+			errs = append(errs, field.NotSupported(tp.Child("operator"), t.Operator, []string{"Exists", "Equal"}))
+		}
+		switch t.Effect {
+		case "", "NoSchedule", "PreferNoSchedule", "NoExecute":
+		default:
+			errs = append(errs, field.NotSupported(tp.Child("effect"), t.Effect, []string{"NoSchedule", "PreferNoSchedule", "NoExecute"}))
+		}
+		if t.Key != "" {
+			for _, msg := range validation.IsQualifiedName(t.Key) {
+				errs = append(errs, field.Invalid(tp.Child("key"), t.Key, msg))
+			}
 		}
 	}
 	if m := s.KServe.DeploymentMode; m != "" && m != "Standard" && m != "Knative" {
@@ -75,6 +120,9 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 // ValidateServedModel checks a defaulted ServedModel against a defaulted
 // Platform and returns every problem at once. gated says whether the
 // Platform was given by the user, so its feature gates apply.
+//
+// Layer auto passes only the layer-independent checks: render resolves it
+// to a concrete layer first (render.ChooseLayer) and validates that.
 func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, validateTypeMeta(m.APIVersion, m.Kind, KindModel)...)
@@ -82,12 +130,12 @@ func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool) field.Erro
 	sp := field.NewPath("spec")
 
 	layerOK := false
-	for _, l := range Layers {
+	for _, l := range LayerValues {
 		layerOK = layerOK || s.Layer == l
 	}
 	switch {
 	case s.Layer == "":
-		errs = append(errs, field.Required(sp.Child("layer"), "one of raw-vllm, kserve, llm-d"))
+		errs = append(errs, field.Required(sp.Child("layer"), "one of "+strings.Join(layerStrings(), ", ")))
 	case !layerOK:
 		errs = append(errs, field.NotSupported(sp.Child("layer"), s.Layer, layerStrings()))
 	case gated && !p.Enabled(s.Layer):
@@ -283,6 +331,16 @@ func validateEngine(s *ServedModelSpec, p *field.Path) field.ErrorList {
 	}
 	seen := map[string]bool{}
 	for i, e := range s.Engine.Env {
+		if ref := e.SecretKeyRef; ref != nil {
+			rp := p.Child("env").Index(i).Child("secretKeyRef")
+			if e.Value != "" {
+				errs = append(errs, field.Forbidden(rp, "set value or secretKeyRef, not both"))
+			}
+			errs = append(errs, dnsSubdomain(rp.Child("name"), ref.Name)...)
+			for _, msg := range validation.IsConfigMapKey(ref.Key) {
+				errs = append(errs, field.Invalid(rp.Child("key"), ref.Key, msg))
+			}
+		}
 		ep := p.Child("env").Index(i).Child("name")
 		switch {
 		case !envNameRE.MatchString(e.Name):
@@ -474,8 +532,8 @@ func dnsSubdomain(p *field.Path, v string) field.ErrorList {
 }
 
 func layerStrings() []string {
-	out := make([]string, len(Layers))
-	for i, l := range Layers {
+	out := make([]string, len(LayerValues))
+	for i, l := range LayerValues {
 		out[i] = string(l)
 	}
 	return out

@@ -37,7 +37,7 @@ func renderMain(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&files, "f", "ServedModel file or directory (repeatable)")
 	fs.Var(&files, "filename", "same as -f")
 	platform := fs.String("platform", "", "Platform file (feature gates, GPUs, namespaces)")
-	layer := fs.String("layer", "", "override spec.layer of every model, to preview a move (raw-vllm, kserve, llm-d)")
+	layer := fs.String("layer", "", "override spec.layer of every model, to preview a move (raw-vllm, kserve, llm-d, auto)")
 	recursive := fs.Bool("R", false, "read directories recursively")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: servelayer render -f FILE_OR_DIR... [--platform FILE] [--layer L]")
@@ -57,8 +57,8 @@ func renderMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "servelayer render: at least one -f FILE_OR_DIR is required")
 		return exitUsage
 	}
-	if *layer != "" && !slices.Contains(schema.Layers, schema.Layer(*layer)) {
-		fmt.Fprintf(stderr, "servelayer render: --layer %q is not one of raw-vllm, kserve, llm-d\n", *layer)
+	if *layer != "" && !slices.Contains(schema.LayerValues, schema.Layer(*layer)) {
+		fmt.Fprintf(stderr, "servelayer render: --layer %q is not one of raw-vllm, kserve, llm-d, auto\n", *layer)
 		return exitUsage
 	}
 	out, code := RenderFiles(RenderArgs{Files: files, Platform: *platform, Layer: schema.Layer(*layer), Recursive: *recursive}, stderr)

@@ -1,0 +1,64 @@
+package render_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/servelayer/servelayer/render"
+	"github.com/servelayer/servelayer/schema"
+)
+
+func benchModel(b *testing.B, name string, layer schema.Layer) *schema.ServedModel {
+	b.Helper()
+	m, errs := schema.DecodeServedModel([]byte(qwenSpec))
+	if len(errs) > 0 {
+		b.Fatal(errs)
+	}
+	m.Name = name
+	m.Spec.Layer = layer
+	m.Spec.Routing.Alias = name
+	if layer == schema.LayerLLMD {
+		one := int32(1)
+		m.Spec.Disaggregation = &schema.Disaggregation{Prefill: schema.Pool{Replicas: &one}, Decode: schema.Pool{Replicas: &one}}
+	}
+	return m
+}
+
+// BenchmarkRender renders one model per layer, and a 1,000-model fleet
+// (a third on each layer). Per-model fleet cost is ns/op divided by 1,000.
+func BenchmarkRender(b *testing.B) {
+	p := schema.DefaultPlatform()
+	p.Spec.Features = schema.Features{KServe: true, LLMD: true}
+	for _, l := range schema.Layers {
+		b.Run(string(l), func(b *testing.B) {
+			m := benchModel(b, "qwen", l)
+			b.ReportAllocs()
+			for b.Loop() {
+				res := render.Render(m, render.Options{Platform: p})
+				if res.HasErrors() || len(res.Objects) == 0 {
+					b.Fatal(res.Diagnostics)
+				}
+				if _, err := res.YAML(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("fleet-1000", func(b *testing.B) {
+		models := make([]*schema.ServedModel, 1000)
+		for i := range models {
+			models[i] = benchModel(b, fmt.Sprintf("model-%04d", i), schema.Layers[i%3])
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			res := render.RenderFleet(models, render.Options{Platform: p})
+			if res.HasErrors() {
+				b.Fatal(res.Errors()[0])
+			}
+			if _, err := res.YAML(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1000, "ns/model")
+	})
+}

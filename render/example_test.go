@@ -1,0 +1,100 @@
+package render_test
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/servelayer/servelayer/render"
+	"github.com/servelayer/servelayer/schema"
+)
+
+const qwenSpec = `{
+  "apiVersion": "servelayer.dev/v1alpha1",
+  "kind": "ServedModel",
+  "metadata": {"name": "qwen"},
+  "spec": {
+    "layer": "kserve",
+    "model": {"name": "Qwen/Qwen2.5-0.5B-Instruct", "source": {"pvc": {"claimName": "model-cache", "path": "qwen"}}},
+    "resources": {"cpu": "4", "memory": "16Gi", "gpus": 1},
+    "routing": {"alias": "qwen"}
+  }
+}`
+
+// Render one model and list what it produced.
+func ExampleRender() {
+	m, errs := schema.DecodeServedModel([]byte(qwenSpec))
+	if len(errs) > 0 {
+		fmt.Println(errs.ToAggregate())
+		return
+	}
+	res := render.Render(m, render.Options{})
+	for _, o := range res.Objects {
+		fmt.Println(o.Ref)
+	}
+	// Output:
+	// ConfigMap litellm/litellm-qwen
+	// InferenceService kserve/qwen
+}
+
+// Preview a move: the same spec rendered for another layer.
+func ExampleOptions_layer() {
+	m, _ := schema.DecodeServedModel([]byte(qwenSpec))
+	res := render.Render(m, render.Options{Layer: schema.LayerLLMD})
+	for _, o := range res.Objects {
+		fmt.Println(o.Ref)
+	}
+	// Output:
+	// ConfigMap litellm/litellm-qwen
+	// LLMInferenceService llm-d/qwen
+}
+
+// Invalid input yields field-pathed errors and no objects.
+func ExampleResult_Errors() {
+	bad := strings.Replace(qwenSpec, `"gpus": 1`, `"gpus": 1, "limits": {"cpu": "2"}`, 1)
+	m, _ := schema.DecodeServedModel([]byte(bad))
+	res := render.Render(m, render.Options{})
+	for _, d := range res.Errors() {
+		fmt.Println(d)
+	}
+	fmt.Println(len(res.Objects), "objects")
+	// Output:
+	// ServedModel kserve/qwen: spec.resources.limits.cpu: Invalid value: "2": must be at least the request spec.resources.cpu (4)
+	// 0 objects
+}
+
+// A Platform gates layers: a disabled one is an error at spec.layer.
+func ExampleRenderFleet() {
+	m, _ := schema.DecodeServedModel([]byte(qwenSpec))
+	p, _ := schema.DecodePlatform([]byte(`{"apiVersion":"servelayer.dev/v1alpha1","kind":"Platform","metadata":{"name":"lab"},"spec":{"features":{"llmd":true}}}`))
+	res := render.RenderFleet([]*schema.ServedModel{m}, render.Options{Platform: p})
+	for _, d := range res.Errors() {
+		fmt.Println(d.Field)
+	}
+	// Output:
+	// spec.layer
+}
+
+// The LiteLLM api_base follows the layer.
+func ExampleAPIBase() {
+	m, _ := schema.DecodeServedModel([]byte(qwenSpec))
+	p := schema.DefaultPlatform()
+	for _, l := range schema.Layers {
+		mm := m.DeepCopy()
+		mm.Spec.Layer = l
+		mm.Default(&p.Spec)
+		fmt.Println(l, render.APIBase(mm, &p.Spec))
+	}
+	// Output:
+	// raw-vllm http://qwen.serving:8000/v1
+	// kserve http://qwen-predictor.kserve:80/v1
+	// llm-d http://llm-d-gateway.llm-d/llm-d/qwen/v1
+}
+
+// YAML prints the objects as a stream, formatted as kustomize does.
+func ExampleResult_YAML() {
+	m, _ := schema.DecodeServedModel([]byte(qwenSpec))
+	out, _ := render.Render(m, render.Options{}).YAML()
+	fmt.Println(strings.SplitN(string(out), "\n", 3)[:2])
+	// Output:
+	// [apiVersion: v1 kind: ConfigMap]
+}
