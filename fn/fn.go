@@ -195,7 +195,7 @@ func Process(rl *framework.ResourceList) error {
 			// Nothing to render and nothing to pass through: an empty
 			// success would let Argo CD prune every workload.
 			rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, Field: &framework.Field{Path: "items", CurrentValue: fmt.Sprintf("%d items", len(rl.Items))},
-				Message: "items: Required value: no ServedModel (and no other object) to render or pass through: refusing to produce empty output"})
+				Message: "Required value: no ServedModel (and no other object) to render or pass through: refusing to produce empty output"})
 			break
 		}
 		if len(models) == 0 {
@@ -220,22 +220,26 @@ func Process(rl *framework.ResourceList) error {
 	return nil
 }
 
-func describe(n *yaml.RNode) string {
+// describe says what a functionConfig is: a short value for the result's
+// field, and the words for its message.
+func describe(n *yaml.RNode) (value, words string) {
 	switch {
 	case n == nil || n.IsNilOrEmpty():
-		return "none (stdin must be a ResourceList with a functionConfig)"
+		return "none", "none (stdin must be a ResourceList with a functionConfig)"
 	case n.YNode().Kind == yaml.SequenceNode:
-		return "a list: it must be a mapping (a Kubernetes object), not a list"
+		return "a list", "a list: it must be a mapping (a Kubernetes object), not a list"
 	case !isObject(n):
-		return fmt.Sprintf("%q: it must be a mapping (a Kubernetes object), not a scalar", n.YNode().Value)
+		return n.YNode().Value, "a scalar: it must be a mapping (a Kubernetes object), not a scalar"
 	}
-	return fmt.Sprintf("apiVersion %q kind %q", n.GetApiVersion(), n.GetKind())
+	v := fmt.Sprintf("%s %s", n.GetApiVersion(), n.GetKind())
+	return v, fmt.Sprintf("apiVersion %q kind %q", n.GetApiVersion(), n.GetKind())
 }
 
 // functionConfigError says what is wrong with a functionConfig that is
 // neither a ServedModel nor a Platform, naming the field that is off.
 func functionConfigError(fc *yaml.RNode) *framework.Result {
-	path, value := "functionConfig", any(describe(fc))
+	value, words := describe(fc)
+	path := "functionConfig"
 	if isObject(fc) {
 		group, _, _ := strings.Cut(fc.GetApiVersion(), "/")
 		switch kind := fc.GetKind(); {
@@ -246,8 +250,8 @@ func functionConfigError(fc *yaml.RNode) *framework.Result {
 		}
 	}
 	return &framework.Result{Severity: framework.Error, Field: &framework.Field{Path: path, CurrentValue: value},
-		Message: fmt.Sprintf("%s: Invalid value: %q: functionConfig must be a %s (generator) or a %s (transformer) of %s, got %s",
-			path, value, schema.KindModel, schema.KindPlatform, schema.APIVersion, describe(fc))}
+		Message: fmt.Sprintf("Invalid value: %q: functionConfig must be a %s (generator) or a %s (transformer) of %s, got %s",
+			value, schema.KindModel, schema.KindPlatform, schema.APIVersion, words)}
 }
 
 // unknownKind rejects an item in servelayer's API group that is neither a
