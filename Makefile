@@ -53,13 +53,16 @@ golden: build ## Rewrite golden files (review the diff before committing).
 lint: ## gofmt and go vet.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
+	cd conformance && go vet ./...
 
 .PHONY: unit
 unit: build tools ## Go tests of the main module.
 	KUSTOMIZE=$(KUSTOMIZE) go test -count=1 ./...
 
+include conformance/conformance.mk
+
 .PHONY: test
-test: lint unit ## Everything CI runs.
+test: lint unit conformance ## Everything CI runs.
 
 .PHONY: bench
 bench: ## Benchmarks (compare runs with benchstat).

@@ -46,9 +46,6 @@ const (
 		"would stop the pod; servelayer sets every other restricted field"
 	reasonLLMDRoot = "KServe's llm-d presets run container main with runAsNonRoot: false (the llm-d/vLLM " +
 		"images run as root); servelayer does not override the preset"
-	reasonLLMDPreset = "supplied by KServe's llm-d preset, which the rendered template is merged into " +
-		"(strategic merge): every container of the preset sets allowPrivilegeEscalation: false and " +
-		"capabilities.drop [ALL]; servelayer leaves them to the preset"
 )
 
 // Not an exception: seccompProfile_restricted. KServe's decode preset
@@ -58,11 +55,7 @@ const (
 var restrictedExceptions = []pssException{
 	{Kind: "InferenceService", Path: "spec.predictor", Check: "runAsNonRoot", Reason: reasonISVCRoot},
 	{Kind: "LLMInferenceService", Path: "spec.template", Check: "runAsNonRoot", Reason: reasonLLMDRoot, Preset: presetFailsToo},
-	{Kind: "LLMInferenceService", Path: "spec.template", Check: "allowPrivilegeEscalation", Reason: reasonLLMDPreset, Preset: presetSatisfies},
-	{Kind: "LLMInferenceService", Path: "spec.template", Check: "capabilities_restricted", Reason: reasonLLMDPreset, Preset: presetSatisfies},
 	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "runAsNonRoot", Reason: reasonLLMDRoot, Preset: presetFailsToo},
-	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "allowPrivilegeEscalation", Reason: reasonLLMDPreset, Preset: presetSatisfies},
-	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "capabilities_restricted", Reason: reasonLLMDPreset, Preset: presetSatisfies},
 }
 
 // TestPodSecurity evaluates every rendered pod template with

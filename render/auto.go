@@ -105,8 +105,8 @@ var autoRules = []AutoRule{
 	},
 	{
 		Name:     "scale-to-zero",
-		When:     "`spec.scaling.minReplicas` is 0 (on kserve only in Knative mode)",
-		Layers:   []schema.Layer{schema.LayerKServe, schema.LayerLLMD},
+		When:     "`spec.scaling.minReplicas` is 0 (kserve in Knative mode; llm-d's floor is 1)",
+		Layers:   []schema.Layer{schema.LayerKServe},
 		Required: true,
 		match: func(in *autoInput) (string, string, bool) {
 			sc := in.spec.Scaling
@@ -270,6 +270,10 @@ func ChooseLayer(m *schema.ServedModel, platform *schema.Platform, fleetSize int
 	for _, h := range hits {
 		if !h.rule.Required {
 			continue
+		}
+		if len(h.layers) == 0 { // every layer for it is ruled out on this Platform
+			return LayerChoice{}, field.Invalid(layerPath, string(schema.LayerAuto), fmt.Sprintf(
+				"%s needs %s, which cannot honour it here: %s", h.field, joinLayers(h.rule.Layers, " or "), h.cannot))
 		}
 		required = append(required, fmt.Sprintf("%s (%s)", h.field, joinLayers(h.layers, " or ")))
 		allowed = slices.DeleteFunc(allowed, func(l schema.Layer) bool { return !slices.Contains(h.layers, l) })

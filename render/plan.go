@@ -603,6 +603,11 @@ var translations = []translation{
 		func(_, _ *schema.ServedModel) string {
 			return "set Platform spec.kserve.deploymentMode: Knative for scale-to-zero, or set spec.scaling.minReplicas: 1"
 		}},
+	{"spec.scaling.minReplicas", []schema.Layer{schema.LayerLLMD},
+		"llm-d's autoscaler floor is 1 replica: scale-to-zero would be dropped",
+		func(_, _ *schema.ServedModel) string {
+			return "set spec.scaling.minReplicas: 1 and idle with spec.paused: true (the serving.kserve.io/stop annotation), or stay on kserve in Knative mode"
+		}},
 	{"spec.replicas", []schema.Layer{schema.LayerKServe},
 		"KServe Standard mode clamps 0 replicas to 1: the idle model would start serving",
 		func(_, _ *schema.ServedModel) string {
@@ -618,7 +623,7 @@ func blocker(d Diagnostic, old, new *schema.ServedModel, p *schema.PlatformSpec)
 	}
 	for _, t := range translations {
 		if t.field == d.Field && slices.Contains(t.to, new.Spec.Layer) {
-			if t.field == "spec.scaling.minReplicas" || t.field == "spec.replicas" {
+			if new.Spec.Layer == schema.LayerKServe && (t.field == "spec.scaling.minReplicas" || t.field == "spec.replicas") {
 				if p.KServe.DeploymentMode != "Standard" {
 					continue
 				}

@@ -335,9 +335,10 @@ func TestPlanBlockers(t *testing.T) {
 		{"scaling to raw-vllm", schema.LayerKServe, schema.LayerRawVLLM, func(m *schema.ServedModel, _ *schema.Platform) {
 			m.Spec.Scaling = &schema.Scaling{MinReplicas: ptr(int32(2)), MaxReplicas: 4}
 		}, "spec.scaling", "spec.replicas: 2"},
-		{"scale-to-zero to kserve Standard", schema.LayerLLMD, schema.LayerKServe, func(m *schema.ServedModel, _ *schema.Platform) {
+		{"scale-to-zero to llm-d", schema.LayerKServe, schema.LayerLLMD, func(m *schema.ServedModel, pl *schema.Platform) {
+			pl.Spec.KServe.DeploymentMode = "Knative"
 			m.Spec.Scaling = &schema.Scaling{MinReplicas: ptr(int32(0)), MaxReplicas: 4}
-		}, "spec.scaling.minReplicas", "deploymentMode: Knative"},
+		}, "spec.scaling.minReplicas", "minReplicas: 1"},
 		{"name too long for kserve", schema.LayerRawVLLM, schema.LayerKServe, func(m *schema.ServedModel, _ *schema.Platform) {
 			m.Name = strings.Repeat("q", 60)
 		}, "metadata.name", "change metadata.name"},

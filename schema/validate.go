@@ -417,6 +417,10 @@ func validateReplicas(s *ServedModelSpec, p *PlatformSpec, sp *field.Path) field
 	} else if sc.MaxReplicas < min {
 		errs = append(errs, field.Invalid(scp.Child("maxReplicas"), sc.MaxReplicas, fmt.Sprintf("must be at least minReplicas (%d)", min)))
 	}
+	if min == 0 && s.Layer == LayerLLMD {
+		errs = append(errs, field.Invalid(scp.Child("minReplicas"), 0,
+			"llm-d cannot scale to zero: KServe's LLMInferenceService needs scaling.minReplicas >= 1 (and KEDA idleReplicaCount >= 1); set minReplicas: 1, idle with spec.paused: true, or use layer kserve in Knative mode"))
+	}
 	if min == 0 && s.Layer == LayerKServe && p.KServe.DeploymentMode == "Standard" {
 		errs = append(errs, field.Invalid(scp.Child("minReplicas"), 0,
 			"KServe Standard mode (HPA) clamps minReplicas below 1 to 1; scale-to-zero needs Knative mode (Platform spec.kserve.deploymentMode: Knative)"))
