@@ -207,6 +207,15 @@ var (
 	buildErr  error
 )
 
+// TestMain removes the binary builtBinary built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
 // builtBinary builds the servelayer binary once per test process, the way
 // `make build` does (static, trimmed).
 func builtBinary(t *testing.T) string {
