@@ -60,9 +60,10 @@ unit: build tools ## Go tests of the main module.
 	KUSTOMIZE=$(KUSTOMIZE) go test -count=1 ./...
 
 include conformance/conformance.mk
+include hack/fuzz.mk
 
 .PHONY: test
-test: lint unit conformance ## Everything CI runs.
+test: lint unit fuzz conformance ## Everything CI runs.
 
 .PHONY: bench
 bench: ## Benchmarks (compare runs with benchstat).
