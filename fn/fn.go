@@ -59,13 +59,13 @@ func Render(req Request) ([]*yaml.RNode, framework.Results) {
 	var results framework.Results
 	var platform *schema.Platform
 	if req.Platform != nil {
-		p, errs := decode(req.Platform, schema.DecodePlatform)
+		p, errs := DecodeNode(req.Platform, schema.DecodePlatform)
 		results = append(results, fieldResults(req.Platform, errs)...)
 		platform = p
 	}
 	models := make([]*schema.ServedModel, 0, len(req.Models))
 	for _, n := range req.Models {
-		m, errs := decode(n, schema.DecodeServedModel)
+		m, errs := DecodeNode(n, schema.DecodeServedModel)
 		results = append(results, fieldResults(n, errs)...)
 		models = append(models, m)
 	}
@@ -97,10 +97,11 @@ func Render(req Request) ([]*yaml.RNode, framework.Results) {
 	return out, results
 }
 
-// decode converts a node to JSON with schema.YAMLNodeToJSON, which reports
-// duplicate keys, alias bombs and non-finite numbers at their field paths
-// (RNode.MarshalJSON reports them without one), then decodes it strictly.
-func decode[T any](n *yaml.RNode, fn func([]byte) (T, field.ErrorList)) (T, field.ErrorList) {
+// DecodeNode converts a node to JSON with schema.YAMLNodeToJSON, which
+// reports duplicate keys, alias bombs and non-finite numbers at their field
+// paths (RNode.MarshalJSON reports them without one), then decodes it
+// strictly with fn, such as schema.DecodeServedModel.
+func DecodeNode[T any](n *yaml.RNode, fn func([]byte) (T, field.ErrorList)) (T, field.ErrorList) {
 	b, errs := schema.YAMLNodeToJSON(n.YNode())
 	if len(errs) > 0 {
 		var zero T

@@ -67,7 +67,7 @@ func planMain(args []string, stdout, stderr io.Writer) int {
 		return usageErr("-o %q is not text or json", *output)
 	}
 
-	in, code := readInputs(files, *platform, *recursive, stderr)
+	in, code := readInputs("servelayer plan", files, *platform, *recursive, stderr)
 	if code != exitOK {
 		return code
 	}
@@ -91,12 +91,12 @@ func planMain(args []string, stdout, stderr io.Writer) int {
 	}
 
 	modelFile, _, _ := kioutil.GetFileAnnotations(node)
-	m, errs := decodeNode(node, schema.DecodeServedModel)
+	m, errs := fn.DecodeNode(node, schema.DecodeServedModel)
 	bad := printFieldErrors(stderr, modelFile, node, errs)
 	var p *schema.Platform
 	if in.platform != nil {
 		var perrs field.ErrorList
-		p, perrs = decodeNode(in.platform, schema.DecodePlatform)
+		p, perrs = fn.DecodeNode(in.platform, schema.DecodePlatform)
 		bad = printFieldErrors(stderr, in.platformFile, in.platform, perrs) || bad
 	}
 	if bad {
@@ -143,64 +143,6 @@ func planMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "  preflight %s failed: %s\n", c.ID, c.Message)
 	}
 	return exitInvalid
-}
-
-// inputs are the ServedModel nodes and the Platform read from files.
-type inputs struct {
-	models       []*yaml.RNode
-	platform     *yaml.RNode
-	platformFile string
-}
-
-// readInputs reads files and directories the way render does: ServedModels
-// from every file, at most one Platform (--platform, or one found in -f).
-func readInputs(files []string, platform string, recursive bool, stderr io.Writer) (inputs, int) {
-	var in inputs
-	paths, err := expand(files, recursive)
-	if err != nil {
-		fmt.Fprintln(stderr, "servelayer plan:", err)
-		return in, exitUsage
-	}
-	if platform != "" {
-		nodes, code := readFile(platform, stderr)
-		if code != exitOK {
-			return in, code
-		}
-		if len(nodes) != 1 || !fn.IsPlatform(nodes[0]) {
-			fmt.Fprintf(stderr, "%s: --platform must hold exactly one %s/%s\n", platform, schema.APIVersion, schema.KindPlatform)
-			return in, exitInvalid
-		}
-		in.platform, in.platformFile = nodes[0], platform
-	}
-	for _, p := range paths {
-		nodes, code := readFile(p, stderr)
-		if code != exitOK {
-			return in, code
-		}
-		for _, n := range nodes {
-			switch {
-			case fn.IsServedModel(n):
-				in.models = append(in.models, n)
-			case fn.IsPlatform(n) && p == platform:
-			case fn.IsPlatform(n) && in.platform == nil:
-				in.platform, in.platformFile = n, p
-			case fn.IsPlatform(n):
-				fmt.Fprintf(stderr, "%s: a second Platform (the first is in %s); give exactly one\n", p, in.platformFile)
-				return in, exitInvalid
-			}
-		}
-	}
-	return in, exitOK
-}
-
-// decodeNode decodes a node strictly into a schema type.
-func decodeNode[T any](n *yaml.RNode, decode func([]byte) (T, field.ErrorList)) (T, field.ErrorList) {
-	b, err := n.MarshalJSON()
-	if err != nil {
-		var zero T
-		return zero, field.ErrorList{field.Invalid(field.NewPath("<root>"), "", "cannot convert to JSON: "+err.Error())}
-	}
-	return decode(b)
 }
 
 // printFieldErrors prints decode errors the way render prints results and

@@ -85,63 +85,20 @@ type RenderArgs struct {
 // problems are written to stderr; the exit code says what kind they were.
 // It never returns empty output with exitOK.
 func RenderFiles(a RenderArgs, stderr io.Writer) ([]byte, int) {
-	paths, err := expand(a.Files, a.Recursive)
-	if err != nil {
-		fmt.Fprintln(stderr, "servelayer render:", err)
-		return nil, exitUsage
+	in, code := readInputs("servelayer render", a.Files, a.Platform, a.Recursive, stderr)
+	if code != exitOK {
+		return nil, code
 	}
-	var req fn.Request
-	req.Layer = a.Layer
-	platformFrom := ""
-	if a.Platform != "" {
-		nodes, code := readFile(a.Platform, stderr)
-		if code != exitOK {
-			return nil, code
-		}
-		if len(nodes) != 1 || !fn.IsPlatform(nodes[0]) {
-			fmt.Fprintf(stderr, "%s: --platform must hold exactly one %s/%s\n", a.Platform, schema.APIVersion, schema.KindPlatform)
-			return nil, exitInvalid
-		}
-		req.Platform, platformFrom = nodes[0], a.Platform
-	}
-	var skipped []string
-	for _, p := range paths {
-		nodes, code := readFile(p, stderr)
-		if code != exitOK {
-			return nil, code
-		}
-		for i, n := range nodes {
-			switch {
-			case fn.IsServedModel(n):
-				req.Models = append(req.Models, n)
-			case fn.IsPlatform(n) && p == a.Platform:
-			case fn.IsPlatform(n) && req.Platform == nil:
-				req.Platform, platformFrom = n, p
-			case fn.IsPlatform(n):
-				fmt.Fprintf(stderr, "%s: a second Platform (the first is in %s); give exactly one\n", p, platformFrom)
-				return nil, exitInvalid
-			case n.YNode().Kind != yaml.MappingNode:
-				fmt.Fprintf(stderr, "error: %s: document %d: must be a mapping (a Kubernetes object)\n", p, i+1)
-				return nil, exitInvalid
-			default:
-				if msg := misnamed(n); msg != "" {
-					fmt.Fprintf(stderr, "error: %s: document %d: %s\n", p, i+1, msg)
-					return nil, exitInvalid
-				}
-				// Anything else (a kustomization, other manifests) is not ours.
-				skipped = append(skipped, fmt.Sprintf("%s document %d (apiVersion %q, kind %q)", p, i+1, n.GetApiVersion(), n.GetKind()))
-			}
-		}
-	}
-	if len(req.Models) == 0 {
+	if len(in.models) == 0 {
 		found := "no documents"
-		if len(skipped) > 0 {
-			found = strings.Join(skipped, "; ")
+		if len(in.skipped) > 0 {
+			found = strings.Join(in.skipped, "; ")
 		}
 		fmt.Fprintf(stderr, "servelayer render: no %s (apiVersion %s) found in %s: refusing to print an empty render (apiVersion, kind: found %s)\n",
 			schema.KindModel, schema.APIVersion, strings.Join(a.Files, ", "), found)
 		return nil, exitInvalid
 	}
+	req := fn.Request{Models: in.models, Platform: in.platform, Layer: a.Layer}
 	objs, results := fn.Render(req)
 	printResults(stderr, results)
 	if results.ExitCode() != 0 {
