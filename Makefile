@@ -47,19 +47,23 @@ docs: ## Regenerate the README's spec reference from the CRDs.
 
 .PHONY: golden
 golden: build ## Rewrite golden files (review the diff before committing).
-	go test ./render ./examples ./fn ./cmd/... -update
+	go test ./render ./examples -update
 
 .PHONY: lint
 lint: ## gofmt and go vet.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
+	cd conformance && go vet ./...
 
 .PHONY: unit
 unit: build tools ## Go tests of the main module.
 	KUSTOMIZE=$(KUSTOMIZE) go test -count=1 ./...
 
+include conformance/conformance.mk
+include hack/fuzz.mk
+
 .PHONY: test
-test: lint unit ## Everything CI runs.
+test: lint unit fuzz conformance ## Everything CI runs.
 
 .PHONY: bench
 bench: ## Benchmarks (compare runs with benchstat).

@@ -8,7 +8,10 @@
 package fn
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 
@@ -29,11 +32,17 @@ func IsServedModel(n *yaml.RNode) bool { return isKind(n, schema.KindModel) }
 func IsPlatform(n *yaml.RNode) bool { return isKind(n, schema.KindPlatform) }
 
 func isKind(n *yaml.RNode, kind string) bool {
-	if n == nil || n.IsNilOrEmpty() {
+	if !isObject(n) {
 		return false
 	}
 	group, _, _ := strings.Cut(n.GetApiVersion(), "/")
 	return group == schema.Group && n.GetKind() == kind
+}
+
+// isObject reports whether n is a mapping, the only kind of node kyaml's
+// accessors (GetKind, GetAnnotations, ...) can read without panicking.
+func isObject(n *yaml.RNode) bool {
+	return n != nil && n.YNode() != nil && n.YNode().Kind == yaml.MappingNode
 }
 
 // Request is one render: the ServedModel nodes, an optional Platform node
@@ -50,13 +59,13 @@ func Render(req Request) ([]*yaml.RNode, framework.Results) {
 	var results framework.Results
 	var platform *schema.Platform
 	if req.Platform != nil {
-		p, errs := decode(req.Platform, schema.DecodePlatform)
+		p, errs := DecodeNode(req.Platform, schema.DecodePlatform)
 		results = append(results, fieldResults(req.Platform, errs)...)
 		platform = p
 	}
 	models := make([]*schema.ServedModel, 0, len(req.Models))
 	for _, n := range req.Models {
-		m, errs := decode(n, schema.DecodeServedModel)
+		m, errs := DecodeNode(n, schema.DecodeServedModel)
 		results = append(results, fieldResults(n, errs)...)
 		models = append(models, m)
 	}
@@ -88,11 +97,15 @@ func Render(req Request) ([]*yaml.RNode, framework.Results) {
 	return out, results
 }
 
-func decode[T any](n *yaml.RNode, fn func([]byte) (T, field.ErrorList)) (T, field.ErrorList) {
-	b, err := n.MarshalJSON()
-	if err != nil {
+// DecodeNode converts a node to JSON with schema.YAMLNodeToJSON, which
+// reports duplicate keys, alias bombs and non-finite numbers at their field
+// paths (RNode.MarshalJSON reports them without one), then decodes it
+// strictly with fn, such as schema.DecodeServedModel.
+func DecodeNode[T any](n *yaml.RNode, fn func([]byte) (T, field.ErrorList)) (T, field.ErrorList) {
+	b, errs := schema.YAMLNodeToJSON(n.YNode())
+	if len(errs) > 0 {
 		var zero T
-		return zero, field.ErrorList{field.Invalid(field.NewPath("<root>"), "", "cannot convert to JSON: "+err.Error())}
+		return zero, errs
 	}
 	return fn(b)
 }
@@ -127,7 +140,7 @@ func diagnosticResult(src *yaml.RNode, d render.Diagnostic) *framework.Result {
 			r.Field.CurrentValue = d.Value
 		}
 	}
-	if src == nil {
+	if !isObject(src) {
 		if d.Object.Name != "" {
 			r.ResourceRef = &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: d.Object.APIVersion, Kind: d.Object.Kind},
 				NameMeta: yaml.NameMeta{Name: d.Object.Name, Namespace: d.Object.Namespace}}
@@ -155,33 +168,52 @@ func Process(rl *framework.ResourceList) error {
 	switch {
 	case IsServedModel(fc):
 		objs, results := Render(Request{Models: []*yaml.RNode{fc}})
-		rl.Results = append(rl.Results, results...)
-		if !hasError(results) {
-			rl.Items = append(rl.Items, objs...)
+		items, extra := mergeOutput(fc, rl.Items, objs, results)
+		rl.Results = append(rl.Results, append(results, extra...)...)
+		if !hasError(rl.Results) {
+			rl.Items = items
 		}
 	case IsPlatform(fc):
 		var models, rest []*yaml.RNode
+		forCluster := 0
 		for _, it := range rl.Items {
 			if IsServedModel(it) && !isLocalConfig(it) {
 				models = append(models, it)
 			} else {
 				rest = append(rest, it)
 			}
+			if !isLocalConfig(it) {
+				forCluster++
+			}
+			if r := unknownKind(it); r != nil {
+				rl.Results = append(rl.Results, r)
+			}
+		}
+		if hasError(rl.Results) {
+			break
+		}
+		if forCluster == 0 {
+			// Nothing to render and nothing to pass through: an empty
+			// success would let Argo CD prune every workload.
+			rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, Field: &framework.Field{Path: "items", CurrentValue: fmt.Sprintf("%d items", len(rl.Items))},
+				Message: "Required value: no ServedModel (and no other object) to render or pass through: refusing to produce empty output"})
+			break
 		}
 		if len(models) == 0 {
+			// Running on its own output: nothing to render, and the
+			// rendered objects pass through unchanged (idempotency).
 			rl.Results = append(rl.Results, &framework.Result{Severity: framework.Info,
 				Message: "no ServedModel items to render; items pass through unchanged"})
 			break
 		}
 		objs, results := Render(Request{Models: models, Platform: fc})
-		rl.Results = append(rl.Results, results...)
-		if !hasError(results) {
-			rl.Items = append(rest, objs...)
+		items, extra := mergeOutput(nil, rest, objs, results)
+		rl.Results = append(rl.Results, append(results, extra...)...)
+		if !hasError(rl.Results) {
+			rl.Items = items
 		}
 	default:
-		rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, Field: &framework.Field{Path: "functionConfig"},
-			Message: fmt.Sprintf("functionConfig must be a %s (generator) or a %s (transformer) of %s, got %s",
-				schema.KindModel, schema.KindPlatform, schema.APIVersion, describe(fc))})
+		rl.Results = append(rl.Results, functionConfigError(fc))
 	}
 	if hasError(rl.Results) {
 		return rl.Results
@@ -189,28 +221,221 @@ func Process(rl *framework.ResourceList) error {
 	return nil
 }
 
-func describe(n *yaml.RNode) string {
-	if n == nil || n.IsNilOrEmpty() {
-		return "none"
+// describe says what a functionConfig is: a short value for the result's
+// field, and the words for its message.
+func describe(n *yaml.RNode) (value, words string) {
+	switch {
+	case n == nil || n.IsNilOrEmpty():
+		return "none", "none (stdin must be a ResourceList with a functionConfig)"
+	case n.YNode().Kind == yaml.SequenceNode:
+		return "a list", "a list: it must be a mapping (a Kubernetes object), not a list"
+	case !isObject(n):
+		return n.YNode().Value, "a scalar: it must be a mapping (a Kubernetes object), not a scalar"
 	}
-	return fmt.Sprintf("%s %s", n.GetApiVersion(), n.GetKind())
+	v := fmt.Sprintf("%s %s", n.GetApiVersion(), n.GetKind())
+	return v, fmt.Sprintf("apiVersion %q kind %q", n.GetApiVersion(), n.GetKind())
+}
+
+// functionConfigError says what is wrong with a functionConfig that is
+// neither a ServedModel nor a Platform, naming the field that is off.
+func functionConfigError(fc *yaml.RNode) *framework.Result {
+	value, words := describe(fc)
+	path := "functionConfig"
+	if isObject(fc) {
+		group, _, _ := strings.Cut(fc.GetApiVersion(), "/")
+		switch kind := fc.GetKind(); {
+		case (kind == schema.KindModel || kind == schema.KindPlatform) && group != schema.Group:
+			path, value = "functionConfig.apiVersion", fc.GetApiVersion()
+		case group == schema.Group:
+			path, value = "functionConfig.kind", kind
+		}
+	}
+	return &framework.Result{Severity: framework.Error, Field: &framework.Field{Path: path, CurrentValue: value},
+		Message: fmt.Sprintf("Invalid value: %q: functionConfig must be a %s (generator) or a %s (transformer) of %s, got %s",
+			value, schema.KindModel, schema.KindPlatform, schema.APIVersion, words)}
+}
+
+// unknownKind rejects an item in servelayer's API group that is neither a
+// ServedModel nor a Platform: a misspelt kind would otherwise pass through
+// unrendered and the model would silently be missing.
+func unknownKind(n *yaml.RNode) *framework.Result {
+	if !isObject(n) {
+		return nil
+	}
+	group, _, _ := strings.Cut(n.GetApiVersion(), "/")
+	kind := n.GetKind()
+	if group != schema.Group || kind == schema.KindModel || kind == schema.KindPlatform {
+		return nil
+	}
+	r := diagnosticResult(n, render.Diagnostic{Severity: render.Error, Field: "kind", Value: kind,
+		Message: fmt.Sprintf("Unsupported value: %q: supported values: %q, %q", kind, schema.KindModel, schema.KindPlatform)})
+	return r
+}
+
+// mergeOutput puts the rendered objects among the items that pass through
+// and guards the result. A render without errors must produce objects
+// (never an empty success). A rendered object with the identity of an
+// item is either that same object from an earlier run (servelayer's
+// managed-by label and the same model): it is replaced in place, so a
+// function run on its own output changes nothing; or someone else's
+// object: an error, since kustomize would reject the duplicate or one
+// would silently replace the other. Objects not replacing an item are
+// appended. With errors the items come back unchanged.
+func mergeOutput(fc *yaml.RNode, items, objs []*yaml.RNode, results framework.Results) ([]*yaml.RNode, framework.Results) {
+	if hasError(results) {
+		return items, nil
+	}
+	if len(objs) == 0 {
+		return items, framework.Results{diagnosticResult(fc, render.Diagnostic{Severity: render.Error, Field: "spec", Value: "0 objects",
+			Message: "rendered no objects: refusing to produce empty output"})}
+	}
+	type id struct{ kind, namespace, name string }
+	rendered := map[id]*yaml.RNode{}
+	for _, o := range objs {
+		rendered[id{o.GetKind(), o.GetNamespace(), o.GetName()}] = o
+	}
+	placed := map[*yaml.RNode]bool{}
+	var out []*yaml.RNode
+	var errs framework.Results
+	for _, it := range items {
+		if !isObject(it) {
+			out = append(out, it)
+			continue
+		}
+		o, ok := rendered[id{it.GetKind(), it.GetNamespace(), it.GetName()}]
+		if !ok {
+			out = append(out, it)
+			continue
+		}
+		model := o.GetLabels()[render.LabelName]
+		if l := it.GetLabels(); l[render.LabelManagedBy] == "servelayer" && l[render.LabelName] == model {
+			if !placed[o] {
+				out = append(out, o)
+				placed[o] = true
+			}
+			continue
+		}
+		errs = append(errs, diagnosticResult(it, render.Diagnostic{Severity: render.Error, Field: "metadata.name", Value: it.GetName(),
+			Message: fmt.Sprintf("Duplicate value: %q: ServedModel %s renders %s %s/%s, which is also an input item; rename the model or remove the item",
+				it.GetName(), model, o.GetKind(), o.GetNamespace(), o.GetName())}))
+	}
+	if len(errs) > 0 {
+		return items, errs
+	}
+	for _, o := range objs {
+		if !placed[o] {
+			out = append(out, o)
+		}
+	}
+	return out, nil
 }
 
 // isLocalConfig reports items kpt hands over that are not for the cluster
 // (its Kptfile, the function config itself).
 func isLocalConfig(n *yaml.RNode) bool {
-	return n.GetAnnotations()["config.kubernetes.io/local-config"] == "true"
+	return isObject(n) && n.GetAnnotations()["config.kubernetes.io/local-config"] == "true"
 }
 
 // Run executes the function over a ResourceList read from rw and returns
 // its results. The error is non-nil when any result is an error or the
 // input could not be read; the caller must then exit non-zero.
+//
+// Whatever the input, rw.Writer gets exactly one ResourceList: a stream
+// that is not one is answered as one, and an input that is too large or
+// does not parse gets an empty ResourceList whose error result says where
+// it went wrong. Nothing else is written, and never partially.
 func Run(rw *kio.ByteReadWriter) (framework.Results, error) {
-	var results framework.Results
-	err := framework.Execute(framework.ResourceListProcessorFunc(func(rl *framework.ResourceList) error {
-		err := Process(rl)
-		results = rl.Results
-		return err
-	}), rw)
-	return results, err
+	in, out := rw.Reader, rw.Writer
+	if in == nil {
+		in = os.Stdin
+	}
+	if out == nil {
+		out = os.Stdout
+	}
+	data, ierr := ReadInput(stdinName, in)
+	if ierr != nil {
+		return writeInputError(out, ierr)
+	}
+	if ierr := multiDocumentChunk(stdinName, data); ierr != nil {
+		return writeInputError(out, ierr)
+	}
+
+	// What framework.Execute does, but writing with writeResourceList
+	// (see write.go for why) and answering unreadable input with a
+	// ResourceList too.
+	inner := *rw
+	inner.Reader, inner.Writer = bytes.NewReader(data), nil
+	items, err := inner.Read()
+	if err != nil {
+		return writeInputError(out, LocateYAMLError(stdinName, data, err))
+	}
+	rl := &framework.ResourceList{Items: items, FunctionConfig: inner.FunctionConfig}
+	annotations, err := kio.PreprocessResourcesForInternalAnnotationMigration(rl.Items)
+	if err != nil {
+		return writeInputError(out, annotationError(data, err))
+	}
+	if inner.WrappingKind != kio.ResourceListKind || !resourceListVersions[inner.WrappingAPIVersion] {
+		// Answer with a ResourceList whatever came in, so the results
+		// (there is at least the missing functionConfig) are not lost.
+		inner.WrappingKind, inner.WrappingAPIVersion = kio.ResourceListKind, kio.ResourceListAPIVersion
+	}
+	processErr := Process(rl)
+	if err := kio.ReconcileInternalAnnotations(rl.Items, annotations); err != nil {
+		return writeInputError(out, &InputError{Name: stdinName, Message: "items: " + err.Error()})
+	}
+	results := inner.Results // the input's, when there are no new ones
+	if len(rl.Results) > 0 {
+		if results, err = resultsNode(rl.Results); err != nil {
+			return writeInputError(out, &InputError{Name: stdinName, Message: "cannot write the results: " + err.Error()})
+		}
+	}
+	var buf bytes.Buffer
+	if err := writeResourceList(&buf, inner.WrappingAPIVersion, inner.WrappingKind, rl.Items, inner.FunctionConfig, results, inner.KeepReaderAnnotations); err != nil {
+		return writeInputError(out, &InputError{Name: stdinName, Message: "cannot write the items back: " + err.Error()})
+	}
+	if _, err := out.Write(buf.Bytes()); err != nil && processErr == nil {
+		processErr = err
+	}
+	return rl.Results, processErr
+}
+
+// annotationError explains why the items' path/index annotations could not
+// be read: usually an item whose metadata has the wrong shape, which
+// LocateYAMLError pins down; otherwise kyaml's message.
+func annotationError(data []byte, err error) *InputError {
+	if ie := LocateYAMLError(stdinName, data, err); ie.Line > 0 {
+		return ie
+	}
+	return &InputError{Name: stdinName, Message: "items: " + err.Error()}
+}
+
+func resultsNode(rs framework.Results) (*yaml.RNode, error) {
+	b, err := yaml.Marshal(rs)
+	if err != nil {
+		return nil, err
+	}
+	return yaml.Parse(string(b))
+}
+
+const stdinName = "<stdin>"
+
+// resourceListVersions are the ResourceList versions echoed back as they
+// came (kpt's older functions speak v1alpha1); any other is answered in v1.
+var resourceListVersions = map[string]bool{kio.ResourceListAPIVersion: true, "config.kubernetes.io/v1alpha1": true}
+
+// writeInputError writes an empty ResourceList carrying one error result.
+func writeInputError(w io.Writer, ie *InputError) (framework.Results, error) {
+	results := framework.Results{ie.Result()}
+	node, err := resultsNode(results)
+	if err != nil {
+		return results, err
+	}
+	var buf bytes.Buffer
+	if err := writeResourceList(&buf, kio.ResourceListAPIVersion, kio.ResourceListKind, nil, nil, node, true); err != nil {
+		return results, err
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return results, err
+	}
+	return results, results
 }

@@ -52,27 +52,28 @@ func (r *modelRender) llmd() []Object {
 
 func (r *modelRender) llmdWorkload(replicas *int32, sc *schema.Scaling, res *schema.Resources) llmWorkload {
 	s := &r.model.Spec
-	w := llmWorkload{Template: &podSpec{Containers: []container{{
-		Name:      llmdContainer,
-		Image:     s.Engine.Image,
-		Args:      s.Engine.Args,
-		Env:       envVars(s.Engine.Env),
-		Resources: r.resources(res),
-	}}}}
+	w := llmWorkload{Template: &podSpec{
+		// KServe's presets merge into this template; the decode preset adds
+		// a routing sidecar without a seccomp profile, so set it pod-wide.
+		SecurityContext: &podSecurityContext{SeccompProfile: &seccompProfile{Type: "RuntimeDefault"}},
+		Containers: []container{{
+			Name:            llmdContainer,
+			Image:           s.Engine.Image,
+			Args:            s.Engine.Args,
+			Env:             envVars(s.Engine.Env),
+			Resources:       r.resources(res),
+			SecurityContext: hardened(false),
+		}},
+	}}
 	w.Template.NodeSelector, w.Template.Tolerations = r.gpuScheduling(res)
 	if sc == nil {
 		w.Replicas = ptr(*replicas)
 		return w
 	}
-	// llm-d autoscales through the Workload Variant Autoscaler. Its floor is
-	// at least 1; scale-to-zero is KEDA's idleReplicaCount.
-	min := *sc.MinReplicas
-	w.Scaling = &llmScaling{MinReplicas: ptr(max(min, 1)), MaxReplicas: ptr(sc.MaxReplicas), WVA: &llmWVA{}}
-	if min == 0 {
-		w.Scaling.WVA.KEDA = &llmKEDA{IdleReplicaCount: ptr(int32(0))}
-	} else {
-		w.Scaling.WVA.HPA = &struct{}{}
-	}
+	// llm-d autoscales through the Workload Variant Autoscaler, whose CEL
+	// rules require an actuator; HPA needs nothing else in the spec.
+	// Validation refuses minReplicas 0: llm-d's floor is 1.
+	w.Scaling = &llmScaling{MinReplicas: ptr(*sc.MinReplicas), MaxReplicas: ptr(sc.MaxReplicas), WVA: &llmWVA{HPA: &struct{}{}}}
 	return w
 }
 

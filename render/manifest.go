@@ -251,14 +251,9 @@ type llmScaling struct {
 	WVA         *llmWVA `json:"wva,omitempty"`
 }
 
-// llmWVA is the Workload Variant Autoscaler; exactly one actuator is set.
+// llmWVA is the Workload Variant Autoscaler with its HPA actuator.
 type llmWVA struct {
-	HPA  *struct{} `json:"hpa,omitempty"`
-	KEDA *llmKEDA  `json:"keda,omitempty"`
-}
-
-type llmKEDA struct {
-	IdleReplicaCount *int32 `json:"idleReplicaCount,omitempty"`
+	HPA *struct{} `json:"hpa"`
 }
 
 type llmRouter struct {

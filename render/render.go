@@ -24,6 +24,7 @@ type Options struct {
 	Platform *schema.Platform
 
 	// Layer, when set, overrides every model's spec.layer, to preview a move.
+	// It may be schema.LayerAuto.
 	Layer schema.Layer
 }
 
@@ -126,6 +127,10 @@ func Render(m *schema.ServedModel, opts Options) *Result {
 // RenderFleet renders many models against one Platform. Objects of all
 // models come back in one stable order; if any model is invalid, or two
 // models render objects with the same identity, no object is returned.
+//
+// A model whose layer is auto is resolved by ChooseLayer, with the whole
+// fleet's size, before it is defaulted and validated; the choice and its
+// reason come back as an Info diagnostic at spec.layer.
 func RenderFleet(models []*schema.ServedModel, opts Options) *Result {
 	res := &Result{}
 	platform, gated := opts.Platform, opts.Platform != nil
@@ -142,7 +147,7 @@ func RenderFleet(models []*schema.ServedModel, opts Options) *Result {
 			Message: "no Platform given: feature gates and GPU capacity are not checked, and layer defaults apply (namespaces serving/kserve/llm-d, KServe Standard mode)"})
 	}
 	if len(models) == 0 {
-		res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Error, Object: ObjectRef{Kind: schema.KindModel}, Input: -1,
+		res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Error, Object: ObjectRef{Kind: schema.KindModel}, Input: -1, Field: "items", Value: 0,
 			Message: "no ServedModel to render: refusing to produce empty output (under auto-prune it would delete every workload)"})
 		return res
 	}
@@ -153,8 +158,21 @@ func RenderFleet(models []*schema.ServedModel, opts Options) *Result {
 		if opts.Layer != "" {
 			m.Spec.Layer = opts.Layer
 		}
+		var choice *LayerChoice
+		if m.Spec.Layer == schema.LayerAuto {
+			c, err := ChooseLayer(m, gatedPlatform(platform, gated), len(models))
+			if err != nil {
+				res.addErrors(modelRef(m), i, field.ErrorList{err})
+				continue
+			}
+			m.Spec.Layer, choice = c.Layer, &c
+		}
 		m.Default(&platform.Spec)
 		ref := modelRef(m)
+		if choice != nil {
+			res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Info, Object: ref, Input: i,
+				Field: "spec.layer", Value: string(schema.LayerAuto), Message: choice.String()})
+		}
 		if errs := schema.ValidateServedModel(m, &platform.Spec, gated); len(errs) > 0 {
 			res.addErrors(ref, i, errs)
 			continue
@@ -165,6 +183,13 @@ func RenderFleet(models []*schema.ServedModel, opts Options) *Result {
 	}
 	res.checkCollisions(objs)
 	if res.HasErrors() {
+		return res
+	}
+	if len(objs) == 0 {
+		// Unreachable with today's layers (each renders at least one
+		// object), and kept so no future path can return an empty success.
+		res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Error, Object: ObjectRef{Kind: schema.KindModel}, Input: -1, Field: "items", Value: len(models),
+			Message: "rendered no objects: refusing to produce empty output (under auto-prune it would delete every workload)"})
 		return res
 	}
 	sortObjects(objs)
@@ -190,7 +215,7 @@ func (res *Result) checkCollisions(objs []Object) {
 		key := ObjectRef{Kind: o.Ref.Kind, Namespace: o.Ref.Namespace, Name: o.Ref.Name}
 		if prev, ok := owner[key]; ok && prev.input != o.input {
 			res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Error, Object: o.Model, Input: o.input, Field: "metadata.name", Value: o.Model.Name,
-				Message: fmt.Sprintf("renders %s, already rendered by ServedModel %s (fleet item %d); rename one of them", o.Ref, prev.Model, prev.input+1)})
+				Message: fmt.Sprintf("Duplicate value: %q: renders %s, already rendered by %s (fleet item %d); rename one of them", o.Model.Name, o.Ref, prev.Model, prev.input+1)})
 			continue
 		}
 		owner[key] = o
@@ -203,8 +228,14 @@ var kindOrder = map[string]int{
 	"InferenceService": 5, "LLMInferenceService": 6,
 }
 
-// sortObjects orders objects by kind (dependencies first), then namespace,
-// then name. The order of the input models never matters.
+// sortObjects orders objects by kind (dependencies first, ranked by
+// kindOrder), then namespace, then name: the order README's Design section
+// documents. The order of the input models never matters: within one
+// render no two objects share kind, namespace and name (checkCollisions
+// rejects that), so the key is total and the output is byte-identical
+// whatever order the models, or the fields inside them, came in. A kind
+// missing from kindOrder would rank 0 (first); TestKindOrderCoversEveryKind
+// keeps the table complete.
 func sortObjects(objs []Object) {
 	slices.SortStableFunc(objs, func(a, b Object) int {
 		return cmp.Or(
@@ -213,6 +244,14 @@ func sortObjects(objs []Object) {
 			cmp.Compare(a.Ref.Name, b.Ref.Name),
 		)
 	})
+}
+
+// gatedPlatform is the Platform whose gates apply: nil when none was given.
+func gatedPlatform(p *schema.Platform, gated bool) *schema.Platform {
+	if !gated {
+		return nil
+	}
+	return p
 }
 
 func modelRef(m *schema.ServedModel) ObjectRef {

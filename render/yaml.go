@@ -77,22 +77,34 @@ func jsonNode(dec *json.Decoder) (*yaml.Node, error) {
 
 // YAML returns the objects as a YAML stream, documents separated by "---",
 // formatted as kustomize formats its output (2 spaces, compact sequences).
+//
+// A result without objects (a failed render) is an error, never an empty
+// stream: empty output under GitOps auto-prune deletes workloads.
 func (r *Result) YAML() ([]byte, error) {
+	if len(r.Objects) == 0 {
+		return nil, fmt.Errorf("no objects to write: the render failed with %d error(s); see Diagnostics", len(r.Errors()))
+	}
 	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	enc.CompactSeqIndent()
-	for _, o := range r.Objects {
+	for i, o := range r.Objects {
 		n, err := o.Node()
 		if err != nil {
 			return nil, err
 		}
+		if i > 0 {
+			buf.WriteString("---\n")
+		}
+		// One encoder per object: go.yaml.in/yaml/v3's encoder keeps every
+		// event it has emitted until it is dropped, which for a large fleet
+		// held gigabytes. The bytes are those of one encoder for all.
+		enc := yaml.NewEncoder(&buf)
+		enc.SetIndent(2)
+		enc.CompactSeqIndent()
 		if err := enc.Encode(n); err != nil {
 			return nil, err
 		}
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
+		if err := enc.Close(); err != nil {
+			return nil, err
+		}
 	}
 	return buf.Bytes(), nil
 }

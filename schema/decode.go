@@ -1,10 +1,13 @@
 package schema
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
+	"unicode"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	kjson "sigs.k8s.io/json"
@@ -30,21 +33,12 @@ func decodeStrict(data []byte, into any) field.ErrorList {
 	strict, err := kjson.UnmarshalStrict(data, into)
 	var errs field.ErrorList
 	if err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			p := field.NewPath(te.Field)
-			if te.Field == "" {
-				p = field.NewPath("<root>")
-			}
-			errs = append(errs, field.Invalid(p, te.Value, fmt.Sprintf("must be of type %s", goTypeName(te.Type.String()))))
-		} else {
-			errs = append(errs, field.Invalid(field.NewPath("<root>"), "", "not a valid object: "+err.Error()))
-		}
+		errs = append(errs, decodeError(data, err))
 	}
 	for _, e := range strict {
 		var fe fieldPathError
 		if !errors.As(e, &fe) {
-			errs = append(errs, field.Invalid(field.NewPath("<root>"), "", e.Error()))
+			errs = append(errs, field.Invalid(field.NewPath(rootPath), "", e.Error()))
 			continue
 		}
 		p := fe.FieldPath()
@@ -58,6 +52,64 @@ func decodeStrict(data []byte, into any) field.ErrorList {
 	return errs
 }
 
+// decodeError turns a decoding error into one field error with the field
+// path (indices included) and the value as written, which encoding/json's
+// own errors lack: they give a path without indices and describe the value
+// only as "string" or "array".
+func decodeError(data []byte, err error) *field.Error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	var pe *time.ParseError
+	switch {
+	case errors.As(err, &te):
+		want := goTypeName(te.Type.String())
+		if te.Field == "" {
+			return field.Invalid(field.NewPath(rootPath), jsonKind(data), "must be a JSON or YAML object (a mapping)")
+		}
+		if p, v, ok := locateTypeError(data, te.Field, te.Offset); ok {
+			return field.Invalid(p, v, "must be of type "+want)
+		}
+		p := field.NewPath(rootPath)
+		if te.Field != "" {
+			p = field.NewPath(te.Field)
+		}
+		return field.Invalid(p, te.Value, "must be of type "+want)
+	case errors.As(err, &se):
+		line, col := jsonPosition(data, se.Offset)
+		return field.Invalid(field.NewPath(rootPath), snippet(lineAt(data, line)),
+			fmt.Sprintf("invalid JSON at line %d, column %d: %s", line, col, se.Error()))
+	case errors.As(err, &pe):
+		if p, ok := locateString(data, pe.Value); ok {
+			return field.Invalid(p, pe.Value, "must be an RFC 3339 time, such as 2006-01-02T15:04:05Z")
+		}
+		return field.Invalid(field.NewPath(rootPath), pe.Value, "must be an RFC 3339 time, such as 2006-01-02T15:04:05Z")
+	case strings.Contains(err.Error(), "exceeded max depth"):
+		return field.Invalid(field.NewPath(rootPath), "", "nested too deeply: "+err.Error())
+	}
+	return field.Invalid(field.NewPath(rootPath), "", "not a valid object: "+err.Error())
+}
+
+// jsonKind names the kind of a JSON document's top-level value.
+func jsonKind(data []byte) string {
+	b := bytes.TrimLeftFunc(data, unicode.IsSpace)
+	if len(b) == 0 {
+		return "empty"
+	}
+	switch b[0] {
+	case '[':
+		return "a list"
+	case '"':
+		return "a string"
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "a boolean"
+	case '{':
+		return "an object"
+	}
+	return "a number"
+}
+
 func goTypeName(t string) string {
 	switch {
 	case strings.HasPrefix(t, "int"), strings.HasPrefix(t, "uint"):
@@ -68,6 +120,10 @@ func goTypeName(t string) string {
 		return "string"
 	case strings.HasPrefix(t, "[]"):
 		return "list"
+	case strings.HasSuffix(t, "Quantity"):
+		return "quantity (a string such as \"4\", 500m or 16Gi, or a number)"
+	case strings.HasPrefix(t, "map["):
+		return "map of strings"
 	default:
 		return "object"
 	}

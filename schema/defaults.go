@@ -68,7 +68,7 @@ func (s *PlatformSpec) Enabled(l Layer) bool {
 func (m *ServedModel) Default(p *PlatformSpec) {
 	s := &m.Spec
 	setDefault(&s.Engine.Image, p.Images.VLLM)
-	if m.Namespace == "" {
+	if m.Namespace == "" && s.Layer != LayerAuto { // auto: defaulted once resolved
 		m.Namespace = p.Namespace(s.Layer)
 	}
 	if s.Replicas == nil && s.Scaling == nil && s.Disaggregation == nil {

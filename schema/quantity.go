@@ -3,7 +3,7 @@ package schema
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
+	"reflect"
 	"strconv"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -20,7 +20,8 @@ import (
 // +kubebuilder:validation:Pattern=`^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$`
 type Quantity string
 
-// UnmarshalJSON accepts a JSON string or number.
+// UnmarshalJSON accepts a JSON string or number. Anything else is an
+// *json.UnmarshalTypeError, so the decoder adds the field path to it.
 func (q *Quantity) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '"' {
@@ -37,7 +38,7 @@ func (q *Quantity) UnmarshalJSON(b []byte) error {
 	}
 	var n json.Number
 	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("quantity must be a string or a number, got %s", b)
+		return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[Quantity]()}
 	}
 	*q = Quantity(n.String())
 	return nil

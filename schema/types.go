@@ -24,19 +24,28 @@ const (
 	defaultNSLLMD = "llm-d"
 )
 
-// Layer names the serving layer a model is rendered for.
-// +kubebuilder:validation:Enum=raw-vllm;kserve;llm-d
+// Layer names the serving layer a model is rendered for, or auto.
+// +kubebuilder:validation:Enum=raw-vllm;kserve;llm-d;auto
 type Layer string
 
-// The three serving layers.
+// The three serving layers, and auto.
 const (
 	LayerRawVLLM Layer = "raw-vllm"
 	LayerKServe  Layer = "kserve"
 	LayerLLMD    Layer = "llm-d"
+
+	// LayerAuto lets render pick the layer by the runbook's rules (see
+	// render.ChooseLayer). It is resolved before defaulting and validation;
+	// rendered objects always carry the concrete layer.
+	LayerAuto Layer = "auto"
 )
 
-// Layers lists every layer in the order servelayer documents them.
+// Layers lists every concrete layer in the order servelayer documents them.
+// It does not include LayerAuto.
 var Layers = []Layer{LayerRawVLLM, LayerKServe, LayerLLMD}
+
+// LayerValues are the values spec.layer accepts: every concrete layer, then auto.
+var LayerValues = []Layer{LayerRawVLLM, LayerKServe, LayerLLMD, LayerAuto}
 
 // ServedModel is one model, declared once, renderable on any serving layer.
 //
@@ -53,7 +62,8 @@ type ServedModel struct {
 
 // ServedModelSpec is the layer-independent description of a served model.
 type ServedModelSpec struct {
-	// Layer is the serving layer to render: raw-vllm, kserve or llm-d.
+	// Layer is the serving layer to render: raw-vllm, kserve or llm-d; auto
+	// picks one by the rules in the README ("Pick the layer").
 	Layer Layer `json:"layer"`
 
 	// Model names the model and where its weights come from.
@@ -335,6 +345,12 @@ type GPUNodes struct {
 	// for the nvidia.com/gpu:NoSchedule taint.
 	// +optional
 	Tolerations []Toleration `json:"tolerations,omitempty"`
+	// GPUsPerNode is the most GPUs one node offers. A replica (one pod)
+	// asking for more cannot schedule on one node, so layer auto picks
+	// llm-d for it and plan's preflight fails. Unset: not checked.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	GPUsPerNode *int32 `json:"gpusPerNode,omitempty"`
 }
 
 // Toleration is a pod toleration (the subset GPU node taints need).

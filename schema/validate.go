@@ -45,6 +45,9 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 	if s.GPUs != nil && *s.GPUs < 0 {
 		errs = append(errs, field.Invalid(sp.Child("gpus"), *s.GPUs, "must be 0 or more"))
 	}
+	if s.GPUNodes.GPUsPerNode != nil && *s.GPUNodes.GPUsPerNode < 0 {
+		errs = append(errs, field.Invalid(sp.Child("gpuNodes", "gpusPerNode"), *s.GPUNodes.GPUsPerNode, "must be 0 or more"))
+	}
 	nsp := sp.Child("namespaces")
 	for _, n := range []struct {
 		name, v string
@@ -117,6 +120,9 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 // ValidateServedModel checks a defaulted ServedModel against a defaulted
 // Platform and returns every problem at once. gated says whether the
 // Platform was given by the user, so its feature gates apply.
+//
+// Layer auto passes only the layer-independent checks: render resolves it
+// to a concrete layer first (render.ChooseLayer) and validates that.
 func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, validateTypeMeta(m.APIVersion, m.Kind, KindModel)...)
@@ -124,12 +130,12 @@ func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool) field.Erro
 	sp := field.NewPath("spec")
 
 	layerOK := false
-	for _, l := range Layers {
+	for _, l := range LayerValues {
 		layerOK = layerOK || s.Layer == l
 	}
 	switch {
 	case s.Layer == "":
-		errs = append(errs, field.Required(sp.Child("layer"), "one of raw-vllm, kserve, llm-d"))
+		errs = append(errs, field.Required(sp.Child("layer"), "one of "+strings.Join(layerStrings(), ", ")))
 	case !layerOK:
 		errs = append(errs, field.NotSupported(sp.Child("layer"), s.Layer, layerStrings()))
 	case gated && !p.Enabled(s.Layer):
@@ -394,7 +400,7 @@ func validateReplicas(s *ServedModelSpec, p *PlatformSpec, sp *field.Path) field
 	}
 	scp := sp.Child("scaling")
 	if s.Replicas != nil {
-		errs = append(errs, field.Forbidden(scp, "replicas and scaling are mutually exclusive; remove spec.replicas or spec.scaling"))
+		errs = append(errs, field.Forbidden(scp, fmt.Sprintf("replicas (%d) and scaling (maxReplicas %d) are mutually exclusive; remove spec.replicas or spec.scaling", *s.Replicas, sc.MaxReplicas)))
 	}
 	if s.Layer == LayerRawVLLM {
 		errs = append(errs, field.Forbidden(scp, "raw-vllm has no autoscaler; use spec.replicas, or layer kserve for autoscaling and scale-to-zero"))
@@ -410,6 +416,10 @@ func validateReplicas(s *ServedModelSpec, p *PlatformSpec, sp *field.Path) field
 		errs = append(errs, field.Invalid(scp.Child("maxReplicas"), sc.MaxReplicas, "must be between 1 and 1000"))
 	} else if sc.MaxReplicas < min {
 		errs = append(errs, field.Invalid(scp.Child("maxReplicas"), sc.MaxReplicas, fmt.Sprintf("must be at least minReplicas (%d)", min)))
+	}
+	if min == 0 && s.Layer == LayerLLMD {
+		errs = append(errs, field.Invalid(scp.Child("minReplicas"), 0,
+			"llm-d cannot scale to zero: KServe's LLMInferenceService needs scaling.minReplicas >= 1 (and KEDA idleReplicaCount >= 1); set minReplicas: 1, idle with spec.paused: true, or use layer kserve in Knative mode"))
 	}
 	if min == 0 && s.Layer == LayerKServe && p.KServe.DeploymentMode == "Standard" {
 		errs = append(errs, field.Invalid(scp.Child("minReplicas"), 0,
@@ -526,8 +536,8 @@ func dnsSubdomain(p *field.Path, v string) field.ErrorList {
 }
 
 func layerStrings() []string {
-	out := make([]string, len(Layers))
-	for i, l := range Layers {
+	out := make([]string, len(LayerValues))
+	for i, l := range LayerValues {
 		out[i] = string(l)
 	}
 	return out

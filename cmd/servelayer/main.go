@@ -34,6 +34,11 @@ const usage = `servelayer renders one ServedModel spec for the serving layer it 
 
 Usage:
   servelayer render -f FILE_OR_DIR... [--platform FILE] [--layer L]
+                           L: raw-vllm, kserve, llm-d or auto
+  servelayer plan -f MODEL [--platform FILE] [--from L] --to L [--name NAME] [-o text|json]
+                           what moving a model to layer L changes, its
+                           blockers and preflight checks, and the runbook;
+                           exit 1 when a blocker or a preflight check fails
   servelayer schema        print the ServedModel and Platform CRDs
   servelayer version
   servelayer fn            run as a KRM function (ResourceList on stdin);

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/servelayer/servelayer/fn"
@@ -38,7 +37,7 @@ func renderMain(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&files, "f", "ServedModel file or directory (repeatable)")
 	fs.Var(&files, "filename", "same as -f")
 	platform := fs.String("platform", "", "Platform file (feature gates, GPUs, namespaces)")
-	layer := fs.String("layer", "", "override spec.layer of every model, to preview a move (raw-vllm, kserve, llm-d)")
+	layer := fs.String("layer", "", "override spec.layer of every model, to preview a move (raw-vllm, kserve, llm-d, auto)")
 	recursive := fs.Bool("R", false, "read directories recursively")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: servelayer render -f FILE_OR_DIR... [--platform FILE] [--layer L]")
@@ -58,8 +57,8 @@ func renderMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "servelayer render: at least one -f FILE_OR_DIR is required")
 		return exitUsage
 	}
-	if *layer != "" && !slices.Contains(schema.Layers, schema.Layer(*layer)) {
-		fmt.Fprintf(stderr, "servelayer render: --layer %q is not one of raw-vllm, kserve, llm-d\n", *layer)
+	if *layer != "" && !slices.Contains(schema.LayerValues, schema.Layer(*layer)) {
+		fmt.Fprintf(stderr, "servelayer render: --layer %q is not one of raw-vllm, kserve, llm-d, auto\n", *layer)
 		return exitUsage
 	}
 	out, code := RenderFiles(RenderArgs{Files: files, Platform: *platform, Layer: schema.Layer(*layer), Recursive: *recursive}, stderr)
@@ -86,57 +85,27 @@ type RenderArgs struct {
 // problems are written to stderr; the exit code says what kind they were.
 // It never returns empty output with exitOK.
 func RenderFiles(a RenderArgs, stderr io.Writer) ([]byte, int) {
-	paths, err := expand(a.Files, a.Recursive)
-	if err != nil {
-		fmt.Fprintln(stderr, "servelayer render:", err)
-		return nil, exitUsage
+	in, code := readInputs("servelayer render", a.Files, a.Platform, a.Recursive, stderr)
+	if code != exitOK {
+		return nil, code
 	}
-	var req fn.Request
-	req.Layer = a.Layer
-	platformFrom := ""
-	if a.Platform != "" {
-		nodes, code := readFile(a.Platform, stderr)
-		if code != exitOK {
-			return nil, code
+	if len(in.models) == 0 {
+		found := "no documents"
+		if len(in.skipped) > 0 {
+			found = strings.Join(in.skipped, "; ")
 		}
-		if len(nodes) != 1 || !fn.IsPlatform(nodes[0]) {
-			fmt.Fprintf(stderr, "%s: --platform must hold exactly one %s/%s\n", a.Platform, schema.APIVersion, schema.KindPlatform)
-			return nil, exitInvalid
-		}
-		req.Platform, platformFrom = nodes[0], a.Platform
-	}
-	for _, p := range paths {
-		nodes, code := readFile(p, stderr)
-		if code != exitOK {
-			return nil, code
-		}
-		for _, n := range nodes {
-			switch {
-			case fn.IsServedModel(n):
-				req.Models = append(req.Models, n)
-			case fn.IsPlatform(n) && p == a.Platform:
-			case fn.IsPlatform(n) && req.Platform == nil:
-				req.Platform, platformFrom = n, p
-			case fn.IsPlatform(n):
-				fmt.Fprintf(stderr, "%s: a second Platform (the first is in %s); give exactly one\n", p, platformFrom)
-				return nil, exitInvalid
-			}
-			// Anything else (a kustomization, other manifests) is not ours.
-		}
-	}
-	if len(req.Models) == 0 {
-		fmt.Fprintf(stderr, "servelayer render: no %s found in %s: refusing to print an empty render\n",
-			schema.KindModel, strings.Join(a.Files, ", "))
+		fmt.Fprintf(stderr, "servelayer render: no %s (apiVersion %s) found in %s: refusing to print an empty render (apiVersion, kind: found %s)\n",
+			schema.KindModel, schema.APIVersion, strings.Join(a.Files, ", "), found)
 		return nil, exitInvalid
 	}
+	req := fn.Request{Models: in.models, Platform: in.platform, Layer: a.Layer}
 	objs, results := fn.Render(req)
 	printResults(stderr, results)
 	if results.ExitCode() != 0 {
 		return nil, exitInvalid
 	}
 	var buf strings.Builder
-	w := kio.ByteWriter{Writer: &buf}
-	if err := w.Write(objs); err != nil {
+	if err := fn.WriteStream(&buf, objs); err != nil {
 		fmt.Fprintln(stderr, "servelayer render:", err)
 		return nil, exitInvalid
 	}
@@ -157,7 +126,7 @@ func printResults(w io.Writer, rs framework.Results) {
 			b.WriteString(r.File.Path + ": ")
 		}
 		if r.ResourceRef != nil {
-			b.WriteString(r.ResourceRef.Kind + " " + r.ResourceRef.Name + ": ")
+			b.WriteString(strings.TrimSpace(r.ResourceRef.Kind+" "+r.ResourceRef.Name) + ": ")
 		}
 		if r.Field != nil && r.Field.Path != "" {
 			b.WriteString(r.Field.Path + ": ")
@@ -217,7 +186,8 @@ func expand(args []string, recursive bool) ([]string, error) {
 
 // readFile parses a YAML stream, annotating each node with its file path
 // and index so results can point back to it. The annotations are never
-// copied onto rendered objects.
+// copied onto rendered objects. A file over fn.MaxInputBytes is refused
+// before it is read.
 func readFile(path string, stderr io.Writer) ([]*yaml.RNode, int) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -225,11 +195,34 @@ func readFile(path string, stderr io.Writer) ([]*yaml.RNode, int) {
 		return nil, exitUsage
 	}
 	defer f.Close()
-	r := &kio.ByteReader{Reader: f, SetAnnotations: map[string]string{"config.kubernetes.io/path": path}}
-	nodes, err := r.Read()
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: invalid YAML: %v\n", path, err)
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > fn.MaxInputBytes {
+		fmt.Fprintf(stderr, "error: %v\n", fn.TooLarge(path, st.Size()))
+		return nil, exitInvalid
+	}
+	data, ierr := fn.ReadInput(path, f)
+	if ierr != nil {
+		fmt.Fprintf(stderr, "error: %v\n", ierr)
+		return nil, exitInvalid
+	}
+	nodes, ierr := fn.ParseYAML(path, data, map[string]string{"config.kubernetes.io/path": path})
+	if ierr != nil {
+		fmt.Fprintf(stderr, "error: %v\n", ierr)
 		return nil, exitInvalid
 	}
 	return nodes, exitOK
+}
+
+// misnamed explains a document that is almost ours: servelayer's API group
+// with a kind it does not have, or a ServedModel or Platform kind in
+// another group. Silently skipping it would silently drop a model.
+func misnamed(n *yaml.RNode) string {
+	apiVersion, kind := n.GetApiVersion(), n.GetKind()
+	group, _, _ := strings.Cut(apiVersion, "/")
+	switch {
+	case group == schema.Group:
+		return fmt.Sprintf("%s %s: kind: Unsupported value: %q: supported values: %q, %q", kind, n.GetName(), kind, schema.KindModel, schema.KindPlatform)
+	case kind == schema.KindModel || kind == schema.KindPlatform:
+		return fmt.Sprintf("%s %s: apiVersion: Invalid value: %q: must be %s", kind, n.GetName(), apiVersion, schema.APIVersion)
+	}
+	return ""
 }

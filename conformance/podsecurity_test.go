@@ -1,0 +1,193 @@
+package conformance
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/pod-security-admission/api"
+	"k8s.io/pod-security-admission/policy"
+)
+
+// pssException allows one restricted-level Pod Security Standards check to
+// fail for one pod template of one kind. Each one is listed, with the same
+// reason, in README.md ("Restricted pod security exceptions").
+type pssException struct {
+	Kind   string
+	Path   string // pod template path, as PodTemplates reports it
+	Check  policy.CheckID
+	Reason string
+	// Preset, for an LLMInferenceService template, is what KServe's llm-d
+	// preset (the LLMInferenceServiceConfig KServe merges the rendered
+	// template into) does about Check; TestPodSecurityPresetClaims verifies
+	// it against the presets KServe ships.
+	Preset presetClaim
+}
+
+type presetClaim int
+
+const (
+	presetNone presetClaim = iota
+	// presetSatisfies: the preset's main container passes the check, and the
+	// merged pod keeps that unless the rendered template overrides it.
+	presetSatisfies
+	// presetFailsToo: the preset itself fails the check, deliberately.
+	presetFailsToo
+)
+
+const (
+	reasonISVCRoot = "vLLM's image runs as root, and for an oci:// model KServe's modelcar replaces " +
+		"kserve-container's whole securityContext with {runAsUser: uidModelcar} (shipped config: 10; KServe " +
+		"documents that some clusters need 0), so a runAsNonRoot set by servelayer would be overwritten or " +
+		"would stop the pod; servelayer sets every other restricted field"
+	reasonLLMDRoot = "KServe's llm-d presets run container main with runAsNonRoot: false (the llm-d/vLLM " +
+		"images run as root); servelayer does not override the preset"
+)
+
+// Not an exception: seccompProfile_restricted. KServe's decode preset
+// (config-llm-decode-template, used with a prefill pool) has an
+// llm-d-routing-sidecar without a seccompProfile, so only a pod-level
+// seccompProfile in the rendered template makes the merged pod pass.
+var restrictedExceptions = []pssException{
+	{Kind: "InferenceService", Path: "spec.predictor", Check: "runAsNonRoot", Reason: reasonISVCRoot},
+	{Kind: "LLMInferenceService", Path: "spec.template", Check: "runAsNonRoot", Reason: reasonLLMDRoot, Preset: presetFailsToo},
+	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "runAsNonRoot", Reason: reasonLLMDRoot, Preset: presetFailsToo},
+}
+
+// TestPodSecurity evaluates every rendered pod template with
+// k8s.io/pod-security-admission. Baseline must pass. Restricted may fail
+// only the checks restrictedExceptions allows; an exception no longer needed
+// fails too, so the list (and README.md) cannot go stale.
+func TestPodSecurity(t *testing.T) {
+	allowed := map[string]pssException{}
+	for _, e := range restrictedExceptions {
+		allowed[e.Kind+" "+e.Path+" "+string(e.Check)] = e
+	}
+	used := map[string]bool{}
+	seen := map[string]bool{} // kind and pod template path
+	var report []string
+	templates := 0
+	for _, d := range inputs(t) {
+		obj, err := DecodeStrict(d)
+		if err != nil {
+			t.Errorf("%s: %v", d, err)
+			continue
+		}
+		pts, err := PodTemplates(obj)
+		if err != nil {
+			t.Errorf("%s: %v", d, err)
+			continue
+		}
+		for _, pt := range pts {
+			templates++
+			seen[d.GVK.Kind+" "+pt.Path] = true
+			base, err := EvaluatePSS(api.LevelBaseline, &pt.Meta, pt.Spec)
+			if err != nil {
+				t.Fatalf("%s %s: %v", d, pt.Path, err)
+			}
+			for _, f := range base {
+				t.Errorf("%s %s: fails Pod Security Standards baseline: %s", d, pt.Path, f)
+			}
+			restricted, err := EvaluatePSS(api.LevelRestricted, &pt.Meta, pt.Spec)
+			if err != nil {
+				t.Fatalf("%s %s: %v", d, pt.Path, err)
+			}
+			var ids []string
+			for _, f := range restricted {
+				ids = append(ids, string(f.Check))
+				key := d.GVK.Kind + " " + pt.Path + " " + string(f.Check)
+				if _, ok := allowed[key]; ok {
+					used[key] = true
+					continue
+				}
+				t.Errorf("%s %s: fails Pod Security Standards restricted check %s, which no exception allows: %s", d, pt.Path, f.Check, f)
+			}
+			report = append(report, fmt.Sprintf("%s %s: restricted fails [%s]", d, pt.Path, strings.Join(ids, ", ")))
+		}
+	}
+	if templates == 0 {
+		t.Fatal("no pod template among the inputs")
+	}
+	sort.Strings(report)
+	t.Logf("restricted-level results:\n%s", strings.Join(report, "\n"))
+	for key, e := range allowed {
+		if seen[e.Kind+" "+e.Path] && !used[key] {
+			t.Errorf("restricted exception %q is no longer needed by any %s %s: remove it here and from README.md", key, e.Kind, e.Path)
+		}
+	}
+}
+
+// TestPodSecurityExceptionsDocumented: every exception appears in
+// README.md's table as "| Kind | path | check |".
+func TestPodSecurityExceptionsDocumented(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(root(t), "conformance", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(data)
+	for _, e := range restrictedExceptions {
+		row := fmt.Sprintf("| %s | `%s` | `%s` |", e.Kind, e.Path, e.Check)
+		if !strings.Contains(readme, row) {
+			t.Errorf("README.md lacks the exception row %q", row)
+		}
+	}
+}
+
+// llmdPresets maps an LLMInferenceService pod template path to the KServe
+// preset files (config/llmisvcconfig) whose template it is merged into:
+// spec.template into config-llm-template, or config-llm-decode-template
+// when there is a prefill pool.
+var llmdPresets = map[string][]struct{ file, path string }{
+	"spec.template": {
+		{"config/llmisvcconfig/config-llm-template.yaml", "spec.template"},
+		{"config/llmisvcconfig/config-llm-decode-template.yaml", "spec.template"},
+	},
+	"spec.prefill.template": {
+		{"config/llmisvcconfig/config-llm-prefill-template.yaml", "spec.prefill.template"},
+	},
+}
+
+// TestPodSecurityPresetClaims verifies what the LLMInferenceService
+// exceptions say about KServe's presets, on the presets KServe v0.17.0 ships.
+func TestPodSecurityPresetClaims(t *testing.T) {
+	dir, err := KServeDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range restrictedExceptions {
+		if e.Preset == presetNone {
+			continue
+		}
+		presets, ok := llmdPresets[e.Path]
+		if !ok {
+			t.Errorf("exception %s %s %s: no preset known for the path", e.Kind, e.Path, e.Check)
+			continue
+		}
+		for _, p := range presets {
+			spec, err := LoadLLMDPresetTemplate(filepath.Join(dir, p.file), p.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			failures, err := EvaluatePSS(api.LevelRestricted, &metav1.ObjectMeta{}, spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fails := false
+			for _, f := range failures {
+				if f.Check == e.Check {
+					fails = true
+				}
+			}
+			switch {
+			case e.Preset == presetSatisfies && fails:
+				t.Errorf("exception %s %s %s says KServe's preset supplies it, but %s %s fails it", e.Kind, e.Path, e.Check, p.file, p.path)
+			case e.Preset == presetFailsToo && !fails:
+				t.Errorf("exception %s %s %s says KServe's preset fails it too, but %s %s passes it: servelayer can fix it", e.Kind, e.Path, e.Check, p.file, p.path)
+			}
+		}
+	}
+}
