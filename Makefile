@@ -61,9 +61,10 @@ unit: build tools ## Go tests of the main module.
 
 include conformance/conformance.mk
 include hack/fuzz.mk
+include cmp/cmp.mk
 
 .PHONY: test
-test: lint unit fuzz conformance ## Everything CI runs.
+test: lint unit fuzz conformance image-test cmp-test cmp-image-test ## Everything CI runs.
 
 .PHONY: bench
 bench: ## Benchmarks (compare runs with benchstat).
