@@ -20,6 +20,8 @@ const (
 	AnnotationStop = "serving.kserve.io/stop"
 	// AnnotationDeploymentMode selects KServe's deployment mode.
 	AnnotationDeploymentMode = "serving.kserve.io/deploymentMode"
+	// AnnotationPaused marks a raw-vllm Deployment idled by spec.paused.
+	AnnotationPaused = "servelayer.dev/paused"
 	// AnnotationArgoSyncOptions carries Argo CD sync options.
 	AnnotationArgoSyncOptions = "argocd.argoproj.io/sync-options"
 
@@ -94,11 +96,14 @@ func vllmArgs(modelPath, served string, port int, user []string) []string {
 // minutes to load weights; readiness and liveness only start after it.
 func healthProbes(port int32) (startup, readiness, liveness *probe) {
 	get := func() *httpGetAction { return &httpGetAction{Path: "/health", Port: port} }
-	startup = &probe{HTTPGet: get(), PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 180}
+	startup = &probe{HTTPGet: get(), PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: startupBudgetSeconds / 10}
 	readiness = &probe{HTTPGet: get(), PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 3}
 	liveness = &probe{HTTPGet: get(), PeriodSeconds: 20, TimeoutSeconds: 10, FailureThreshold: 6}
 	return startup, readiness, liveness
 }
+
+// startupBudgetSeconds is how long a model may take to load (30 minutes).
+const startupBudgetSeconds = 1800
 
 func ptr[T any](v T) *T { return &v }
 
@@ -141,8 +146,54 @@ func (r *modelRender) provisionedPVC() *Object {
 	}
 	// Staged weights are expensive: Argo CD must not prune or delete them.
 	pvc.Metadata.Annotations = map[string]string{AnnotationArgoSyncOptions: "Prune=false,Delete=false"}
+	if mode == "ReadWriteOnce" && r.maxPods() > 1 {
+		r.warn("spec.model.source.pvc.provision.accessMode", mode, fmt.Sprintf(
+			"up to %d pods mount this claim, but a ReadWriteOnce volume attaches to one node: pods on other nodes fail with Multi-Attach errors; use ReadOnlyMany (weights are read-only) or ReadWriteMany", r.maxPods()))
+	}
 	o := r.object("v1", "PersistentVolumeClaim", src.ClaimName, pvc)
 	return &o
+}
+
+// maxPods is the most model-server pods that can run at once.
+func (r *modelRender) maxPods() int32 {
+	s := &r.model.Spec
+	switch {
+	case s.Disaggregation != nil:
+		return *s.Disaggregation.Prefill.Replicas + *s.Disaggregation.Decode.Replicas
+	case s.Scaling != nil:
+		return s.Scaling.MaxReplicas
+	default:
+		return *s.Replicas
+	}
+}
+
+// checkEngine warns when vLLM's parallelism needs more GPUs than a pod
+// gets: the engine would fail at start-up (servelayer renders no multi-node
+// workers yet).
+func (r *modelRender) checkEngine() {
+	s := &r.model.Spec
+	world := parallelSize(s.Engine.Args, "--tensor-parallel-size", "-tp") * parallelSize(s.Engine.Args, "--pipeline-parallel-size", "-pp")
+	pools := []struct {
+		path string
+		res  *schema.Resources
+	}{{"spec.resources.gpus", &s.Resources}}
+	if d := s.Disaggregation; d != nil {
+		pools = []struct {
+			path string
+			res  *schema.Resources
+		}{{"spec.disaggregation.prefill", s.PoolResources(&d.Prefill)}, {"spec.disaggregation.decode", s.PoolResources(&d.Decode)}}
+	}
+	for _, p := range pools {
+		if world > 1 && world > p.res.GPUs {
+			r.warn(p.path, p.res.GPUs, fmt.Sprintf("spec.engine.args ask vLLM for %d GPUs (tensor x pipeline parallel) but a pod gets %d: vLLM will fail to start; raise the GPUs or lower the parallel size", world, p.res.GPUs))
+		}
+		if d := s.Disaggregation; d != nil && p.res.GPUs == 0 && s.Resources.GPUs > 0 {
+			r.warn(p.path+".resources.gpus", 0, "this pool's resources override the model's and request no GPU; set gpus in the pool's resources")
+		}
+	}
+	if d := s.Disaggregation; d != nil && *d.Decode.Replicas == 0 {
+		r.warn("spec.disaggregation.decode.replicas", 0, "no decode replica: nothing serves tokens; use spec.paused: true to idle the model")
+	}
 }
 
 // checkGPUs warns when the Platform cannot schedule what the model asks for.

@@ -30,7 +30,15 @@ func (r *modelRender) kserve() []Object {
 		// KServe's modelcar replaces this context for oci sources (uidModelcar).
 		SecurityContext: hardened(false),
 	}
-	pred := isvcPredictor{SecurityContext: &podSecurityContext{SeccompProfile: &seccompProfile{Type: "RuntimeDefault"}}}
+	pred := isvcPredictor{}
+	if mode == "Standard" {
+		pred.SecurityContext = &podSecurityContext{SeccompProfile: &seccompProfile{Type: "RuntimeDefault"}}
+	} else {
+		// Knative drops a pod securityContext unless its
+		// kubernetes.podspec-securitycontext flag is on; the container's
+		// seccompProfile is always allowed.
+		c.SecurityContext.SeccompProfile = &seccompProfile{Type: "RuntimeDefault"}
+	}
 	src := s.Model.Source
 	var modelPath string
 	switch {
@@ -54,15 +62,14 @@ func (r *modelRender) kserve() []Object {
 	}
 	c.Args = vllmArgs(modelPath, s.Model.Name, kservePort, s.Engine.Args)
 
-	// Knative has its own readiness gate and supports only one probe port;
-	// Standard mode gets the same slow-load probes as raw-vllm.
-	startup, readiness, liveness := healthProbes(kservePort)
-	if mode == "Standard" {
-		c.StartupProbe = startup
-	}
-	c.ReadinessProbe, c.LivenessProbe = readiness, liveness
+	// The same slow-load probes as raw-vllm in both modes: without the
+	// startup probe, liveness would kill vLLM while it loads the weights.
+	c.StartupProbe, c.ReadinessProbe, c.LivenessProbe = healthProbes(kservePort)
 	pred.Containers = []container{c}
 	pred.NodeSelector, pred.Tolerations = r.gpuScheduling(&s.Resources)
+	if mode == "Knative" {
+		r.knativeFeatures(&pred)
+	}
 
 	switch {
 	case s.Scaling != nil:
@@ -87,10 +94,34 @@ func (r *modelRender) kserve() []Object {
 	}
 	// Always explicit: KServe's code default and its shipped configmap disagree.
 	isvc.Metadata.Annotations = map[string]string{AnnotationDeploymentMode: mode}
+	if mode == "Knative" {
+		// Knative's default 10-minute progress deadline would fail a slow load.
+		isvc.Metadata.Annotations[annotationKnativeProgressDeadline] = fmt.Sprintf("%ds", startupBudgetSeconds+300)
+	}
 	if s.Paused {
 		isvc.Metadata.Annotations[AnnotationStop] = "true"
 	}
 	return []Object{r.object("serving.kserve.io/v1beta1", "InferenceService", m.Name, isvc)}
+}
+
+// annotationKnativeProgressDeadline bounds a Knative revision's rollout.
+const annotationKnativeProgressDeadline = "serving.knative.dev/progress-deadline"
+
+// knativeFeatures warns about pod fields stock Knative rejects unless a
+// feature flag in its config-features ConfigMap is enabled.
+func (r *modelRender) knativeFeatures(pred *isvcPredictor) {
+	need := func(path, flag string) {
+		r.warn(path, nil, "KServe Knative mode: Knative rejects this unless config-features sets "+flag+": enabled (off by default)")
+	}
+	if len(pred.Volumes) > 0 {
+		need("spec.model.source.pvc", "kubernetes.podspec-persistent-volume-claim")
+	}
+	if len(pred.NodeSelector) > 0 {
+		need("Platform spec.gpuNodes.nodeSelector", "kubernetes.podspec-nodeselector")
+	}
+	if len(pred.Tolerations) > 0 {
+		need("Platform spec.gpuNodes.tolerations", "kubernetes.podspec-tolerations")
+	}
 }
 
 // kserveAPIBase is the predictor Service KServe creates, on port 80.

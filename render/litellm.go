@@ -31,6 +31,9 @@ type LiteLLMParams struct {
 	APIBase string `json:"api_base" yaml:"api_base"`
 }
 
+// liteLLMName is the ConfigMap carrying a model's entry.
+func liteLLMName(m *schema.ServedModel) string { return "litellm-" + m.Name }
+
 // APIBase is the OpenAI-compatible base URL LiteLLM calls for a model on
 // its layer. m must be defaulted.
 func APIBase(m *schema.ServedModel, p *schema.PlatformSpec) string {
@@ -60,7 +63,7 @@ func (r *modelRender) liteLLM() *Object {
 	if err := enc.Encode(entry); err != nil { // plain strings: cannot fail
 		panic(err)
 	}
-	name := "litellm-" + strings.TrimSuffix(m.Name, "-")
+	name := liteLLMName(m)
 	meta := r.meta(name, "litellm-route")
 	meta.Namespace = r.platform.LiteLLM.Namespace
 	meta.Labels[LabelLiteLLMModelList] = "true"
@@ -68,6 +71,7 @@ func (r *modelRender) liteLLM() *Object {
 		typeMeta: typeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		Metadata: meta,
 		Data:     map[string]string{LiteLLMDataKey: b.String()},
+		entry:    &entry[0],
 	}
 	o := r.object("v1", "ConfigMap", name, cm)
 	o.Ref.Namespace = meta.Namespace

@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/servelayer/servelayer/schema"
@@ -9,6 +10,9 @@ import (
 
 // llmdContainer is the container name llm-d's presets merge into.
 const llmdContainer = "main"
+
+// nixlKVTransfer is vLLM's KV-transfer config for prefill/decode over NIXL.
+const nixlKVTransfer = `{"kv_connector":"NixlConnector","kv_role":"kv_both"}`
 
 // llmd renders one LLMInferenceService. KServe's llm-d presets own the
 // vLLM command line (the model at /mnt/models, port, TLS); servelayer adds
@@ -33,6 +37,15 @@ func (r *modelRender) llmd() []Object {
 		spec.llmWorkload = r.llmdWorkload(d.Decode.Replicas, nil, s.PoolResources(&d.Decode))
 		pre := r.llmdWorkload(d.Prefill.Replicas, nil, s.PoolResources(&d.Prefill))
 		spec.Prefill = &pre
+		// Prefill hands its KV cache to decode over NIXL. KServe's presets
+		// add only the routing sidecar; vLLM needs the connector and the
+		// side-channel address on both pools, or decode recomputes prefill.
+		for _, w := range []*llmWorkload{&spec.llmWorkload, spec.Prefill} {
+			main := &w.Template.Containers[0]
+			main.Args = append(main.Args, "--kv-transfer-config", nixlKVTransfer)
+			main.Env = append(main.Env, envVar{Name: "VLLM_NIXL_SIDE_CHANNEL_HOST",
+				ValueFrom: &envVarSource{FieldRef: &fieldSelector{FieldPath: "status.podIP"}}})
+		}
 	} else {
 		spec.llmWorkload = r.llmdWorkload(s.Replicas, s.Scaling, &s.Resources)
 	}
@@ -59,7 +72,7 @@ func (r *modelRender) llmdWorkload(replicas *int32, sc *schema.Scaling, res *sch
 		Containers: []container{{
 			Name:            llmdContainer,
 			Image:           s.Engine.Image,
-			Args:            s.Engine.Args,
+			Args:            slices.Clone(s.Engine.Args),
 			Env:             envVars(s.Engine.Env),
 			Resources:       r.resources(res),
 			SecurityContext: hardened(false),

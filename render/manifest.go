@@ -24,10 +24,11 @@ type deployment struct {
 }
 
 type deploymentSpec struct {
-	Replicas *int32          `json:"replicas"`
-	Selector labelSelector   `json:"selector"`
-	Strategy strategy        `json:"strategy"`
-	Template podTemplateSpec `json:"template"`
+	Replicas                *int32          `json:"replicas"`
+	ProgressDeadlineSeconds *int32          `json:"progressDeadlineSeconds,omitempty"`
+	Selector                labelSelector   `json:"selector"`
+	Strategy                strategy        `json:"strategy"`
+	Template                podTemplateSpec `json:"template"`
 }
 
 type labelSelector struct {
@@ -64,7 +65,7 @@ type seccompProfile struct {
 
 type container struct {
 	Name            string                `json:"name"`
-	Image           string                `json:"image"`
+	Image           string                `json:"image,omitempty"`
 	Command         []string              `json:"command,omitempty"`
 	Args            []string              `json:"args,omitempty"`
 	Env             []envVar              `json:"env,omitempty"`
@@ -84,7 +85,12 @@ type envVar struct {
 }
 
 type envVarSource struct {
-	SecretKeyRef *secretKeySelector `json:"secretKeyRef"`
+	SecretKeyRef *secretKeySelector `json:"secretKeyRef,omitempty"`
+	FieldRef     *fieldSelector     `json:"fieldRef,omitempty"`
+}
+
+type fieldSelector struct {
+	FieldPath string `json:"fieldPath"`
 }
 
 type secretKeySelector struct {
@@ -113,16 +119,14 @@ type resourceRequirements struct {
 type volumeMount struct {
 	Name      string `json:"name"`
 	MountPath string `json:"mountPath"`
-	SubPath   string `json:"subPath,omitempty"`
 	ReadOnly  bool   `json:"readOnly,omitempty"`
 }
 
 type probe struct {
-	HTTPGet             *httpGetAction `json:"httpGet"`
-	InitialDelaySeconds int32          `json:"initialDelaySeconds,omitempty"`
-	PeriodSeconds       int32          `json:"periodSeconds,omitempty"`
-	TimeoutSeconds      int32          `json:"timeoutSeconds,omitempty"`
-	FailureThreshold    int32          `json:"failureThreshold,omitempty"`
+	HTTPGet          *httpGetAction `json:"httpGet"`
+	PeriodSeconds    int32          `json:"periodSeconds,omitempty"`
+	TimeoutSeconds   int32          `json:"timeoutSeconds,omitempty"`
+	FailureThreshold int32          `json:"failureThreshold,omitempty"`
 }
 
 type httpGetAction struct {
@@ -131,11 +135,11 @@ type httpGetAction struct {
 }
 
 type containerSecurityCtx struct {
-	AllowPrivilegeEscalation *bool         `json:"allowPrivilegeEscalation,omitempty"`
-	Capabilities             *capabilities `json:"capabilities,omitempty"`
-	ReadOnlyRootFilesystem   *bool         `json:"readOnlyRootFilesystem,omitempty"`
-	RunAsNonRoot             *bool         `json:"runAsNonRoot,omitempty"`
-	RunAsUser                *int64        `json:"runAsUser,omitempty"`
+	SeccompProfile           *seccompProfile `json:"seccompProfile,omitempty"`
+	AllowPrivilegeEscalation *bool           `json:"allowPrivilegeEscalation,omitempty"`
+	Capabilities             *capabilities   `json:"capabilities,omitempty"`
+	RunAsNonRoot             *bool           `json:"runAsNonRoot,omitempty"`
+	RunAsUser                *int64          `json:"runAsUser,omitempty"`
 }
 
 type capabilities struct {
@@ -154,8 +158,7 @@ type pvcVolumeSource struct {
 }
 
 type emptyDirVolumeSource struct {
-	Medium    string `json:"medium,omitempty"`
-	SizeLimit string `json:"sizeLimit,omitempty"`
+	Medium string `json:"medium,omitempty"`
 }
 
 type service struct {
@@ -193,6 +196,8 @@ type configMap struct {
 	typeMeta
 	Metadata objectMeta        `json:"metadata"`
 	Data     map[string]string `json:"data"`
+	// entry is the LiteLLM entry Data holds, for the fleet's alias check.
+	entry *LiteLLMEntry
 }
 
 // inferenceService mirrors serving.kserve.io/v1beta1 InferenceService.

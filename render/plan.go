@@ -434,8 +434,6 @@ func defaulted(m *schema.ServedModel, l schema.Layer, p *schema.PlatformSpec) *s
 	return c
 }
 
-func liteLLMName(m *schema.ServedModel) string { return "litellm-" + strings.TrimSuffix(m.Name, "-") }
-
 // objectChanges compares the two renders by identity (kind, namespace,
 // name). When the new side failed to render, its objects are unknown.
 func objectChanges(old, new []Object, newFailed bool) []ObjectChange {

@@ -38,7 +38,10 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 		Metadata: r.meta(m.Name, componentVLLM),
 		Spec: deploymentSpec{
 			Replicas: &replicas,
-			Selector: labelSelector{MatchLabels: sel},
+			// Past the startup probe's budget, or a slow load reads as a
+			// failed rollout (ProgressDeadlineExceeded) to kubectl and Argo CD.
+			ProgressDeadlineSeconds: ptr(int32(startupBudgetSeconds + 300)),
+			Selector:                labelSelector{MatchLabels: sel},
 			// Recreate: two vLLM pods rarely fit on one GPU node.
 			Strategy: strategy{Type: "Recreate"},
 			Template: podTemplateSpec{
@@ -96,6 +99,11 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 		},
 	}
 	dep.Spec.Template.Spec.NodeSelector, dep.Spec.Template.Spec.Tolerations = r.gpuScheduling(&s.Resources)
+	if s.Paused {
+		// replicas is often ignored by Argo CD (see README); the annotation
+		// is not, so the pause still shows as a diff to sync.
+		dep.Metadata.Annotations = map[string]string{AnnotationPaused: "true"}
+	}
 	return []Object{
 		r.object("apps/v1", "Deployment", m.Name, dep),
 		r.object("v1", "Service", m.Name, svc),

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -154,6 +155,11 @@ func RenderFleet(models []*schema.ServedModel, opts Options) *Result {
 
 	var objs []Object
 	for i, in := range models {
+		if in == nil {
+			res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Error, Object: ObjectRef{Kind: schema.KindModel}, Input: i,
+				Field: fmt.Sprintf("items[%d]", i), Message: "Required value: a ServedModel, not nil"})
+			continue
+		}
 		m := in.DeepCopy()
 		if opts.Layer != "" {
 			m.Spec.Layer = opts.Layer
@@ -208,8 +214,30 @@ func (res *Result) addErrors(obj ObjectRef, input int, errs field.ErrorList) {
 	}
 }
 
-// checkCollisions rejects two models that render the same object.
+// checkCollisions rejects two models that render the same object, and two
+// different served models behind one LiteLLM alias (LiteLLM would
+// load-balance tenants across them).
 func (res *Result) checkCollisions(objs []Object) {
+	type route struct {
+		model string
+		input int
+		ref   ObjectRef
+	}
+	aliases := map[string]route{}
+	for _, o := range objs {
+		cm, ok := o.manifest.(*configMap)
+		if !ok || cm.entry == nil {
+			continue
+		}
+		e := cm.entry
+		if prev, ok := aliases[e.ModelName]; ok && prev.input != o.input && prev.model != e.LiteLLMParams.Model {
+			res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Error, Object: o.Model, Input: o.input, Field: "spec.routing.alias", Value: e.ModelName,
+				Message: fmt.Sprintf("Duplicate value: %q: %s (fleet item %d) already publishes this alias for %s; LiteLLM would spread tenants across two different models",
+					e.ModelName, prev.ref, prev.input+1, strings.TrimPrefix(prev.model, "hosted_vllm/"))})
+			continue
+		}
+		aliases[e.ModelName] = route{model: e.LiteLLMParams.Model, input: o.input, ref: o.Model}
+	}
 	owner := map[ObjectRef]Object{}
 	for _, o := range objs {
 		key := ObjectRef{Kind: o.Ref.Kind, Namespace: o.Ref.Namespace, Name: o.Ref.Name}
@@ -288,6 +316,7 @@ func (r *modelRender) render() []Object {
 	if cm := r.liteLLM(); cm != nil {
 		objs = append(objs, *cm)
 	}
+	r.checkEngine()
 	r.checkGPUs()
 	return objs
 }

@@ -67,7 +67,11 @@ func (s *PlatformSpec) Enabled(l Layer) bool {
 // It never changes a value the user set.
 func (m *ServedModel) Default(p *PlatformSpec) {
 	s := &m.Spec
-	setDefault(&s.Engine.Image, p.Images.VLLM)
+	if s.Layer != LayerLLMD {
+		// llm-d's presets bring their own image (built with NIXL for
+		// prefill/decode KV transfer); only an explicit image overrides it.
+		setDefault(&s.Engine.Image, p.Images.VLLM)
+	}
 	if m.Namespace == "" && s.Layer != LayerAuto { // auto: defaulted once resolved
 		m.Namespace = p.Namespace(s.Layer)
 	}

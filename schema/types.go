@@ -167,7 +167,8 @@ type PVCProvision struct {
 
 // Engine is the vLLM container.
 type Engine struct {
-	// Image is the vLLM image; defaults to the Platform's default image.
+	// Image is the vLLM image; defaults to the Platform's default image,
+	// except on llm-d, whose presets supply their own unless this is set.
 	// +optional
 	Image string `json:"image,omitempty"`
 
@@ -431,8 +432,9 @@ type Gateway struct {
 	// ClassName is the GatewayClass, such as agentgateway.
 	// +optional
 	ClassName string `json:"className,omitempty"`
-	// URL is the in-cluster base URL of the gateway, used for LiteLLM's
-	// api_base. Defaults to http://<name>.<namespace>.
+	// URL is the in-cluster base URL of llm-d's gateway, used for LiteLLM's
+	// api_base; defaults to http://<name>.<namespace>. (kserve's api_base
+	// is the predictor Service, so kserve ignores it.)
 	// +optional
 	URL string `json:"url,omitempty"`
 }

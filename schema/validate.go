@@ -2,8 +2,11 @@ package schema
 
 import (
 	"fmt"
+	"maps"
+	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -25,7 +28,8 @@ var LongestSuffix = map[Layer]string{
 // Arguments servelayer sets itself; a user copy would fight the rendered one.
 var reservedArgs = []string{"--model", "--served-model-name", "--port"}
 
-// Environment servelayer sets itself on raw-vllm.
+// Environment servelayer sets itself (HOME and the offline switches on
+// raw-vllm, STORAGE_URI for KServe modelcars); a user copy would fight it.
 var reservedEnv = map[string]bool{"HF_HUB_OFFLINE": true, "TRANSFORMERS_OFFLINE": true, "HOME": true, "STORAGE_URI": true}
 
 var (
@@ -65,7 +69,8 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 			errs = append(errs, field.Invalid(gp.Child("resource"), r, "must be a domain-prefixed extended resource such as nvidia.com/gpu"))
 		}
 	}
-	for k, v := range s.GPUNodes.NodeSelector {
+	for _, k := range slices.Sorted(maps.Keys(s.GPUNodes.NodeSelector)) { // sorted: output must not depend on map order
+		v := s.GPUNodes.NodeSelector[k]
 		for _, msg := range validation.IsQualifiedName(k) {
 			errs = append(errs, field.Invalid(gp.Child("nodeSelector").Key(k), k, msg))
 		}
@@ -104,8 +109,25 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 	if v := s.LiteLLM.Namespace; v != "" {
 		errs = append(errs, dnsLabel(sp.Child("litellm", "namespace"), v)...)
 	}
-	if u := s.LLMD.Gateway.URL; u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-		errs = append(errs, field.Invalid(sp.Child("llmd", "gateway", "url"), u, "must start with http:// or https://"))
+	for _, g := range []struct {
+		layer string
+		gw    Gateway
+	}{{"kserve", s.KServe.Gateway}, {"llmd", s.LLMD.Gateway}} {
+		gp := sp.Child(g.layer, "gateway")
+		if g.gw.Name != "" {
+			errs = append(errs, dnsSubdomain(gp.Child("name"), g.gw.Name)...)
+		}
+		if g.gw.Namespace != "" {
+			errs = append(errs, dnsLabel(gp.Child("namespace"), g.gw.Namespace)...)
+		}
+		if g.gw.ClassName != "" {
+			errs = append(errs, dnsSubdomain(gp.Child("className"), g.gw.ClassName)...)
+		}
+		if u := g.gw.URL; u != "" {
+			if parsed, err := url.Parse(u); err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
+				errs = append(errs, field.Invalid(gp.Child("url"), u, "must be an http:// or https:// URL with a host"))
+			}
+		}
 	}
 	for _, img := range []struct {
 		name, v string
@@ -186,6 +208,14 @@ func validateMeta(m *ServedModel, layerOK bool) field.ErrorList {
 	}
 	if m.Namespace != "" {
 		errs = append(errs, dnsLabel(mp.Child("namespace"), m.Namespace)...)
+	}
+	// KServe's default domain template makes "<name>-predictor-<namespace>"
+	// one DNS label of the predictor's host name.
+	if host := name + "-predictor-" + m.Namespace; layerOK && len(errs) == 0 && m.Spec.Layer == LayerKServe &&
+		len(host) > validation.DNS1035LabelMaxLength {
+		errs = append(errs, field.Invalid(mp.Child("name"), name, fmt.Sprintf(
+			"must be no more than %d characters in namespace %s on layer kserve: KServe's host label %s is %d characters (63 at most)",
+			validation.DNS1035LabelMaxLength-len("-predictor-")-len(m.Namespace), m.Namespace, host, len(host))))
 	}
 	return errs
 }
@@ -311,7 +341,9 @@ func validateOCI(p *field.Path, v string) field.ErrorList {
 
 func validateEngine(s *ServedModelSpec, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	errs = append(errs, imageRef(p.Child("image"), s.Engine.Image)...)
+	if s.Engine.Image != "" || s.Layer != LayerLLMD {
+		errs = append(errs, imageRef(p.Child("image"), s.Engine.Image)...)
+	}
 	for i, a := range s.Engine.Args {
 		ap := p.Child("args").Index(i)
 		if a == "" {
@@ -323,6 +355,9 @@ func validateEngine(s *ServedModelSpec, p *field.Path) field.ErrorList {
 			continue
 		}
 		flag, _, _ := strings.Cut(a, "=")
+		if strings.HasPrefix(flag, "--") { // vLLM's parser reads --served_model_name as --served-model-name
+			flag = "--" + strings.ReplaceAll(flag[2:], "_", "-")
+		}
 		for _, r := range reservedArgs {
 			if flag == r {
 				errs = append(errs, field.Forbidden(ap, fmt.Sprintf("%s is set by servelayer from spec.model; remove it", r)))
@@ -379,7 +414,7 @@ func validateResources(r *Resources, p *field.Path) field.ErrorList {
 		lim, lerr := c.lim.Parse()
 		if len(lerrs) == 0 && rerr == nil && lerr == nil && c.lim.IsSet() && req.Cmp(lim) > 0 {
 			errs = append(errs, field.Invalid(lp.Child(c.name), string(c.lim),
-				fmt.Sprintf("must be at least the request spec.resources.%s (%s)", c.name, c.req)))
+				fmt.Sprintf("must be at least the request %s (%s)", p.Child(c.name), c.req)))
 		}
 	}
 	return errs
@@ -456,6 +491,16 @@ func validateDisaggregation(s *ServedModelSpec, sp *field.Path) field.ErrorList 
 		return field.ErrorList{field.Forbidden(dp, fmt.Sprintf("prefill/decode disaggregation needs layer llm-d, not %s", s.Layer))}
 	}
 	var errs field.ErrorList
+	for i, a := range s.Engine.Args {
+		if a == "--kv-transfer-config" || strings.HasPrefix(a, "--kv-transfer-config=") || strings.HasPrefix(a, "--kv_transfer_config") {
+			errs = append(errs, field.Forbidden(sp.Child("engine", "args").Index(i), "with disaggregation servelayer sets --kv-transfer-config (NIXL) on both pools; remove it"))
+		}
+	}
+	for i, e := range s.Engine.Env {
+		if e.Name == "VLLM_NIXL_SIDE_CHANNEL_HOST" {
+			errs = append(errs, field.Forbidden(sp.Child("engine", "env").Index(i).Child("name"), "with disaggregation servelayer sets VLLM_NIXL_SIDE_CHANNEL_HOST to the pod IP; remove it"))
+		}
+	}
 	if s.Replicas != nil {
 		errs = append(errs, field.Forbidden(sp.Child("replicas"), "with disaggregation, set spec.disaggregation.decode.replicas and spec.disaggregation.prefill.replicas instead"))
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -52,7 +53,7 @@ func readInputs(cmd string, files []string, platform string, recursive bool, std
 			switch {
 			case fn.IsServedModel(n):
 				in.models = append(in.models, n)
-			case fn.IsPlatform(n) && p == platform:
+			case fn.IsPlatform(n) && platform != "" && filepath.Clean(p) == filepath.Clean(platform):
 			case fn.IsPlatform(n) && in.platform == nil:
 				in.platform, in.platformFile = n, p
 			case fn.IsPlatform(n):
