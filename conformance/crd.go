@@ -313,21 +313,10 @@ type CRDSet struct {
 	versions map[schema.GroupVersionKind]*CRDVersion
 }
 
-var (
-	crdSetOnce sync.Once
-	crdSet     *CRDSet
-	crdSetErr  error
-)
-
 // KServeCRDs loads KServe's CRDs once per test binary and builds validators
 // for every served version of the CRDs of InferenceService and
 // LLMInferenceService.
-func KServeCRDs() (*CRDSet, error) {
-	crdSetOnce.Do(func() {
-		crdSet, crdSetErr = loadCRDSet()
-	})
-	return crdSet, crdSetErr
-}
+var KServeCRDs = sync.OnceValues(loadCRDSet)
 
 func loadCRDSet() (*CRDSet, error) {
 	dir, err := KServeDir()

@@ -28,20 +28,9 @@ type KServeConfig struct {
 	Security  *kservev1beta1.SecurityConfig
 }
 
-var (
-	kserveConfigOnce sync.Once
-	kserveConfig     *KServeConfig
-	kserveConfigErr  error
-)
-
 // ShippedKServeConfig parses KServe's shipped configmap with KServe's own
-// config parsers, as its defaulting webhook does.
-func ShippedKServeConfig() (*KServeConfig, error) {
-	kserveConfigOnce.Do(func() {
-		kserveConfig, kserveConfigErr = loadKServeConfig()
-	})
-	return kserveConfig, kserveConfigErr
-}
+// config parsers, as its defaulting webhook does, once per test binary.
+var ShippedKServeConfig = sync.OnceValues(loadKServeConfig)
 
 func loadKServeConfig() (*KServeConfig, error) {
 	dir, err := KServeDir()

@@ -1,7 +1,6 @@
 package fn_test
 
 import (
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -98,7 +97,7 @@ func TestTransformerIdempotentOnFleet(t *testing.T) {
 			t.Fatalf("run %d on its own output: %v\n%s", run, err, out)
 		}
 		if got := itemsText(t, out); got != items1 {
-			t.Fatalf("run %d changed the items:\n%s", run, diffLines(items1, got))
+			t.Fatalf("run %d changed the items:\n%s", run, corpus.FirstDiff(items1, got))
 		}
 		if !strings.Contains(string(out), "no ServedModel items to render; items pass through unchanged") {
 			t.Errorf("run %d: missing the info result:\n%s", run, out)
@@ -126,7 +125,7 @@ func TestGeneratorIdempotent(t *testing.T) {
 		t.Fatalf("second run: %v\n%s", err, out2)
 	}
 	if a, b := itemsText(t, out1), itemsText(t, out2); a != b {
-		t.Fatalf("the generator changed its own output:\n%s", diffLines(a, b))
+		t.Fatalf("the generator changed its own output:\n%s", corpus.FirstDiff(a, b))
 	}
 	if n := strings.Count(itemsText(t, out2), "kind: Deployment"); n != 1 {
 		t.Errorf("%d Deployments after two runs, want 1", n)
@@ -188,21 +187,4 @@ func TestNoEmptySuccess(t *testing.T) {
 			}
 		})
 	}
-}
-
-func diffLines(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := 0; i < len(al) || i < len(bl); i++ {
-		var x, y string
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if x != y {
-			return fmt.Sprintf("line %d:\n- %s\n+ %s", i+1, x, y)
-		}
-	}
-	return "(identical)"
 }

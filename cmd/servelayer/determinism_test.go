@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -66,7 +65,7 @@ func TestRenderIsDeterministic(t *testing.T) {
 				if i == 0 {
 					first = out
 				} else if out != first {
-					t.Fatalf("run %d differs from run 0:\n%s", i, lineDiff(first, out))
+					t.Fatalf("run %d differs from run 0:\n%s", i, corpus.FirstDiff(first, out))
 				}
 			}
 		})
@@ -99,10 +98,10 @@ func TestInputOrderDoesNotMatter(t *testing.T) {
 				}
 				gotCLI, gotKRM := renderBoth(t, in)
 				if gotCLI != wantCLI {
-					t.Errorf("shuffle %d: the CLI output changed:\n%s\ninput:\n%s", i, lineDiff(wantCLI, gotCLI), in)
+					t.Errorf("shuffle %d: the CLI output changed:\n%s\ninput:\n%s", i, corpus.FirstDiff(wantCLI, gotCLI), in)
 				}
 				if gotKRM != wantKRM {
-					t.Errorf("shuffle %d: the function's rendered objects changed:\n%s\ninput:\n%s", i, lineDiff(wantKRM, gotKRM), in)
+					t.Errorf("shuffle %d: the function's rendered objects changed:\n%s\ninput:\n%s", i, corpus.FirstDiff(wantKRM, gotKRM), in)
 				}
 			}
 			if changed == 0 {
@@ -192,22 +191,4 @@ func shuffleKeys(t *testing.T, doc string, rng *rand.Rand) string {
 		t.Fatal(err)
 	}
 	return strings.TrimRight(string(out), "\n")
-}
-
-// lineDiff shows the first differing line of two outputs.
-func lineDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := 0; i < len(al) || i < len(bl); i++ {
-		var x, y string
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if x != y {
-			return fmt.Sprintf("line %d:\n- %s\n+ %s", i+1, x, y)
-		}
-	}
-	return "(identical)"
 }

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/servelayer/servelayer/internal/corpus"
 )
 
 // hermeticRun is one way of running the binary the hermeticity tests
@@ -109,7 +111,7 @@ func TestHermeticWithoutNetworkOrEnvironment(t *testing.T) {
 			cmd := emptyEnvCommand(t, r.stdin, append(append(ns, bin), r.args...)...)
 			got, stderr := output(t, cmd, r.code)
 			if got != want || stderr != wantErr {
-				t.Errorf("isolated run differs from a normal run:\n%s\nstderr: %s", lineDiff(want+wantErr, got+stderr), stderr)
+				t.Errorf("isolated run differs from a normal run:\n%s\nstderr: %s", corpus.FirstDiff(want+wantErr, got+stderr), stderr)
 			}
 			if r.code == 0 && got == "" {
 				t.Error("no output")

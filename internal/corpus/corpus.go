@@ -288,3 +288,22 @@ func Fleet(n int) []byte {
 	}
 	return b.Bytes()
 }
+
+// FirstDiff shows the first line where two outputs differ, for test
+// failures that compare whole outputs.
+func FirstDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := 0; i < len(al) || i < len(bl); i++ {
+		var x, y string
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if x != y {
+			return fmt.Sprintf("line %d:\n- %s\n+ %s", i+1, x, y)
+		}
+	}
+	return "(identical)"
+}
