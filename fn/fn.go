@@ -116,12 +116,7 @@ func hasError(rs framework.Results) bool { return rs.ExitCode() != 0 }
 func fieldResults(n *yaml.RNode, errs field.ErrorList) framework.Results {
 	var out framework.Results
 	for _, e := range errs {
-		d := render.Diagnostic{Severity: render.Error, Field: e.Field, Message: e.ErrorBody()}
-		switch e.Type {
-		case field.ErrorTypeInvalid, field.ErrorTypeNotSupported, field.ErrorTypeDuplicate, field.ErrorTypeTooLong:
-			d.Value = e.BadValue
-		}
-		out = append(out, diagnosticResult(n, d))
+		out = append(out, diagnosticResult(n, render.ErrorDiagnostic(e)))
 	}
 	return out
 }

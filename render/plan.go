@@ -814,8 +814,6 @@ func describeScaling(m *schema.ServedModel, p *schema.PlatformSpec) string {
 	switch {
 	case s.Disaggregation != nil:
 		return fmt.Sprintf("fixed: prefill %d + decode %d replicas", *s.Disaggregation.Prefill.Replicas, *s.Disaggregation.Decode.Replicas)
-	case s.Scaling != nil && *s.Scaling.MinReplicas == 0:
-		return fmt.Sprintf("autoscaled: 0..%d replicas (Workload Variant Autoscaler, KEDA idles to 0)", s.Scaling.MaxReplicas)
 	case s.Scaling != nil:
 		return fmt.Sprintf("autoscaled: %d..%d replicas (Workload Variant Autoscaler, HPA)", *s.Scaling.MinReplicas, s.Scaling.MaxReplicas)
 	}

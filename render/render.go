@@ -205,13 +205,21 @@ func RenderFleet(models []*schema.ServedModel, opts Options) *Result {
 
 func (res *Result) addErrors(obj ObjectRef, input int, errs field.ErrorList) {
 	for _, e := range errs {
-		d := Diagnostic{Severity: Error, Object: obj, Input: input, Field: e.Field, Message: e.ErrorBody()}
-		switch e.Type {
-		case field.ErrorTypeInvalid, field.ErrorTypeNotSupported, field.ErrorTypeDuplicate, field.ErrorTypeTooLong:
-			d.Value = e.BadValue
-		}
+		d := ErrorDiagnostic(e)
+		d.Object, d.Input = obj, input
 		res.Diagnostics = append(res.Diagnostics, d)
 	}
+}
+
+// ErrorDiagnostic converts a field error into an error Diagnostic, keeping
+// the bad value where the error type carries one.
+func ErrorDiagnostic(e *field.Error) Diagnostic {
+	d := Diagnostic{Severity: Error, Field: e.Field, Message: e.ErrorBody()}
+	switch e.Type {
+	case field.ErrorTypeInvalid, field.ErrorTypeNotSupported, field.ErrorTypeDuplicate, field.ErrorTypeTooLong:
+		d.Value = e.BadValue
+	}
+	return d
 }
 
 // checkCollisions rejects two models that render the same object, and two

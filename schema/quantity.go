@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
-	"strconv"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -51,6 +50,3 @@ func (q Quantity) Parse() (resource.Quantity, error) {
 
 // IsSet reports whether a value was given.
 func (q Quantity) IsSet() bool { return q != "" }
-
-// quantityFromInt formats an integer quantity.
-func quantityFromInt(n int64) Quantity { return Quantity(strconv.FormatInt(n, 10)) }

@@ -27,7 +27,6 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"render":  renderMain,
 	"schema":  schemaMain,
 	"version": versionMain,
-	"fn":      fnMain,
 }
 
 const usage = `servelayer renders one ServedModel spec for the serving layer it names.
@@ -62,6 +61,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
+	case "fn": // the same as no arguments; needs stdin, so not in commands
+		return runFunction(stdin, stdout, stderr)
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
@@ -72,9 +73,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		sort.Strings(names)
 		fmt.Fprintf(stderr, "servelayer: unknown command %q (commands: %s)\n\n%s", args[0], strings.Join(names, ", "), usage)
 		return exitUsage
-	}
-	if args[0] == "fn" {
-		return runFunction(stdin, stdout, stderr)
 	}
 	return cmd(args[1:], stdout, stderr)
 }
@@ -87,6 +85,3 @@ func versionMain(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout, "servelayer", version)
 	return exitOK
 }
-
-// fnMain is dispatched in run, which has stdin.
-func fnMain([]string, io.Writer, io.Writer) int { return exitUsage }
