@@ -38,6 +38,9 @@ type PlanOptions struct {
 	// servelayer render. ModelFile defaults to MODEL.yaml; an empty
 	// PlatformFile leaves --platform out.
 	ModelFile, PlatformFile string
+	// ModelName, when set, is passed as servelayer render --name, for a
+	// ModelFile that holds several models.
+	ModelName string
 }
 
 // MovePlan is what moving one model between layers changes, what could
@@ -897,6 +900,10 @@ func preflight(old, new *schema.ServedModel, p *schema.PlatformSpec, gated bool)
 		add("llmisvc-presets", CheckManual, "kubectl get llminferenceserviceconfigs -A", "the llm-d presets are installed: %s", presets)
 		add("gateway", CheckManual, fmt.Sprintf("kubectl -n %s get gateway %s", p.LLMD.Gateway.Namespace, p.LLMD.Gateway.Name),
 			"llm-d's own Gateway %s/%s exists, for the router's HTTPRoute", p.LLMD.Gateway.Namespace, p.LLMD.Gateway.Name)
+		if new.Spec.Scaling != nil {
+			add("wva", CheckManual, "kubectl api-resources | grep -i -e VariantAutoscaling -e ServiceMonitor",
+				"the Workload Variant Autoscaler (its VariantAutoscaling CRD and controller) and the Prometheus Operator's ServiceMonitor CRD are installed, for spec.scaling, plus Prometheus Adapter for the HPA actuator")
+		}
 	}
 	if old.Namespace != ns {
 		add("namespace", CheckManual, "kubectl get namespace "+ns, "namespace %s exists", ns)
@@ -968,6 +975,9 @@ func (p *MovePlan) runbook(old, new *schema.ServedModel, ps *schema.PlatformSpec
 	render := "servelayer render -f " + orDefault(opts.ModelFile, "MODEL.yaml")
 	if opts.PlatformFile != "" {
 		render += " --platform " + opts.PlatformFile
+	}
+	if opts.ModelName != "" {
+		render += " --name " + opts.ModelName
 	}
 	render += " --layer " + string(to)
 

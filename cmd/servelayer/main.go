@@ -32,7 +32,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
 const usage = `servelayer renders one ServedModel spec for the serving layer it names.
 
 Usage:
-  servelayer render -f FILE_OR_DIR... [--platform FILE] [--layer L]
+  servelayer render -f FILE_OR_DIR... [--platform FILE] [--layer L] [--name NAME]
                            L: raw-vllm, kserve, llm-d or auto
   servelayer plan -f MODEL [--platform FILE] [--from L] --to L [--name NAME] [-o text|json]
                            what moving a model to layer L changes, its

@@ -47,6 +47,8 @@ spec:
 		{"unknown command", []string{"deploy"}, 2, []string{`unknown command "deploy"`}, true},
 		{"strict decode", []string{"render", "-f", bad}, 1, []string{"spec.bogus", "unknown field"}, true},
 		{"no models", []string{"render", "-f", empty}, 1, []string{"no ServedModel"}, true},
+		{"name selects a model", []string{"render", "-f", "../../examples/fleet/models.yaml", "--name", "qwen", "--layer", "kserve"}, 0, nil, false},
+		{"name not found", []string{"render", "-f", "../../examples/fleet/models.yaml", "--name", "nope"}, 1, []string{`--name "nope": no such ServedModel`, "found: qwen, granite, llama-pd"}, true},
 		{"version", []string{"version"}, 0, nil, false},
 		{"schema", []string{"schema"}, 0, nil, false},
 	} {
@@ -141,5 +143,23 @@ functionConfig:
 		if tc.code == 1 && (!strings.Contains(stdout.String(), "severity: error") || !strings.Contains(stderr.String(), "spec.resources.limits.cpu")) {
 			t.Errorf("error result missing:\nstdout: %s\nstderr: %s", stdout.String(), stderr.String())
 		}
+	}
+}
+
+// A plan for one model of a fleet file must print render commands that
+// select that model: the others may not render on the target layer.
+func TestPlanRunbookSelectsTheModel(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "", "plan", "-f", "../../examples/fleet/models.yaml",
+		"--platform", "../../examples/fleet/platform.yaml", "--name", "qwen", "--to", "kserve")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want := "servelayer render -f ../../examples/fleet/models.yaml --platform ../../examples/fleet/platform.yaml --name qwen --layer kserve"
+	if strings.Count(stdout, want) != 2 {
+		t.Fatalf("the runbook's render commands do not select the model (want %q twice):\n%s", want, stdout)
+	}
+	if code, _, stderr := runCLI(t, "", "render", "-f", "../../examples/fleet/models.yaml",
+		"--platform", "../../examples/fleet/platform.yaml", "--name", "qwen", "--layer", "kserve"); code != 0 {
+		t.Fatalf("the runbook's render command fails: %s", stderr)
 	}
 }

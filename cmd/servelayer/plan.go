@@ -105,7 +105,7 @@ func planMain(args []string, stdout, stderr io.Writer) int {
 
 	plan, diags := render.PlanMove(m, render.PlanOptions{
 		Platform: p, From: schema.Layer(*from), To: schema.Layer(*to),
-		FleetSize: len(in.models), ModelFile: modelFile, PlatformFile: in.platformFile,
+		FleetSize: len(in.models), ModelFile: modelFile, PlatformFile: in.platformFile, ModelName: onlyIfMany(in.models, m.Name),
 	})
 	if plan == nil {
 		for _, d := range diags {
@@ -152,4 +152,13 @@ func printFieldErrors(w io.Writer, file string, n *yaml.RNode, errs field.ErrorL
 		fmt.Fprintf(w, "error: %s: %s %s: %s: %s\n", file, n.GetKind(), n.GetName(), e.Field, e.ErrorBody())
 	}
 	return len(errs) > 0
+}
+
+// onlyIfMany returns name when the models are several, so the runbook's
+// render command selects the one being moved.
+func onlyIfMany(models []*yaml.RNode, name string) string {
+	if len(models) > 1 {
+		return name
+	}
+	return ""
 }

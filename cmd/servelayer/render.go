@@ -39,8 +39,9 @@ func renderMain(args []string, stdout, stderr io.Writer) int {
 	platform := fs.String("platform", "", "Platform file (feature gates, GPUs, namespaces)")
 	layer := fs.String("layer", "", "override spec.layer of every model, to preview a move (raw-vllm, kserve, llm-d, auto)")
 	recursive := fs.Bool("R", false, "read directories recursively")
+	name := fs.String("name", "", "render only the ServedModel with this metadata.name")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: servelayer render -f FILE_OR_DIR... [--platform FILE] [--layer L]")
+		fmt.Fprintln(stderr, "Usage: servelayer render -f FILE_OR_DIR... [--platform FILE] [--layer L] [--name NAME]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -61,7 +62,7 @@ func renderMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "servelayer render: --layer %q is not one of raw-vllm, kserve, llm-d, auto\n", *layer)
 		return exitUsage
 	}
-	out, code := RenderFiles(RenderArgs{Files: files, Platform: *platform, Layer: schema.Layer(*layer), Recursive: *recursive}, stderr)
+	out, code := RenderFiles(RenderArgs{Files: files, Platform: *platform, Layer: schema.Layer(*layer), Recursive: *recursive, Name: *name}, stderr)
 	if code != exitOK {
 		return code
 	}
@@ -78,6 +79,8 @@ type RenderArgs struct {
 	Platform  string
 	Layer     schema.Layer
 	Recursive bool
+	// Name, when set, selects one ServedModel by metadata.name.
+	Name string
 }
 
 // RenderFiles reads ServedModels (and at most one Platform) from files and
@@ -97,6 +100,22 @@ func RenderFiles(a RenderArgs, stderr io.Writer) ([]byte, int) {
 		fmt.Fprintf(stderr, "servelayer render: no %s (apiVersion %s) found in %s: refusing to print an empty render (apiVersion, kind: found %s)\n",
 			schema.KindModel, schema.APIVersion, strings.Join(a.Files, ", "), found)
 		return nil, exitInvalid
+	}
+	if a.Name != "" {
+		var found []string
+		kept := in.models[:0]
+		for _, n := range in.models {
+			found = append(found, n.GetName())
+			if n.GetName() == a.Name {
+				kept = append(kept, n)
+			}
+		}
+		if len(kept) == 0 {
+			fmt.Fprintf(stderr, "servelayer render: --name %q: no such %s in %s (found: %s)\n",
+				a.Name, schema.KindModel, strings.Join(a.Files, ", "), strings.Join(found, ", "))
+			return nil, exitInvalid
+		}
+		in.models = kept
 	}
 	req := fn.Request{Models: in.models, Platform: in.platform, Layer: a.Layer}
 	objs, results := fn.Render(req)
