@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -72,4 +73,20 @@ func readInputs(cmd string, files []string, platform string, recursive bool, std
 		}
 	}
 	return in, exitOK
+}
+
+// inputFlags are the flags render and plan share for reading inputs.
+type inputFlags struct {
+	files     listFlag
+	platform  *string
+	recursive *bool
+}
+
+func addInputFlags(fs *flag.FlagSet, filesHelp string) *inputFlags {
+	f := &inputFlags{}
+	fs.Var(&f.files, "f", filesHelp)
+	fs.Var(&f.files, "filename", "same as -f")
+	f.platform = fs.String("platform", "", "Platform file (feature gates, GPUs, namespaces)")
+	f.recursive = fs.Bool("R", false, "read directories recursively")
+	return f
 }

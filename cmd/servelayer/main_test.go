@@ -17,19 +17,28 @@ func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stder
 	return code, out.String(), errOut.String()
 }
 
-func TestRenderExitCodes(t *testing.T) {
-	bad := filepath.Join(t.TempDir(), "bad.yaml")
-	os.WriteFile(bad, []byte(`apiVersion: servelayer.dev/v1alpha1
+// badSpec has an unpinned oci tag and a cpu limit below its request.
+const badSpec = `apiVersion: servelayer.dev/v1alpha1
 kind: ServedModel
 metadata: {name: qwen}
 spec:
   layer: kserve
   model: {name: q, source: {oci: "registry.example.com/m/q:v1"}}
   resources: {cpu: "4", memory: 16Gi, limits: {cpu: "2"}}
-  bogus: 1
-`), 0o644)
-	empty := filepath.Join(t.TempDir(), "empty.yaml")
-	os.WriteFile(empty, []byte("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n"), 0o644)
+`
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestRenderExitCodes(t *testing.T) {
+	bad := writeFile(t, "bad.yaml", badSpec+"  bogus: 1\n")
+	empty := writeFile(t, "empty.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n")
 
 	for _, tc := range []struct {
 		name     string
@@ -73,15 +82,7 @@ spec:
 }
 
 func TestRenderListsEveryProblem(t *testing.T) {
-	bad := filepath.Join(t.TempDir(), "bad.yaml")
-	os.WriteFile(bad, []byte(`apiVersion: servelayer.dev/v1alpha1
-kind: ServedModel
-metadata: {name: qwen}
-spec:
-  layer: kserve
-  model: {name: q, source: {oci: "registry.example.com/m/q:v1"}}
-  resources: {cpu: "4", memory: 16Gi, limits: {cpu: "2"}}
-`), 0o644)
+	bad := writeFile(t, "bad.yaml", badSpec)
 	code, _, stderr := runCLI(t, "", "render", "-f", bad)
 	if code != 1 {
 		t.Fatalf("exit %d", code)

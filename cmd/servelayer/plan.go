@@ -28,15 +28,11 @@ const planUsage = "Usage: servelayer plan -f MODEL [--platform FILE] [--from L] 
 func planMain(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var files listFlag
-	fs.Var(&files, "f", "file or directory holding the ServedModel (repeatable)")
-	fs.Var(&files, "filename", "same as -f")
-	platform := fs.String("platform", "", "Platform file (feature gates, GPUs, namespaces)")
+	inp := addInputFlags(fs, "file or directory holding the ServedModel (repeatable)")
 	from := fs.String("from", "", "the layer the model is on now (default: its spec.layer)")
 	to := fs.String("to", "", "the layer to move to: raw-vllm, kserve, llm-d or auto (required)")
 	name := fs.String("name", "", "the ServedModel to plan, when the files hold several")
 	output := fs.String("o", "text", "output format: text or json")
-	recursive := fs.Bool("R", false, "read directories recursively")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, planUsage)
 		fs.PrintDefaults()
@@ -55,7 +51,7 @@ func planMain(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case fs.NArg() > 0:
 		return usageErr("unexpected argument %q (use -f)", fs.Arg(0))
-	case len(files) == 0:
+	case len(inp.files) == 0:
 		return usageErr("-f MODEL is required")
 	case *to == "":
 		return usageErr("--to LAYER is required")
@@ -67,7 +63,8 @@ func planMain(args []string, stdout, stderr io.Writer) int {
 		return usageErr("-o %q is not text or json", *output)
 	}
 
-	in, code := readInputs("servelayer plan", files, *platform, *recursive, stderr)
+	files := inp.files
+	in, code := readInputs("servelayer plan", files, *inp.platform, *inp.recursive, stderr)
 	if code != exitOK {
 		return code
 	}

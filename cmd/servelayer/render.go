@@ -33,12 +33,8 @@ func (l *listFlag) Set(v string) error {
 func renderMain(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("render", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var files listFlag
-	fs.Var(&files, "f", "ServedModel file or directory (repeatable)")
-	fs.Var(&files, "filename", "same as -f")
-	platform := fs.String("platform", "", "Platform file (feature gates, GPUs, namespaces)")
+	inp := addInputFlags(fs, "ServedModel file or directory (repeatable)")
 	layer := fs.String("layer", "", "override spec.layer of every model, to preview a move (raw-vllm, kserve, llm-d, auto)")
-	recursive := fs.Bool("R", false, "read directories recursively")
 	name := fs.String("name", "", "render only the ServedModel with this metadata.name")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: servelayer render -f FILE_OR_DIR... [--platform FILE] [--layer L] [--name NAME]")
@@ -54,7 +50,7 @@ func renderMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "servelayer render: unexpected argument %q (use -f)\n", fs.Arg(0))
 		return exitUsage
 	}
-	if len(files) == 0 {
+	if len(inp.files) == 0 {
 		fmt.Fprintln(stderr, "servelayer render: at least one -f FILE_OR_DIR is required")
 		return exitUsage
 	}
@@ -62,7 +58,7 @@ func renderMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "servelayer render: --layer %q is not one of raw-vllm, kserve, llm-d, auto\n", *layer)
 		return exitUsage
 	}
-	out, code := RenderFiles(RenderArgs{Files: files, Platform: *platform, Layer: schema.Layer(*layer), Recursive: *recursive, Name: *name}, stderr)
+	out, code := RenderFiles(RenderArgs{Files: inp.files, Platform: *inp.platform, Layer: schema.Layer(*layer), Recursive: *inp.recursive, Name: *name}, stderr)
 	if code != exitOK {
 		return code
 	}
