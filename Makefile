@@ -47,7 +47,7 @@ docs: ## Regenerate the README's spec reference from the CRDs.
 
 .PHONY: golden
 golden: build ## Rewrite golden files (review the diff before committing).
-	go test ./render ./examples -update
+	go test ./render ./plan ./examples -update
 
 .PHONY: lint
 lint: ## gofmt and go vet.

@@ -34,7 +34,7 @@ functionConfig:
 		"kind: InferenceService",
 		"servelayer.dev/layer: kserve",
 		"namespace: kserve",
-		"message: 'layer auto chose kserve (rule autoscaling): spec.scaling is set: raw-vllm has no autoscaler'",
+		"message: 'layer auto chose kserve (rule autoscaling): spec.scaling is set: raw-vllm has no autoscaler: the replica range would be dropped'",
 		"severity: info",
 		"path: spec.layer",
 		"currentValue: auto",

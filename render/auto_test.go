@@ -2,7 +2,7 @@ package render_test
 
 import (
 	"fmt"
-	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,32 +60,38 @@ func TestChooseLayer(t *testing.T) {
 		err      string // substring of the error
 	}{
 		{name: "plain model", layer: schema.LayerRawVLLM, rule: "default", platform: all, fleet: 1},
-		{name: "no Platform: no gate", spec: canary, layer: schema.LayerKServe, rule: "canary", fleet: 1},
+		{name: "no Platform: no gate", spec: func(s *schema.ServedModelSpec) { s.Model.Source = schema.ModelSource{OCI: digest} },
+			layer: schema.LayerKServe, rule: "oci-source", fleet: 1},
+		{name: "no Platform: Standard mode, so no canary", spec: canary, fleet: 1,
+			err: "no layer can serve spec.rollout.canaryTrafficPercent here"},
 		{name: "disaggregation", spec: pd, platform: all, fleet: 1, layer: schema.LayerLLMD, rule: "disaggregation"},
 		{name: "disaggregation, llm-d off", spec: pd, platform: noLLMD, fleet: 1,
 			err: "spec.disaggregation needs llm-d, which the Platform disables (spec.features.llmd is false)"},
-		{name: "tensor parallel beyond the pod", spec: args("--tensor-parallel-size=2"), platform: all, fleet: 1, layer: schema.LayerLLMD, rule: "multi-node"},
+		{name: "tensor parallel beyond the pod", spec: args("--tensor-parallel-size=2"), platform: all, fleet: 1,
+			err: "raw-vllm, kserve, llm-d: spec.engine.args shard the model over 2 GPUs (tensor-parallel 2 x pipeline-parallel 1) but a pod gets 1: vLLM fails to start"},
 		{name: "tp x pp beyond the pod, short flags", spec: func(s *schema.ServedModelSpec) {
 			s.Resources.GPUs = 2
 			s.Engine.Args = []string{"-tp", "2", "-pp=2"}
-		}, platform: all, fleet: 1, layer: schema.LayerLLMD, rule: "multi-node"},
+		}, platform: all, fleet: 1, err: "over 4 GPUs (tensor-parallel 2 x pipeline-parallel 2) but a pod gets 2"},
 		{name: "tensor parallel inside the pod", spec: func(s *schema.ServedModelSpec) {
 			s.Resources.GPUs = 2
 			s.Engine.Args = []string{"--tensor-parallel-size", "2"}
 		}, platform: all, fleet: 1, layer: schema.LayerRawVLLM, rule: "default"},
 		{name: "unparsable tp is vLLM's default", spec: args("--tensor-parallel-size=many"), platform: all, fleet: 1, layer: schema.LayerRawVLLM, rule: "default"},
 		{name: "more GPUs than a node", spec: func(s *schema.ServedModelSpec) { s.Resources.GPUs = 8 }, platform: platform(true, true, ptr(int32(4))),
-			fleet: 1, layer: schema.LayerLLMD, rule: "multi-node"},
+			fleet: 1, err: "a pod asks for 8 GPUs but a node has at most 4 (Platform spec.gpuNodes.gpusPerNode): the pod never schedules"},
 		{name: "as many GPUs as a node", spec: func(s *schema.ServedModelSpec) { s.Resources.GPUs = 4 }, platform: platform(true, true, ptr(int32(4))),
 			fleet: 1, layer: schema.LayerRawVLLM, rule: "default"},
 		{name: "hf source", spec: func(s *schema.ServedModelSpec) { s.Model.Source = schema.ModelSource{HF: "Qwen/Qwen3-8B"} },
 			platform: all, fleet: 1, layer: schema.LayerLLMD, rule: "hf-source"},
-		{name: "canary", spec: canary, platform: all, fleet: 1, layer: schema.LayerKServe, rule: "canary"},
-		{name: "canary, kserve off", spec: canary, platform: noKServe, fleet: 1,
+		{name: "canary", spec: canary, platform: knative, fleet: 1, layer: schema.LayerKServe, rule: "canary"},
+		{name: "canary, Standard mode: no layer", spec: canary, platform: all, fleet: 1,
+			err: "kserve: KServe Standard mode silently ignores canaryTrafficPercent"},
+		{name: "canary, kserve off", spec: canary, platform: knativeNoKServe, fleet: 1,
 			err: "spec.rollout.canaryTrafficPercent needs kserve, which the Platform disables (spec.features.kserve is false)"},
 		{name: "scale to zero, Knative", spec: zero, platform: knative, fleet: 1, layer: schema.LayerKServe, rule: "scale-to-zero"},
 		{name: "scale to zero, Standard: no layer", spec: zero, platform: all, fleet: 1,
-			err: "spec.scaling.minReplicas needs kserve, which cannot honour it here: KServe Standard mode clamps minReplicas to 1"},
+			err: "no layer can serve spec.scaling.minReplicas here (raw-vllm: raw-vllm has no autoscaler: the replica range would be dropped; kserve: KServe Standard mode (HPA) clamps minReplicas below 1 to 1"},
 		{name: "scale to zero, Knative, kserve off", spec: zero, platform: knativeNoKServe, fleet: 1,
 			err: "spec.scaling.minReplicas needs kserve, which the Platform disables (spec.features.kserve is false)"},
 		{name: "autoscaling", spec: func(s *schema.ServedModelSpec) { s.Scaling = &schema.Scaling{MaxReplicas: 3} },
@@ -96,6 +102,10 @@ func TestChooseLayer(t *testing.T) {
 			platform: all, fleet: 1, layer: schema.LayerKServe, rule: "oci-source"},
 		{name: "modelcar, kserve off: llm-d", spec: func(s *schema.ServedModelSpec) { s.Model.Source = schema.ModelSource{OCI: digest} },
 			platform: noKServe, fleet: 1, layer: schema.LayerLLMD, rule: "oci-source", fallback: "so llm-d"},
+		{name: "zero replicas, Standard: not kserve", spec: func(s *schema.ServedModelSpec) { s.Replicas = ptr(int32(0)) },
+			platform: all, fleet: 5, layer: schema.LayerRawVLLM, rule: "zero-replicas"},
+		{name: "zero replicas, Knative: the fleet's kserve", spec: func(s *schema.ServedModelSpec) { s.Replicas = ptr(int32(0)) },
+			platform: knative, fleet: 5, layer: schema.LayerKServe, rule: "fleet"},
 		{name: "fleet below the threshold", platform: all, fleet: render.AutoFleetMinModels - 1, layer: schema.LayerRawVLLM, rule: "default"},
 		{name: "fleet at the threshold", platform: all, fleet: render.AutoFleetMinModels, layer: schema.LayerKServe, rule: "fleet"},
 		{name: "fleet, kserve off: raw-vllm", platform: noKServe, fleet: 5, layer: schema.LayerRawVLLM, rule: "fleet",
@@ -105,7 +115,7 @@ func TestChooseLayer(t *testing.T) {
 			s.Model.Source = schema.ModelSource{HF: "Qwen/Qwen3-8B"}
 			s.Scaling = &schema.Scaling{MaxReplicas: 3}
 		}, platform: all, fleet: 1, layer: schema.LayerLLMD, rule: "hf-source"},
-		{name: "canary and disaggregation: no layer", spec: func(s *schema.ServedModelSpec) { canary(s); pd(s) }, platform: all, fleet: 1,
+		{name: "canary and disaggregation: no layer", spec: func(s *schema.ServedModelSpec) { canary(s); pd(s) }, platform: knative, fleet: 1,
 			err: "no layer honours spec.disaggregation (llm-d) and spec.rollout.canaryTrafficPercent (kserve) together"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -130,39 +140,41 @@ func TestChooseLayer(t *testing.T) {
 }
 
 // TestAutoRulesShape keeps the table well-formed: required rules first,
-// "default" last, names unique, and every rule documented in the README.
+// "default" last, names unique, and every required rule reads at least one
+// row of the field-versus-layer table (the README's copy is generated, and
+// internal/specdoc's test keeps it fresh).
 func TestAutoRulesShape(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
 	seen := map[string]bool{}
 	soft := false
 	rules := render.AutoRules()
 	for i, r := range rules {
-		if seen[r.Name] || len(r.Layers) == 0 {
-			t.Errorf("rule %d %q: duplicate or without layers", i, r.Name)
+		if seen[r.Name] {
+			t.Errorf("rule %d %q: duplicate", i, r.Name)
 		}
 		seen[r.Name] = true
 		if r.Required && soft {
 			t.Errorf("required rule %q after a recommendation: required rules must narrow first", r.Name)
 		}
 		soft = soft || !r.Required
-		var layers []string
-		for _, l := range r.Layers {
-			layers = append(layers, string(l))
+		if r.Required && (len(r.RuleIDs()) == 0 || r.When == "") {
+			t.Errorf("required rule %q reads no row of schema.Rules", r.Name)
 		}
-		kind := "recommended"
-		if r.Required {
-			kind = "required"
-		}
-		row := fmt.Sprintf("| %d | `%s` | %s | %s | %s |", i+1, r.Name, r.When, strings.Join(layers, ", "), kind)
-		if !strings.Contains(string(readme), row+"\n") {
-			t.Errorf("README lacks the row\n%s", row)
+		if !r.Required && len(r.Layers) == 0 {
+			t.Errorf("recommendation %q has no layers", r.Name)
 		}
 	}
 	if last := rules[len(rules)-1]; last.Name != "default" || last.Required {
 		t.Errorf("last rule is %q, want the recommendation default", last.Name)
+	}
+	// Every error row is read by some required rule: a field a layer
+	// refuses must steer auto away from that layer.
+	for _, row := range schema.Rules() {
+		if row.Warning {
+			continue
+		}
+		if !slices.ContainsFunc(rules, func(r render.AutoRule) bool { return slices.Contains(r.RuleIDs(), row.ID) }) {
+			t.Errorf("row %s is read by no auto rule", row.ID)
+		}
 	}
 }
 
@@ -183,7 +195,7 @@ func TestRenderAuto(t *testing.T) {
 			info = append(info, d.String())
 		}
 	}
-	want := "ServedModel llm-d/qwen: spec.layer: layer auto chose llm-d (rule disaggregation): spec.disaggregation is set: prefill/decode disaggregation runs only on llm-d"
+	want := "ServedModel llm-d/qwen: spec.layer: layer auto chose llm-d (rule disaggregation): spec.disaggregation is set: prefill/decode disaggregation exists only on llm-d: the prefill pool and KV-aware routing would be dropped"
 	if len(info) != 1 || info[0] != want {
 		t.Errorf("info diagnostics %q, want %q", info, want)
 	}
@@ -221,7 +233,8 @@ func TestRenderAuto(t *testing.T) {
 	}
 }
 
-// ExampleChooseLayer picks the layer for a model with a canary.
+// ExampleChooseLayer picks the layer for a model with a canary: only
+// kserve in Knative mode can split traffic.
 func ExampleChooseLayer() {
 	m := &schema.ServedModel{Spec: schema.ServedModelSpec{
 		Layer:     schema.LayerAuto,
@@ -229,7 +242,9 @@ func ExampleChooseLayer() {
 		Resources: schema.Resources{CPU: "4", Memory: "16Gi", GPUs: 1},
 		Rollout:   &schema.Rollout{CanaryTrafficPercent: ptr(int32(10))},
 	}}
-	choice, err := render.ChooseLayer(m, nil, 1)
+	p := &schema.Platform{Spec: schema.PlatformSpec{Features: schema.Features{KServe: true},
+		KServe: schema.KServeSettings{DeploymentMode: schema.DeploymentModeKnative}}}
+	choice, err := render.ChooseLayer(m, p, 1)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -238,5 +253,6 @@ func ExampleChooseLayer() {
 	fmt.Println(choice)
 	// Output:
 	// kserve
-	// layer auto chose kserve (rule canary): spec.rollout.canaryTrafficPercent is set: declarative canary is a kserve feature
+	// layer auto chose kserve (rule canary): spec.rollout.canaryTrafficPercent is set: raw-vllm has no traffic split (it rolls out with Recreate): the canary would be dropped; llm-d's router manages rollout and has no canaryTrafficPercent: the canary would be dropped
 }
+func ptr[T any](v T) *T { return &v }

@@ -5,6 +5,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/servelayer/servelayer/internal/k8s"
 	"github.com/servelayer/servelayer/schema"
 )
 
@@ -19,42 +20,27 @@ const (
 	LiteLLMDataKey = "model_list.yaml"
 )
 
-// LiteLLMEntry is one LiteLLM model_list entry.
-type LiteLLMEntry struct {
-	ModelName     string        `json:"model_name" yaml:"model_name"`
-	LiteLLMParams LiteLLMParams `json:"litellm_params" yaml:"litellm_params"`
+// liteLLMEntry is one LiteLLM model_list entry.
+type liteLLMEntry struct {
+	ModelName     string        `yaml:"model_name"`
+	LiteLLMParams liteLLMParams `yaml:"litellm_params"`
 }
 
-// LiteLLMParams are the entry's litellm_params.
-type LiteLLMParams struct {
-	Model   string `json:"model" yaml:"model"`
-	APIBase string `json:"api_base" yaml:"api_base"`
+type liteLLMParams struct {
+	Model   string `yaml:"model"`
+	APIBase string `yaml:"api_base"`
 }
 
-// liteLLMName is the ConfigMap carrying a model's entry.
-func liteLLMName(m *schema.ServedModel) string { return "litellm-" + m.Name }
+// LiteLLMConfigMapName is the ConfigMap carrying a model's entry.
+func LiteLLMConfigMapName(model string) string { return "litellm-" + model }
 
-// APIBase is the OpenAI-compatible base URL LiteLLM calls for a model on
-// its layer. m must be defaulted.
-func APIBase(m *schema.ServedModel, p *schema.PlatformSpec) string {
-	switch m.Spec.Layer {
-	case schema.LayerKServe:
-		return kserveAPIBase(m)
-	case schema.LayerLLMD:
-		return llmdAPIBase(m, p)
-	default:
-		return rawAPIBase(m)
-	}
-}
-
-func (r *modelRender) liteLLM() *Object {
-	m := r.model
+func liteLLMConfigMap(m *schema.ServedModel, apiBase string, p *schema.PlatformSpec) (k8s.Object, *liteLLMEntry, bool) {
 	if m.Spec.Routing == nil {
-		return nil
+		return k8s.Object{}, nil, false
 	}
-	entry := []LiteLLMEntry{{
+	entry := []liteLLMEntry{{
 		ModelName:     m.Spec.Routing.Alias,
-		LiteLLMParams: LiteLLMParams{Model: "hosted_vllm/" + m.Spec.Model.Name, APIBase: APIBase(m, r.platform)},
+		LiteLLMParams: liteLLMParams{Model: "hosted_vllm/" + m.Spec.Model.Name, APIBase: apiBase},
 	}}
 	var b strings.Builder
 	enc := yaml.NewEncoder(&b)
@@ -63,17 +49,14 @@ func (r *modelRender) liteLLM() *Object {
 	if err := enc.Encode(entry); err != nil { // plain strings: cannot fail
 		panic(err)
 	}
-	name := liteLLMName(m)
-	meta := r.meta(name, "litellm-route")
-	meta.Namespace = r.platform.LiteLLM.Namespace
+	name := LiteLLMConfigMapName(m.Name)
+	meta := k8s.Meta(m, name, "litellm-route")
+	meta.Namespace = p.LiteLLM.Namespace
 	meta.Labels[LabelLiteLLMModelList] = "true"
-	cm := &configMap{
-		typeMeta: typeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+	cm := &k8s.ConfigMap{
+		TypeMeta: k8s.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		Metadata: meta,
 		Data:     map[string]string{LiteLLMDataKey: b.String()},
-		entry:    &entry[0],
 	}
-	o := r.object("v1", "ConfigMap", name, cm)
-	o.Ref.Namespace = meta.Namespace
-	return &o
+	return k8s.Object{APIVersion: "v1", Kind: "ConfigMap", Namespace: meta.Namespace, Name: name, Manifest: cm}, &entry[0], true
 }

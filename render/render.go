@@ -88,9 +88,12 @@ type Object struct {
 	Ref ObjectRef
 	// Model is the ServedModel this object was rendered from.
 	Model ObjectRef
-	// manifest is one of the typed structs in manifest.go.
+	// manifest is one of internal/k8s's typed structs.
 	manifest any
 	input    int
+	// route is the LiteLLM entry of a LiteLLM ConfigMap, for the fleet's
+	// alias check.
+	route *liteLLMEntry
 }
 
 // JSON returns the object's manifest as JSON, fields in Kubernetes order.
@@ -156,8 +159,7 @@ func RenderFleet(models []*schema.ServedModel, opts Options) *Result {
 	var objs []Object
 	for i, in := range models {
 		if in == nil {
-			res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Error, Object: ObjectRef{Kind: schema.KindModel}, Input: i,
-				Field: fmt.Sprintf("items[%d]", i), Message: "Required value: a ServedModel, not nil"})
+			res.addErrors(ObjectRef{Kind: schema.KindModel}, i, field.ErrorList{field.Required(field.NewPath(fmt.Sprintf("items[%d]", i)), "a ServedModel, not nil")})
 			continue
 		}
 		m := in.DeepCopy()
@@ -173,19 +175,21 @@ func RenderFleet(models []*schema.ServedModel, opts Options) *Result {
 			}
 			m.Spec.Layer, choice = c.Layer, &c
 		}
-		m.Default(&platform.Spec)
+		home := defaultModel(m, &platform.Spec)
 		ref := modelRef(m)
 		if choice != nil {
 			res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Info, Object: ref, Input: i,
 				Field: "spec.layer", Value: string(schema.LayerAuto), Message: choice.String()})
 		}
-		if errs := schema.ValidateServedModel(m, &platform.Spec, gated); len(errs) > 0 {
+		errs, warnings := validate(m, home, &platform.Spec, gated)
+		if len(errs) > 0 {
 			res.addErrors(ref, i, errs)
 			continue
 		}
-		r := &modelRender{model: m, platform: &platform.Spec, gated: gated, ref: ref, input: i}
-		objs = append(objs, r.render()...)
-		res.Diagnostics = append(res.Diagnostics, r.diags...)
+		for _, w := range warnings {
+			res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Warning, Object: ref, Input: i, Field: w.Field, Value: w.Value, Message: w.Message})
+		}
+		objs = append(objs, build(m, home, &platform.Spec, ref, i)...)
 	}
 	res.checkCollisions(objs)
 	if res.HasErrors() {
@@ -211,6 +215,13 @@ func (res *Result) addErrors(obj ObjectRef, input int, errs field.ErrorList) {
 	}
 }
 
+// addError adds one field error, with more words after its own.
+func (res *Result) addError(obj ObjectRef, input int, e *field.Error, more string) {
+	d := ErrorDiagnostic(e)
+	d.Object, d.Input, d.Message = obj, input, d.Message+more
+	res.Diagnostics = append(res.Diagnostics, d)
+}
+
 // ErrorDiagnostic converts a field error into an error Diagnostic, keeping
 // the bad value where the error type carries one.
 func ErrorDiagnostic(e *field.Error) Diagnostic {
@@ -233,15 +244,14 @@ func (res *Result) checkCollisions(objs []Object) {
 	}
 	aliases := map[string]route{}
 	for _, o := range objs {
-		cm, ok := o.manifest.(*configMap)
-		if !ok || cm.entry == nil {
+		e := o.route
+		if e == nil {
 			continue
 		}
-		e := cm.entry
 		if prev, ok := aliases[e.ModelName]; ok && prev.input != o.input && prev.model != e.LiteLLMParams.Model {
-			res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Error, Object: o.Model, Input: o.input, Field: "spec.routing.alias", Value: e.ModelName,
-				Message: fmt.Sprintf("Duplicate value: %q: %s (fleet item %d) already publishes this alias for %s; LiteLLM would spread tenants across two different models",
-					e.ModelName, prev.ref, prev.input+1, strings.TrimPrefix(prev.model, "hosted_vllm/"))})
+			res.addError(o.Model, o.input, field.Duplicate(field.NewPath("spec", "routing", "alias"), e.ModelName),
+				fmt.Sprintf(": %s (fleet item %d) already publishes this alias for %s; LiteLLM would spread tenants across two different models",
+					prev.ref, prev.input+1, strings.TrimPrefix(prev.model, "hosted_vllm/")))
 			continue
 		}
 		aliases[e.ModelName] = route{model: e.LiteLLMParams.Model, input: o.input, ref: o.Model}
@@ -250,8 +260,8 @@ func (res *Result) checkCollisions(objs []Object) {
 	for _, o := range objs {
 		key := ObjectRef{Kind: o.Ref.Kind, Namespace: o.Ref.Namespace, Name: o.Ref.Name}
 		if prev, ok := owner[key]; ok && prev.input != o.input {
-			res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Error, Object: o.Model, Input: o.input, Field: "metadata.name", Value: o.Model.Name,
-				Message: fmt.Sprintf("Duplicate value: %q: renders %s, already rendered by %s (fleet item %d); rename one of them", o.Model.Name, o.Ref, prev.Model, prev.input+1)})
+			res.addError(o.Model, o.input, field.Duplicate(field.NewPath("metadata", "name"), o.Model.Name),
+				fmt.Sprintf(": renders %s, already rendered by %s (fleet item %d); rename one of them", o.Ref, prev.Model, prev.input+1))
 			continue
 		}
 		owner[key] = o
@@ -296,48 +306,4 @@ func modelRef(m *schema.ServedModel) ObjectRef {
 
 func platformRef(p *schema.Platform) ObjectRef {
 	return ObjectRef{APIVersion: schema.APIVersion, Kind: schema.KindPlatform, Name: p.Name}
-}
-
-// modelRender carries one model through its layer's renderer.
-type modelRender struct {
-	model    *schema.ServedModel
-	platform *schema.PlatformSpec
-	gated    bool
-	ref      ObjectRef
-	input    int
-	diags    []Diagnostic
-}
-
-func (r *modelRender) render() []Object {
-	var objs []Object
-	switch r.model.Spec.Layer {
-	case schema.LayerRawVLLM:
-		objs = r.rawVLLM()
-	case schema.LayerKServe:
-		objs = r.kserve()
-	case schema.LayerLLMD:
-		objs = r.llmd()
-	}
-	if pvc := r.provisionedPVC(); pvc != nil {
-		objs = append(objs, *pvc)
-	}
-	if cm := r.liteLLM(); cm != nil {
-		objs = append(objs, *cm)
-	}
-	r.checkEngine()
-	r.checkGPUs()
-	return objs
-}
-
-func (r *modelRender) warn(path string, value any, msg string) {
-	r.diags = append(r.diags, Diagnostic{Severity: Warning, Object: r.ref, Input: r.input, Field: path, Value: value, Message: msg})
-}
-
-func (r *modelRender) object(apiVersion, kind, name string, manifest any) Object {
-	return Object{
-		Ref:      ObjectRef{APIVersion: apiVersion, Kind: kind, Namespace: r.model.Namespace, Name: name},
-		Model:    r.ref,
-		manifest: manifest,
-		input:    r.input,
-	}
 }

@@ -2,7 +2,7 @@ package schema
 
 // Defaults that are true of any cluster unless its Platform says otherwise.
 const (
-	DefaultDeploymentMode = "Standard"
+	DefaultDeploymentMode = DeploymentModeStandard
 	DefaultInitImage      = "busybox:1.37.0"
 	DefaultLiteLLMNS      = "litellm"
 	DefaultKServeGWClass  = "agentgateway"
@@ -38,43 +38,11 @@ func (p *Platform) Default() {
 	setDefault(&s.GPUNodes.Resource, DefaultGPUResource)
 }
 
-// Namespace returns the Platform's namespace for a layer.
-func (s *PlatformSpec) Namespace(l Layer) string {
-	switch l {
-	case LayerKServe:
-		return s.Namespaces.KServe
-	case LayerLLMD:
-		return s.Namespaces.LLMD
-	default:
-		return s.Namespaces.RawVLLM
-	}
-}
-
-// Enabled reports whether the Platform's feature gates allow a layer.
-// serving-core (raw-vllm) is always on.
-func (s *PlatformSpec) Enabled(l Layer) bool {
-	switch l {
-	case LayerKServe:
-		return s.Features.KServe
-	case LayerLLMD:
-		return s.Features.LLMD
-	default:
-		return true
-	}
-}
-
-// Default fills unset ServedModel fields from the (defaulted) Platform.
-// It never changes a value the user set.
+// Default fills the ServedModel fields whose defaults do not depend on the
+// layer; each layer fills the rest (its namespace, its image). It never
+// changes a value the user set.
 func (m *ServedModel) Default(p *PlatformSpec) {
 	s := &m.Spec
-	if s.Layer != LayerLLMD {
-		// llm-d's presets bring their own image (built with NIXL for
-		// prefill/decode KV transfer); only an explicit image overrides it.
-		setDefault(&s.Engine.Image, p.Images.VLLM)
-	}
-	if m.Namespace == "" && s.Layer != LayerAuto { // auto: defaulted once resolved
-		m.Namespace = p.Namespace(s.Layer)
-	}
 	if s.Replicas == nil && s.Scaling == nil && s.Disaggregation == nil {
 		s.Replicas = ptr(int32(1))
 	}

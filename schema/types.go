@@ -396,13 +396,26 @@ type Namespaces struct {
 	LLMD string `json:"llmd,omitempty"`
 }
 
+// DeploymentMode is KServe's deployment mode for InferenceServices.
+// +kubebuilder:validation:Enum=Standard;Knative
+type DeploymentMode string
+
+// KServe deployment modes.
+const (
+	// DeploymentModeStandard runs the predictor as a Deployment with an HPA
+	// (KServe calls it RawDeployment in older releases).
+	DeploymentModeStandard DeploymentMode = "Standard"
+	// DeploymentModeKnative runs the predictor as a Knative Service
+	// (KServe's "Serverless"): revisions, canary, scale to zero.
+	DeploymentModeKnative DeploymentMode = "Knative"
+)
+
 // KServeSettings are the KServe layer's cluster settings.
 type KServeSettings struct {
 	// DeploymentMode is written on every InferenceService, because KServe's
 	// code default (Standard) and its shipped configmap (Serverless) differ.
 	// +optional
-	// +kubebuilder:validation:Enum=Standard;Knative
-	DeploymentMode string `json:"deploymentMode,omitempty"`
+	DeploymentMode DeploymentMode `json:"deploymentMode,omitempty"`
 
 	// Gateway is the gateway KServe's HTTPRoutes attach to.
 	// +optional

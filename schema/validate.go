@@ -16,15 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// LongestSuffix is the longest suffix each layer's control plane appends to
-// the model's name when it names child objects. Names are checked so that
-// name+suffix still fits a 63-character DNS label.
-var LongestSuffix = map[Layer]string{
-	LayerRawVLLM: "",
-	LayerKServe:  "-predictor",
-	LayerLLMD:    "-kserve-router-scheduler",
-}
-
 // Arguments servelayer sets itself; a user copy would fight the rendered one.
 var reservedArgs = []string{"--model", "--served-model-name", "--port"}
 
@@ -103,8 +94,8 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 			}
 		}
 	}
-	if m := s.KServe.DeploymentMode; m != "" && m != "Standard" && m != "Knative" {
-		errs = append(errs, field.NotSupported(sp.Child("kserve", "deploymentMode"), m, []string{"Standard", "Knative"}))
+	if m := s.KServe.DeploymentMode; m != "" && m != DeploymentModeStandard && m != DeploymentModeKnative {
+		errs = append(errs, field.NotSupported(sp.Child("kserve", "deploymentMode"), m, []DeploymentMode{DeploymentModeStandard, DeploymentModeKnative}))
 	}
 	if v := s.LiteLLM.Namespace; v != "" {
 		errs = append(errs, dnsLabel(sp.Child("litellm", "namespace"), v)...)
@@ -140,12 +131,15 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 }
 
 // ValidateServedModel checks a defaulted ServedModel against a defaulted
-// Platform and returns every problem at once. gated says whether the
-// Platform was given by the user, so its feature gates apply.
+// Platform and returns every problem at once: the fields' own rules, and
+// the rows of the field-versus-layer table (Rules) that refuse the model's
+// layer. gated says whether the Platform was given by the user, so rules
+// about cluster facts apply. Feature gates and each layer's own checks
+// (such as name lengths) are the layer's, and render runs them.
 //
 // Layer auto passes only the layer-independent checks: render resolves it
 // to a concrete layer first (render.ChooseLayer) and validates that.
-func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool) field.ErrorList {
+func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool, layer *LayerFacts) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, validateTypeMeta(m.APIVersion, m.Kind, KindModel)...)
 	s := &m.Spec
@@ -160,23 +154,35 @@ func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool) field.Erro
 		errs = append(errs, field.Required(sp.Child("layer"), "one of "+strings.Join(layerStrings(), ", ")))
 	case !layerOK:
 		errs = append(errs, field.NotSupported(sp.Child("layer"), s.Layer, layerStrings()))
-	case gated && !p.Enabled(s.Layer):
-		gate := map[Layer]string{LayerKServe: "kserve", LayerLLMD: "llmd"}[s.Layer]
+	case layer != nil && !layer.Enabled:
 		errs = append(errs, field.Forbidden(sp.Child("layer"), fmt.Sprintf(
-			"layer %q is disabled by the Platform (spec.features.%s is false); enable it there or choose another layer", s.Layer, gate)))
+			"layer %q is disabled by the Platform (spec.features.%s is false); enable it there or choose another layer", s.Layer, layer.Gate)))
 	}
 
-	errs = append(errs, validateMeta(m, layerOK)...)
-	errs = append(errs, validateModel(s, sp.Child("model"))...)
-	errs = append(errs, validateEngine(s, sp.Child("engine"))...)
+	errs = append(errs, validateMeta(m, layer)...)
+	errs = append(errs, validateModel(m, p, gated, sp.Child("model"))...)
+	errs = append(errs, validateEngine(m, p, gated, sp.Child("engine"))...)
 	errs = append(errs, validateResources(&s.Resources, sp.Child("resources"))...)
-	errs = append(errs, validateReplicas(s, p, sp)...)
-	errs = append(errs, validateRollout(s, p, sp)...)
-	errs = append(errs, validateDisaggregation(s, sp)...)
+	errs = append(errs, ruleErrors("spec.resources.gpus", m, p, gated)...)
+	errs = append(errs, validateReplicas(m, p, gated, sp)...)
+	errs = append(errs, validateRollout(m, p, gated, sp)...)
+	errs = append(errs, validateDisaggregation(m, p, gated, sp)...)
 	if r := s.Routing; r != nil {
 		errs = append(errs, printable(sp.Child("routing", "alias"), r.Alias, 256)...)
 	}
 	return errs
+}
+
+// LayerFacts are what validation needs to know of the model's layer: they
+// come from the layer's home (render reads them from its registry).
+type LayerFacts struct {
+	// Gate is the layer's field under Platform spec.features ("" when it
+	// is always on); Enabled says whether the Platform turns it on.
+	Gate    string
+	Enabled bool
+	// NameSuffix is the longest suffix the layer's control plane appends
+	// to the model's name when it names child objects.
+	NameSuffix string
 }
 
 func validateTypeMeta(apiVersion, kind, want string) field.ErrorList {
@@ -190,7 +196,7 @@ func validateTypeMeta(apiVersion, kind, want string) field.ErrorList {
 	return errs
 }
 
-func validateMeta(m *ServedModel, layerOK bool) field.ErrorList {
+func validateMeta(m *ServedModel, layer *LayerFacts) field.ErrorList {
 	var errs field.ErrorList
 	mp := field.NewPath("metadata")
 	name := m.Name
@@ -200,27 +206,20 @@ func validateMeta(m *ServedModel, layerOK bool) field.ErrorList {
 	for _, msg := range validation.IsDNS1035Label(name) {
 		errs = append(errs, field.Invalid(mp.Child("name"), name, msg))
 	}
-	if suffix := LongestSuffix[m.Spec.Layer]; layerOK && len(errs) == 0 && len(name+suffix) > validation.DNS1035LabelMaxLength {
-		max := validation.DNS1035LabelMaxLength - len(suffix)
+	if layer != nil && len(errs) == 0 && len(name+layer.NameSuffix) > validation.DNS1035LabelMaxLength {
+		max := validation.DNS1035LabelMaxLength - len(layer.NameSuffix)
 		errs = append(errs, field.Invalid(mp.Child("name"), name, fmt.Sprintf(
 			"must be no more than %d characters on layer %s, which names child objects %s%s (63-character DNS label limit)",
-			max, m.Spec.Layer, name, suffix)))
+			max, m.Spec.Layer, name, layer.NameSuffix)))
 	}
 	if m.Namespace != "" {
 		errs = append(errs, dnsLabel(mp.Child("namespace"), m.Namespace)...)
 	}
-	// KServe's default domain template makes "<name>-predictor-<namespace>"
-	// one DNS label of the predictor's host name.
-	if host := name + "-predictor-" + m.Namespace; layerOK && len(errs) == 0 && m.Spec.Layer == LayerKServe &&
-		len(host) > validation.DNS1035LabelMaxLength {
-		errs = append(errs, field.Invalid(mp.Child("name"), name, fmt.Sprintf(
-			"must be no more than %d characters in namespace %s on layer kserve: KServe's host label %s is %d characters (63 at most)",
-			validation.DNS1035LabelMaxLength-len("-predictor-")-len(m.Namespace), m.Namespace, host, len(host))))
-	}
 	return errs
 }
 
-func validateModel(s *ServedModelSpec, p *field.Path) field.ErrorList {
+func validateModel(m *ServedModel, pl *PlatformSpec, gated bool, p *field.Path) field.ErrorList {
+	s := &m.Spec
 	var errs field.ErrorList
 	if s.Model.Name == "" {
 		errs = append(errs, field.Required(p.Child("name"), "the served model name, such as Qwen/Qwen2.5-0.5B-Instruct"))
@@ -262,9 +261,7 @@ func validateModel(s *ServedModelSpec, p *field.Path) field.ErrorList {
 	if src.OCI != "" {
 		op := sp.Child("oci")
 		errs = append(errs, validateOCI(op, src.OCI)...)
-		if s.Layer == LayerRawVLLM {
-			errs = append(errs, field.Forbidden(op, "raw-vllm cannot mount an OCI modelcar: stage the weights on a claim and use spec.model.source.pvc, or use layer kserve or llm-d"))
-		}
+		errs = append(errs, ruleErrors(op.String(), m, pl, gated)...)
 	}
 	if src.HF != "" {
 		hp := sp.Child("hf")
@@ -272,12 +269,7 @@ func validateModel(s *ServedModelSpec, p *field.Path) field.ErrorList {
 		if !hfRepoRE.MatchString(repo) || strings.Contains(repo, "..") || strings.HasSuffix(repo, ".git") {
 			errs = append(errs, field.Invalid(hp, src.HF, "must be a Hugging Face repo id org/name (letters, digits, '.', '_', '-'), optionally prefixed hf://"))
 		}
-		switch s.Layer {
-		case LayerRawVLLM:
-			errs = append(errs, field.Forbidden(hp, "raw-vllm runs with HF_HUB_OFFLINE=1 and never downloads: stage the weights on a claim and use spec.model.source.pvc"))
-		case LayerKServe:
-			errs = append(errs, field.Forbidden(hp, "kserve would need its storage initializer, which breaks behind restricted egress: use spec.model.source.pvc or a digest-pinned spec.model.source.oci"))
-		}
+		errs = append(errs, ruleErrors(hp.String(), m, pl, gated)...)
 	}
 	return errs
 }
@@ -339,9 +331,11 @@ func validateOCI(p *field.Path, v string) field.ErrorList {
 	return nil
 }
 
-func validateEngine(s *ServedModelSpec, p *field.Path) field.ErrorList {
+func validateEngine(m *ServedModel, pl *PlatformSpec, gated bool, p *field.Path) field.ErrorList {
+	s := &m.Spec
 	var errs field.ErrorList
-	if s.Engine.Image != "" || s.Layer != LayerLLMD {
+	// Defaulting gives every layer but llm-d (whose presets bring one) an image.
+	if s.Engine.Image != "" {
 		errs = append(errs, imageRef(p.Child("image"), s.Engine.Image)...)
 	}
 	for i, a := range s.Engine.Args {
@@ -387,7 +381,7 @@ func validateEngine(s *ServedModelSpec, p *field.Path) field.ErrorList {
 		}
 		seen[e.Name] = true
 	}
-	return errs
+	return append(errs, ruleErrors(p.Child("args").String(), m, pl, gated)...)
 }
 
 func validateResources(r *Resources, p *field.Path) field.ErrorList {
@@ -420,26 +414,21 @@ func validateResources(r *Resources, p *field.Path) field.ErrorList {
 	return errs
 }
 
-func validateReplicas(s *ServedModelSpec, p *PlatformSpec, sp *field.Path) field.ErrorList {
+func validateReplicas(m *ServedModel, p *PlatformSpec, gated bool, sp *field.Path) field.ErrorList {
+	s := &m.Spec
 	var errs field.ErrorList
 	if s.Replicas != nil && (*s.Replicas < 0 || *s.Replicas > 1000) {
 		errs = append(errs, field.Invalid(sp.Child("replicas"), *s.Replicas, "must be between 0 and 1000"))
 	}
 	sc := s.Scaling
 	if sc == nil {
-		if s.Layer == LayerKServe && s.Replicas != nil && *s.Replicas == 0 && p.KServe.DeploymentMode == "Standard" {
-			errs = append(errs, field.Invalid(sp.Child("replicas"), 0,
-				"KServe Standard mode clamps 0 replicas to 1; set spec.paused: true to idle the model, or use Knative mode (Platform spec.kserve.deploymentMode) for scale-to-zero"))
-		}
-		return errs
+		return append(errs, ruleErrors(sp.Child("replicas").String(), m, p, gated)...)
 	}
 	scp := sp.Child("scaling")
 	if s.Replicas != nil {
 		errs = append(errs, field.Forbidden(scp, fmt.Sprintf("replicas (%d) and scaling (maxReplicas %d) are mutually exclusive; remove spec.replicas or spec.scaling", *s.Replicas, sc.MaxReplicas)))
 	}
-	if s.Layer == LayerRawVLLM {
-		errs = append(errs, field.Forbidden(scp, "raw-vllm has no autoscaler; use spec.replicas, or layer kserve for autoscaling and scale-to-zero"))
-	}
+	errs = append(errs, ruleErrors(scp.String(), m, p, gated)...)
 	min := int32(1)
 	if sc.MinReplicas != nil {
 		min = *sc.MinReplicas
@@ -452,43 +441,30 @@ func validateReplicas(s *ServedModelSpec, p *PlatformSpec, sp *field.Path) field
 	} else if sc.MaxReplicas < min {
 		errs = append(errs, field.Invalid(scp.Child("maxReplicas"), sc.MaxReplicas, fmt.Sprintf("must be at least minReplicas (%d)", min)))
 	}
-	if min == 0 && s.Layer == LayerLLMD {
-		errs = append(errs, field.Invalid(scp.Child("minReplicas"), 0,
-			"llm-d cannot scale to zero: KServe's LLMInferenceService needs scaling.minReplicas >= 1 (and KEDA idleReplicaCount >= 1); set minReplicas: 1, idle with spec.paused: true, or use layer kserve in Knative mode"))
-	}
-	if min == 0 && s.Layer == LayerKServe && p.KServe.DeploymentMode == "Standard" {
-		errs = append(errs, field.Invalid(scp.Child("minReplicas"), 0,
-			"KServe Standard mode (HPA) clamps minReplicas below 1 to 1; scale-to-zero needs Knative mode (Platform spec.kserve.deploymentMode: Knative)"))
-	}
-	return errs
+	return append(errs, ruleErrors(scp.Child("minReplicas").String(), m, p, gated)...)
 }
 
-func validateRollout(s *ServedModelSpec, p *PlatformSpec, sp *field.Path) field.ErrorList {
-	r := s.Rollout
+func validateRollout(m *ServedModel, p *PlatformSpec, gated bool, sp *field.Path) field.ErrorList {
+	r := m.Spec.Rollout
 	if r == nil || r.CanaryTrafficPercent == nil {
 		return nil
 	}
 	cp := sp.Child("rollout", "canaryTrafficPercent")
-	v := *r.CanaryTrafficPercent
-	switch {
-	case s.Layer != LayerKServe:
-		return field.ErrorList{field.Forbidden(cp, fmt.Sprintf("canary traffic splitting is a kserve feature; layer %s has no split (raw-vllm rolls out with Recreate, llm-d's router manages rollout)", s.Layer))}
-	case v < 0 || v > 100:
+	if v := *r.CanaryTrafficPercent; v < 0 || v > 100 {
 		return field.ErrorList{field.Invalid(cp, v, "must be between 0 and 100")}
-	case p.KServe.DeploymentMode == "Standard":
-		return field.ErrorList{field.Invalid(cp, v, "KServe Standard mode silently ignores canaryTrafficPercent; it needs Knative mode (Platform spec.kserve.deploymentMode: Knative)")}
 	}
-	return nil
+	return ruleErrors(cp.String(), m, p, gated)
 }
 
-func validateDisaggregation(s *ServedModelSpec, sp *field.Path) field.ErrorList {
+func validateDisaggregation(m *ServedModel, p *PlatformSpec, gated bool, sp *field.Path) field.ErrorList {
+	s := &m.Spec
 	d := s.Disaggregation
 	if d == nil {
 		return nil
 	}
 	dp := sp.Child("disaggregation")
-	if s.Layer != LayerLLMD {
-		return field.ErrorList{field.Forbidden(dp, fmt.Sprintf("prefill/decode disaggregation needs layer llm-d, not %s", s.Layer))}
+	if errs := ruleErrors(dp.String(), m, p, gated); len(errs) > 0 {
+		return errs // the pools mean nothing on this layer
 	}
 	var errs field.ErrorList
 	for i, a := range s.Engine.Args {

@@ -13,7 +13,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/servelayer/servelayer/fn"
-	"github.com/servelayer/servelayer/render"
+	"github.com/servelayer/servelayer/plan"
 	"github.com/servelayer/servelayer/schema"
 )
 
@@ -100,11 +100,11 @@ func planMain(args []string, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 
-	plan, diags := render.PlanMove(m, render.PlanOptions{
+	mp, diags := plan.Move(m, plan.Options{
 		Platform: p, From: schema.Layer(*from), To: schema.Layer(*to),
 		FleetSize: len(in.models), ModelFile: modelFile, PlatformFile: in.platformFile, ModelName: onlyIfMany(in.models, m.Name),
 	})
-	if plan == nil {
+	if mp == nil {
 		for _, d := range diags {
 			file := modelFile
 			if d.Object.Kind == schema.KindPlatform {
@@ -118,25 +118,25 @@ func planMain(args []string, stdout, stderr io.Writer) int {
 	var out []byte
 	if *output == "json" {
 		var err error
-		if out, err = plan.JSON(); err != nil {
+		if out, err = mp.JSON(); err != nil {
 			fmt.Fprintln(stderr, "servelayer plan:", err)
 			return exitInvalid
 		}
 	} else {
-		out = []byte(plan.Text())
+		out = []byte(mp.Text())
 	}
 	if _, err := stdout.Write(out); err != nil {
 		fmt.Fprintln(stderr, "servelayer plan:", err)
 		return exitInvalid
 	}
-	if plan.Ready {
+	if mp.Ready {
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "servelayer plan: moving %s from %s to %s is blocked:\n", plan.Model.Name, plan.From.Layer, plan.To.Layer)
-	for _, b := range plan.Blockers {
+	fmt.Fprintf(stderr, "servelayer plan: moving %s from %s to %s is blocked:\n", mp.Model.Name, mp.From.Layer, mp.To.Layer)
+	for _, b := range mp.Blockers {
 		fmt.Fprintf(stderr, "  blocker %s: %s; fix: %s\n", b.Field, b.Problem, b.Fix)
 	}
-	for _, c := range plan.FailedChecks() {
+	for _, c := range mp.FailedChecks() {
 		fmt.Fprintf(stderr, "  preflight %s failed: %s\n", c.ID, c.Message)
 	}
 	return exitInvalid

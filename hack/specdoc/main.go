@@ -1,4 +1,6 @@
-// Command specdoc rewrites the spec reference in README.md from the CRDs.
+// Command specdoc rewrites README.md's generated sections: the spec
+// reference from the CRDs, the field-versus-layer rules (with the message
+// each rule's golden case shows) and layer auto's table.
 package main
 
 import (
@@ -10,14 +12,11 @@ import (
 )
 
 func main() {
-	section, err := specdoc.Markdown(schema.CRDs())
+	readme, err := os.ReadFile("README.md")
 	if err == nil {
-		var readme []byte
-		if readme, err = os.ReadFile("README.md"); err == nil {
-			var out string
-			if out, err = specdoc.Splice(string(readme), section); err == nil {
-				err = os.WriteFile("README.md", []byte(out), 0o644)
-			}
+		var out string
+		if out, err = specdoc.Readme(string(readme), ".", schema.CRDs()); err == nil {
+			err = os.WriteFile("README.md", []byte(out), 0o644)
 		}
 	}
 	if err != nil {

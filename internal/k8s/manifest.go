@@ -1,0 +1,277 @@
+// Package k8s holds the typed manifests every layer builds from, and the
+// builders they share.
+//
+// The structs mirror only the fields servelayer sets, in the order kubectl
+// users expect to read them. Field names are not trusted: the conformance
+// module decodes every rendered object strictly into k8s.io/api and
+// KServe's own Go types, so a misspelt field fails a test.
+package k8s
+
+type TypeMeta struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+}
+
+type ObjectMeta struct {
+	Name        string            `json:"name,omitempty"`
+	Namespace   string            `json:"namespace,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+type Deployment struct {
+	TypeMeta
+	Metadata ObjectMeta     `json:"metadata"`
+	Spec     DeploymentSpec `json:"spec"`
+}
+
+type DeploymentSpec struct {
+	Replicas                *int32          `json:"replicas"`
+	ProgressDeadlineSeconds *int32          `json:"progressDeadlineSeconds,omitempty"`
+	Selector                LabelSelector   `json:"selector"`
+	Strategy                Strategy        `json:"strategy"`
+	Template                PodTemplateSpec `json:"template"`
+}
+
+type LabelSelector struct {
+	MatchLabels map[string]string `json:"matchLabels"`
+}
+
+type Strategy struct {
+	Type string `json:"type"`
+}
+
+type PodTemplateSpec struct {
+	Metadata ObjectMeta `json:"metadata"`
+	Spec     PodSpec    `json:"spec"`
+}
+
+type PodSpec struct {
+	NodeSelector                 map[string]string   `json:"nodeSelector,omitempty"`
+	Tolerations                  []Toleration        `json:"tolerations,omitempty"`
+	AutomountServiceAccountToken *bool               `json:"automountServiceAccountToken,omitempty"`
+	SecurityContext              *PodSecurityContext `json:"securityContext,omitempty"`
+	InitContainers               []Container         `json:"initContainers,omitempty"`
+	Containers                   []Container         `json:"containers"`
+	Volumes                      []Volume            `json:"volumes,omitempty"`
+}
+
+type PodSecurityContext struct {
+	RunAsNonRoot   *bool           `json:"runAsNonRoot,omitempty"`
+	SeccompProfile *SeccompProfile `json:"seccompProfile,omitempty"`
+}
+
+type SeccompProfile struct {
+	Type string `json:"type"`
+}
+
+type Container struct {
+	Name            string               `json:"name"`
+	Image           string               `json:"image,omitempty"`
+	Command         []string             `json:"command,omitempty"`
+	Args            []string             `json:"args,omitempty"`
+	Env             []EnvVar             `json:"env,omitempty"`
+	Ports           []ContainerPort      `json:"ports,omitempty"`
+	Resources       ResourceRequirements `json:"resources"`
+	VolumeMounts    []VolumeMount        `json:"volumeMounts,omitempty"`
+	StartupProbe    *Probe               `json:"startupProbe,omitempty"`
+	ReadinessProbe  *Probe               `json:"readinessProbe,omitempty"`
+	LivenessProbe   *Probe               `json:"livenessProbe,omitempty"`
+	SecurityContext *SecurityContext     `json:"securityContext,omitempty"`
+}
+
+type EnvVar struct {
+	Name      string        `json:"name"`
+	Value     string        `json:"value,omitempty"`
+	ValueFrom *EnvVarSource `json:"valueFrom,omitempty"`
+}
+
+type EnvVarSource struct {
+	SecretKeyRef *SecretKeySelector `json:"secretKeyRef,omitempty"`
+	FieldRef     *FieldSelector     `json:"fieldRef,omitempty"`
+}
+
+type FieldSelector struct {
+	FieldPath string `json:"fieldPath"`
+}
+
+type SecretKeySelector struct {
+	Name string `json:"name"`
+	Key  string `json:"key"`
+}
+
+type Toleration struct {
+	Key      string `json:"key,omitempty"`
+	Operator string `json:"operator,omitempty"`
+	Value    string `json:"value,omitempty"`
+	Effect   string `json:"effect,omitempty"`
+}
+
+type ContainerPort struct {
+	Name          string `json:"name,omitempty"`
+	ContainerPort int32  `json:"containerPort"`
+	Protocol      string `json:"protocol,omitempty"`
+}
+
+type ResourceRequirements struct {
+	Requests map[string]string `json:"requests,omitempty"`
+	Limits   map[string]string `json:"limits,omitempty"`
+}
+
+type VolumeMount struct {
+	Name      string `json:"name"`
+	MountPath string `json:"mountPath"`
+	ReadOnly  bool   `json:"readOnly,omitempty"`
+}
+
+type Probe struct {
+	HTTPGet          *HTTPGetAction `json:"httpGet"`
+	PeriodSeconds    int32          `json:"periodSeconds,omitempty"`
+	TimeoutSeconds   int32          `json:"timeoutSeconds,omitempty"`
+	FailureThreshold int32          `json:"failureThreshold,omitempty"`
+}
+
+type HTTPGetAction struct {
+	Path string `json:"path"`
+	Port int32  `json:"port"`
+}
+
+type SecurityContext struct {
+	SeccompProfile           *SeccompProfile `json:"seccompProfile,omitempty"`
+	AllowPrivilegeEscalation *bool           `json:"allowPrivilegeEscalation,omitempty"`
+	Capabilities             *Capabilities   `json:"capabilities,omitempty"`
+	RunAsNonRoot             *bool           `json:"runAsNonRoot,omitempty"`
+	RunAsUser                *int64          `json:"runAsUser,omitempty"`
+}
+
+type Capabilities struct {
+	Drop []string `json:"drop,omitempty"`
+}
+
+type Volume struct {
+	Name                  string                `json:"name"`
+	PersistentVolumeClaim *PVCVolumeSource      `json:"persistentVolumeClaim,omitempty"`
+	EmptyDir              *EmptyDirVolumeSource `json:"emptyDir,omitempty"`
+}
+
+type PVCVolumeSource struct {
+	ClaimName string `json:"claimName"`
+	ReadOnly  bool   `json:"readOnly,omitempty"`
+}
+
+type EmptyDirVolumeSource struct {
+	Medium string `json:"medium,omitempty"`
+}
+
+type Service struct {
+	TypeMeta
+	Metadata ObjectMeta  `json:"metadata"`
+	Spec     ServiceSpec `json:"spec"`
+}
+
+type ServiceSpec struct {
+	Type     string            `json:"type"`
+	Selector map[string]string `json:"selector"`
+	Ports    []ServicePort     `json:"ports"`
+}
+
+type ServicePort struct {
+	Name       string `json:"name"`
+	Port       int32  `json:"port"`
+	TargetPort string `json:"targetPort"`
+	Protocol   string `json:"protocol"`
+}
+
+type PersistentVolumeClaim struct {
+	TypeMeta
+	Metadata ObjectMeta `json:"metadata"`
+	Spec     PVCSpec    `json:"spec"`
+}
+
+type PVCSpec struct {
+	AccessModes      []string             `json:"accessModes"`
+	StorageClassName *string              `json:"storageClassName,omitempty"`
+	Resources        ResourceRequirements `json:"resources"`
+}
+
+type ConfigMap struct {
+	TypeMeta
+	Metadata ObjectMeta        `json:"metadata"`
+	Data     map[string]string `json:"data"`
+}
+
+// inferenceService mirrors serving.kserve.io/v1beta1 InferenceService.
+type InferenceService struct {
+	TypeMeta
+	Metadata ObjectMeta           `json:"metadata"`
+	Spec     InferenceServiceSpec `json:"spec"`
+}
+
+type InferenceServiceSpec struct {
+	Predictor PredictorSpec `json:"predictor"`
+}
+
+// isvcPredictor is KServe's PredictorSpec: ComponentExtensionSpec and an
+// inline PodSpec (the custom-container form).
+type PredictorSpec struct {
+	MinReplicas          *int32              `json:"minReplicas,omitempty"`
+	MaxReplicas          int32               `json:"maxReplicas,omitempty"`
+	CanaryTrafficPercent *int64              `json:"canaryTrafficPercent,omitempty"`
+	DeploymentStrategy   *Strategy           `json:"deploymentStrategy,omitempty"`
+	NodeSelector         map[string]string   `json:"nodeSelector,omitempty"`
+	Tolerations          []Toleration        `json:"tolerations,omitempty"`
+	Containers           []Container         `json:"containers"`
+	Volumes              []Volume            `json:"volumes,omitempty"`
+	SecurityContext      *PodSecurityContext `json:"securityContext,omitempty"`
+}
+
+// llmInferenceService mirrors serving.kserve.io/v1alpha1 LLMInferenceService.
+type LLMInferenceService struct {
+	TypeMeta
+	Metadata ObjectMeta              `json:"metadata"`
+	Spec     LLMInferenceServiceSpec `json:"spec"`
+}
+
+type LLMInferenceServiceSpec struct {
+	Model LLMModel `json:"model"`
+	LLMWorkload
+	Router  *LLMRouter   `json:"router,omitempty"`
+	Prefill *LLMWorkload `json:"prefill,omitempty"`
+}
+
+type LLMModel struct {
+	URI  string `json:"uri"`
+	Name string `json:"name,omitempty"`
+}
+
+type LLMWorkload struct {
+	Replicas *int32      `json:"replicas,omitempty"`
+	Scaling  *LLMScaling `json:"scaling,omitempty"`
+	Template *PodSpec    `json:"template,omitempty"`
+}
+
+type LLMScaling struct {
+	MinReplicas *int32  `json:"minReplicas,omitempty"`
+	MaxReplicas *int32  `json:"maxReplicas,omitempty"`
+	WVA         *LLMWVA `json:"wva,omitempty"`
+}
+
+// llmWVA is the Workload Variant Autoscaler with its HPA actuator.
+type LLMWVA struct {
+	HPA *struct{} `json:"hpa"`
+}
+
+type LLMRouter struct {
+	Route     *struct{}   `json:"route"`
+	Gateway   *LLMGateway `json:"gateway,omitempty"`
+	Scheduler *struct{}   `json:"scheduler"`
+}
+
+type LLMGateway struct {
+	Refs []UntypedObjectRef `json:"refs,omitempty"`
+}
+
+type UntypedObjectRef struct {
+	Name      string `json:"name"`
+	Namespace string `json:"namespace,omitempty"`
+}

@@ -1,0 +1,106 @@
+package kserve
+
+import (
+	"fmt"
+
+	"github.com/servelayer/servelayer/internal/k8s"
+	"github.com/servelayer/servelayer/internal/layer"
+	"github.com/servelayer/servelayer/schema"
+)
+
+type planner struct{}
+
+func (planner) Describe(aspect string, m *schema.ServedModel, p *schema.PlatformSpec) string {
+	s := &m.Spec
+	mode := p.KServe.DeploymentMode
+	switch aspect {
+	case layer.AspectWeights:
+		switch src := s.Model.Source; {
+		case src.PVC != nil:
+			return fmt.Sprintf("claim %s/%s, path %s: pre-staged, read-only at %s/%s (custom container, no storage initializer)",
+				m.Namespace, src.PVC.ClaimName, src.PVC.Path, k8s.ModelsDir, src.PVC.Path)
+		case src.OCI != "":
+			repo, digest := schema.SplitOCI(src.OCI)
+			return fmt.Sprintf("modelcar oci://%s@%s at %s", repo, digest, ModelsDir)
+		}
+		return "hf: not on kserve (its storage initializer breaks behind restricted egress)"
+	case layer.AspectRouting:
+		return fmt.Sprintf("KServe's HTTPRoute (gateway class %s) -> predictor Service %s%s.%s", p.KServe.Gateway.ClassName, m.Name, PredictorSuffix, m.Namespace)
+	case layer.AspectScaling:
+		switch {
+		case s.Scaling != nil:
+			return fmt.Sprintf("autoscaled: minReplicas %d, maxReplicas %d (%s mode)", *s.Scaling.MinReplicas, s.Scaling.MaxReplicas, mode)
+		case s.Replicas != nil:
+			return fmt.Sprintf("fixed: minReplicas = maxReplicas = %d (%s mode)", *s.Replicas, mode)
+		}
+		return "spec.disaggregation: not on kserve (one pool only)"
+	case layer.AspectRollout:
+		if r := s.Rollout; r != nil && r.CanaryTrafficPercent != nil {
+			return fmt.Sprintf("canary: %d%% of traffic to the latest revision (%s mode)", *r.CanaryTrafficPercent, mode)
+		}
+		if mode == schema.DeploymentModeStandard {
+			return "Recreate, no traffic split (canary needs Knative mode)"
+		}
+		return "Knative revisions, all traffic to the latest (no canary set)"
+	case layer.AspectPause:
+		state := "running"
+		if s.Paused {
+			state = "paused"
+		}
+		return "spec.paused sets annotation " + k8s.AnnotationStop + "=true; now " + state
+	}
+	return ""
+}
+
+func (planner) Prerequisites(_ *schema.ServedModel, p *schema.PlatformSpec) []layer.Check {
+	gw := "kubectl get gatewayclass " + p.KServe.Gateway.ClassName
+	if g := p.KServe.Gateway; g.Name != "" && g.Namespace != "" {
+		gw = fmt.Sprintf("kubectl -n %s get gateway %s", g.Namespace, g.Name)
+	}
+	return []layer.Check{
+		{ID: "cert-manager", Status: layer.CheckManual, Command: "kubectl get crd certificates.cert-manager.io",
+			Message: "cert-manager is installed (KServe's webhooks need its certificates)"},
+		{ID: "kserve-controller", Status: layer.CheckManual, Command: "kubectl get deployment -A -l control-plane=kserve-controller-manager",
+			Message: "the KServe controller is installed and available"},
+		{ID: "gateway", Status: layer.CheckManual, Command: gw,
+			Message: fmt.Sprintf("KServe's gateway (class %s) exists, for the HTTPRoute KServe creates", p.KServe.Gateway.ClassName)},
+	}
+}
+
+// SourceCheck: a modelcar needs KServe's storage config to enable it (the
+// modelcar-disabled rule); offline, servelayer can only say how to look.
+func (planner) SourceCheck(m *schema.ServedModel, p *schema.PlatformSpec, gated bool) (layer.Check, bool) {
+	if m.Spec.Model.Source.OCI == "" {
+		return layer.Check{}, false
+	}
+	c := layer.Check{ID: "weights", Status: layer.CheckPass, Message: "the modelcar is pulled by the new layer"}
+	if r, _ := schema.RuleByID("modelcar-disabled"); r.FiresOn(schema.LayerKServe, m, p, gated) {
+		c.Status, c.Message = layer.CheckFail, r.Message(m, p)
+		if !gated {
+			c.Status, c.Command = layer.CheckManual, "kubectl get configmap -A -l app.kubernetes.io/name=kserve -o yaml | grep enableModelcar"
+		}
+	}
+	return c, true
+}
+
+func (planner) Wait(m *schema.ServedModel) string {
+	return fmt.Sprintf("kubectl -n %s wait inferenceservice/%s --for=condition=Ready --timeout=30m", m.Namespace, m.Name)
+}
+
+func (planner) Idle(m *schema.ServedModel) layer.Commands {
+	return layer.Commands{
+		Commands: []string{fmt.Sprintf("kubectl -n %s annotate inferenceservice/%s %s=true --overwrite", m.Namespace, m.Name, k8s.AnnotationStop)},
+		Notes:    []string{"kserve idles with the " + k8s.AnnotationStop + " annotation (what spec.paused: true renders); roll back by removing it and re-pointing the alias"},
+	}
+}
+
+func (planner) Teardown(m *schema.ServedModel, p *schema.PlatformSpec) (layer.Commands, string) {
+	return layer.Commands{
+			Commands: []string{fmt.Sprintf("kubectl -n %s delete inferenceservice/%s", m.Namespace, m.Name)},
+			Notes:    []string{"KServe deletes the HTTPRoute and the predictor with it"},
+		}, fmt.Sprintf("if no model uses kserve any more: remove its Gateway (class %s) before the KServe controller and cert-manager, then set Platform spec.features.kserve: false",
+			p.KServe.Gateway.ClassName)
+}
+
+func (planner) RoutingLoss() string { return "" }
+func (planner) ManagesRoute() bool  { return true }

@@ -1,0 +1,111 @@
+// Package layer is the interface every serving layer's home implements.
+// A home (rawvllm, kserve, llmd below this folder) owns everything that
+// differs between layers: its defaults, its own checks, its objects, its
+// serving URL, the suffixes its control plane adds to names, its feature
+// gate and what a move plan says about it. The registry (internal/layers)
+// lists the homes; nothing else branches on the layer. Field-versus-layer
+// rules are rows of schema.Rules, not code here.
+package layer
+
+import (
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/servelayer/servelayer/internal/k8s"
+	"github.com/servelayer/servelayer/schema"
+)
+
+// Layer is one serving layer. Every method is pure.
+type Layer interface {
+	// Name is the spec.layer value.
+	Name() schema.Layer
+	// Gate is the Platform spec.features field that enables the layer, or
+	// "" when the layer is always on.
+	Gate() string
+	// Enabled reports whether the Platform's feature gate allows the layer;
+	// Enable turns the gate on (plan renders the target layer as if it were).
+	Enabled(p *schema.PlatformSpec) bool
+	Enable(p *schema.PlatformSpec)
+	// Namespace is the layer's namespace on the Platform.
+	Namespace(p *schema.PlatformSpec) string
+	// Default fills what the layer defaults, after schema's own defaults.
+	Default(m *schema.ServedModel, p *schema.PlatformSpec)
+	// NameSuffix is the longest suffix the layer's control plane appends
+	// to the model's name when it names child objects.
+	NameSuffix() string
+	// Validate is the layer's own checks on a defaulted model that passed
+	// schema validation: errors, and warnings where the layer degrades.
+	Validate(m *schema.ServedModel, p *schema.PlatformSpec, gated bool) (field.ErrorList, []Warning)
+	// Objects builds the layer's objects for a valid, defaulted model.
+	Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
+	// APIBase is the OpenAI-compatible base URL LiteLLM calls.
+	APIBase(m *schema.ServedModel, p *schema.PlatformSpec) string
+	// Plan is what a move plan needs from the layer.
+	Plan() Planner
+}
+
+// Warning is a finding that does not stop the render.
+type Warning struct {
+	Field   string
+	Value   any
+	Message string
+}
+
+// Aspects of serving a plan describes on both sides of a move.
+const (
+	AspectWeights = "weights"
+	AspectRouting = "routing"
+	AspectScaling = "scaling"
+	AspectRollout = "rollout"
+	AspectPause   = "pause"
+)
+
+// CheckImage is the image a plan's network checks run curl from.
+const CheckImage = "curlimages/curl:8.11.1"
+
+// CheckStatus is the outcome of a preflight check.
+type CheckStatus string
+
+// Check statuses. Only CheckFail makes a plan not ready.
+const (
+	CheckPass   CheckStatus = "pass"
+	CheckFail   CheckStatus = "fail"
+	CheckWarn   CheckStatus = "warn"
+	CheckManual CheckStatus = "manual" // servelayer is offline: run Command to check
+)
+
+// Check is one preflight item.
+type Check struct {
+	ID      string      `json:"id"`
+	Status  CheckStatus `json:"status"`
+	Message string      `json:"message"`
+	Command string      `json:"command,omitempty"`
+}
+
+// Commands are a runbook step's commands and notes.
+type Commands struct {
+	Commands []string
+	Notes    []string
+}
+
+// Planner is what a move plan asks of a layer. m and p are defaulted.
+type Planner interface {
+	// Describe says how the layer serves one aspect of m.
+	Describe(aspect string, m *schema.ServedModel, p *schema.PlatformSpec) string
+	// Prerequisites are the checks that the layer's control plane is there.
+	Prerequisites(m *schema.ServedModel, p *schema.PlatformSpec) []Check
+	// SourceCheck checks a weights source other than a claim, which the
+	// layer can read; ok is false when it has nothing to say.
+	SourceCheck(m *schema.ServedModel, p *schema.PlatformSpec, gated bool) (c Check, ok bool)
+	// Wait is the command that waits until the model serves.
+	Wait(m *schema.ServedModel) string
+	// Idle stops serving and keeps the objects, for rollback.
+	Idle(m *schema.ServedModel) Commands
+	// Teardown deletes the layer's objects of m, the way in first; last
+	// is the note on removing the layer itself when no model uses it.
+	Teardown(m *schema.ServedModel, p *schema.PlatformSpec) (steps Commands, last string)
+	// RoutingLoss says what a move away from the layer loses in routing.
+	RoutingLoss() string
+	// ManagesRoute reports whether the layer's control plane creates the
+	// model's gateway route.
+	ManagesRoute() bool
+}

@@ -1,0 +1,105 @@
+package llmd
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/servelayer/servelayer/internal/k8s"
+	"github.com/servelayer/servelayer/internal/layer"
+	"github.com/servelayer/servelayer/schema"
+)
+
+type planner struct{}
+
+func (planner) Describe(aspect string, m *schema.ServedModel, p *schema.PlatformSpec) string {
+	s := &m.Spec
+	switch aspect {
+	case layer.AspectWeights:
+		uri := URI(s.Model.Source)
+		switch src := s.Model.Source; {
+		case src.PVC != nil:
+			return fmt.Sprintf("%s (claim in namespace %s), mounted read-only at %s by KServe storage", uri, m.Namespace, ModelsDir)
+		case src.OCI != "":
+			return fmt.Sprintf("%s, mounted at %s by KServe storage", uri, ModelsDir)
+		}
+		return fmt.Sprintf("%s, downloaded by KServe storage at start (needs egress to the hub)", uri)
+	case layer.AspectRouting:
+		return fmt.Sprintf("llm-d router on Gateway %s/%s: HTTPRoute -> InferencePool + endpoint picker (KV/prefix-aware)", p.LLMD.Gateway.Namespace, p.LLMD.Gateway.Name)
+	case layer.AspectScaling:
+		switch {
+		case s.Disaggregation != nil:
+			return fmt.Sprintf("fixed: prefill %d + decode %d replicas", *s.Disaggregation.Prefill.Replicas, *s.Disaggregation.Decode.Replicas)
+		case s.Scaling != nil:
+			return fmt.Sprintf("autoscaled: %d..%d replicas (Workload Variant Autoscaler, HPA)", *s.Scaling.MinReplicas, s.Scaling.MaxReplicas)
+		}
+		return fmt.Sprintf("fixed: LLMInferenceService replicas %d", *s.Replicas)
+	case layer.AspectRollout:
+		if r := s.Rollout; r != nil && r.CanaryTrafficPercent != nil {
+			return "router-managed; spec.rollout: not on llm-d"
+		}
+		return "router-managed"
+	case layer.AspectPause:
+		state := "running"
+		if s.Paused {
+			state = "paused"
+		}
+		return "spec.paused sets annotation " + k8s.AnnotationStop + "=true; now " + state
+	}
+	return ""
+}
+
+func (planner) Prerequisites(m *schema.ServedModel, p *schema.PlatformSpec) []layer.Check {
+	presets := "kserve-config-llm-template, kserve-config-llm-router-route, kserve-config-llm-scheduler"
+	if m.Spec.Disaggregation != nil {
+		presets += ", kserve-config-llm-decode-template, kserve-config-llm-prefill-template"
+	}
+	cs := []layer.Check{
+		{ID: "llmisvc-crds", Status: layer.CheckManual,
+			Command: "kubectl get crd llminferenceservices.serving.kserve.io llminferenceserviceconfigs.serving.kserve.io inferencepools.inference.networking.k8s.io",
+			Message: "the LLMInferenceService CRDs and the Gateway API Inference Extension's InferencePool are installed"},
+		{ID: "llmisvc-presets", Status: layer.CheckManual, Command: "kubectl get llminferenceserviceconfigs -A",
+			Message: "the llm-d presets are installed: " + presets},
+		{ID: "gateway", Status: layer.CheckManual, Command: fmt.Sprintf("kubectl -n %s get gateway %s", p.LLMD.Gateway.Namespace, p.LLMD.Gateway.Name),
+			Message: fmt.Sprintf("llm-d's own Gateway %s/%s exists, for the router's HTTPRoute", p.LLMD.Gateway.Namespace, p.LLMD.Gateway.Name)},
+	}
+	if m.Spec.Scaling != nil {
+		cs = append(cs, layer.Check{ID: "wva", Status: layer.CheckManual, Command: "kubectl api-resources | grep -i -e VariantAutoscaling -e ServiceMonitor",
+			Message: "the Workload Variant Autoscaler (its VariantAutoscaling CRD and controller) and the Prometheus Operator's ServiceMonitor CRD are installed, for spec.scaling, plus Prometheus Adapter for the HPA actuator"})
+	}
+	return cs
+}
+
+func (planner) SourceCheck(m *schema.ServedModel, _ *schema.PlatformSpec, _ bool) (layer.Check, bool) {
+	switch src := m.Spec.Model.Source; {
+	case src.OCI != "":
+		return layer.Check{ID: "weights", Status: layer.CheckPass, Message: "the modelcar is pulled by the new layer"}, true
+	case src.HF != "":
+		repo := strings.TrimPrefix(src.HF, "hf://")
+		return layer.Check{ID: "weights", Status: layer.CheckManual,
+			Command: fmt.Sprintf("kubectl -n %s run %s-hf-check --rm -i --restart=Never --image=%s -- curl -fsSI https://huggingface.co/api/models/%s", m.Namespace, m.Name, layer.CheckImage, repo),
+			Message: fmt.Sprintf("pods in %s reach huggingface.co (KServe storage downloads %s)", m.Namespace, repo)}, true
+	}
+	return layer.Check{}, false
+}
+
+func (planner) Wait(m *schema.ServedModel) string {
+	return fmt.Sprintf("kubectl -n %s wait llminferenceservice/%s --for=condition=Ready --timeout=30m", m.Namespace, m.Name)
+}
+
+func (planner) Idle(m *schema.ServedModel) layer.Commands {
+	return layer.Commands{
+		Commands: []string{fmt.Sprintf("kubectl -n %s annotate llminferenceservice/%s %s=true --overwrite", m.Namespace, m.Name, k8s.AnnotationStop)},
+		Notes:    []string{"llm-d idles with the " + k8s.AnnotationStop + " annotation (what spec.paused: true renders); roll back by removing it and re-pointing the alias"},
+	}
+}
+
+func (planner) Teardown(m *schema.ServedModel, p *schema.PlatformSpec) (layer.Commands, string) {
+	return layer.Commands{
+			Commands: []string{fmt.Sprintf("kubectl -n %s delete llminferenceservice/%s", m.Namespace, m.Name)},
+			Notes:    []string{"KServe deletes the HTTPRoute, the InferencePool, the endpoint picker and the pools with it"},
+		}, fmt.Sprintf("if no model uses llm-d any more: remove Gateway %s/%s before the LLMInferenceService controller and CRDs, then set Platform spec.features.llmd: false",
+			p.LLMD.Gateway.Namespace, p.LLMD.Gateway.Name)
+}
+
+func (planner) RoutingLoss() string { return "KV/prefix-aware routing (the endpoint picker) is lost" }
+func (planner) ManagesRoute() bool  { return true }

@@ -1,0 +1,83 @@
+package rawvllm
+
+import (
+	"fmt"
+
+	"github.com/servelayer/servelayer/internal/k8s"
+	"github.com/servelayer/servelayer/internal/layer"
+	"github.com/servelayer/servelayer/schema"
+)
+
+type planner struct{}
+
+func (planner) Describe(aspect string, m *schema.ServedModel, _ *schema.PlatformSpec) string {
+	s := &m.Spec
+	switch aspect {
+	case layer.AspectWeights:
+		switch src := s.Model.Source; {
+		case src.PVC != nil:
+			return fmt.Sprintf("claim %s/%s, path %s: pre-staged, read-only at %s/%s; HF offline; check-weights initContainer",
+				m.Namespace, src.PVC.ClaimName, src.PVC.Path, k8s.ModelsDir, src.PVC.Path)
+		case src.OCI != "":
+			return "oci modelcar: not on raw-vllm (it serves pre-staged claims only)"
+		}
+		return "hf: not on raw-vllm (it runs offline)"
+	case layer.AspectRouting:
+		return fmt.Sprintf("LiteLLM -> Service %s.%s:%d; no gateway route (add your own)", m.Name, m.Namespace, k8s.VLLMPort)
+	case layer.AspectScaling:
+		switch {
+		case s.Scaling != nil:
+			return "spec.scaling: not on raw-vllm (fixed replicas only)"
+		case s.Replicas != nil:
+			return fmt.Sprintf("fixed: Deployment replicas %d", *s.Replicas)
+		}
+		return "spec.disaggregation: not on raw-vllm (one pool only)"
+	case layer.AspectRollout:
+		if r := s.Rollout; r != nil && r.CanaryTrafficPercent != nil {
+			return "Recreate, no traffic split; spec.rollout: not on raw-vllm"
+		}
+		return "Recreate, no traffic split"
+	case layer.AspectPause:
+		return "spec.paused sets Deployment replicas 0; now " + pauseState(s.Paused)
+	}
+	return ""
+}
+
+func pauseState(paused bool) string {
+	if paused {
+		return "paused"
+	}
+	return "running"
+}
+
+func (planner) Prerequisites(*schema.ServedModel, *schema.PlatformSpec) []layer.Check {
+	return []layer.Check{{ID: "prerequisites", Status: layer.CheckPass, Message: "raw-vllm needs no control plane"}}
+}
+
+func (planner) SourceCheck(*schema.ServedModel, *schema.PlatformSpec, bool) (layer.Check, bool) {
+	return layer.Check{}, false // only claims, checked by plan
+}
+
+func (planner) Wait(m *schema.ServedModel) string {
+	return fmt.Sprintf("kubectl -n %s rollout status deployment/%s --timeout=30m", m.Namespace, m.Name)
+}
+
+func (planner) Idle(m *schema.ServedModel) layer.Commands {
+	return layer.Commands{
+		Commands: []string{fmt.Sprintf("kubectl -n %s scale deployment/%s --replicas=0", m.Namespace, m.Name)},
+		Notes:    []string{"raw-vllm idles with replicas 0 (what spec.paused: true renders); roll back by scaling up and re-pointing the alias"},
+	}
+}
+
+func (planner) Teardown(m *schema.ServedModel, _ *schema.PlatformSpec) (layer.Commands, string) {
+	return layer.Commands{
+		Commands: []string{
+			fmt.Sprintf("kubectl -n %s delete service/%s", m.Namespace, m.Name),
+			fmt.Sprintf("kubectl -n %s delete deployment/%s", m.Namespace, m.Name),
+		},
+		Notes: []string{"the Service (the way in) goes before the Deployment"},
+	}, ""
+}
+
+func (planner) RoutingLoss() string { return "" }
+func (planner) ManagesRoute() bool  { return false }

@@ -1,0 +1,467 @@
+package schema
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Rule is one row of the field-versus-layer table: a spec field, in a
+// given state, that a layer cannot honour (an error) or honours only in a
+// degraded way (a warning). Validation, layer auto, plan's blockers and
+// the README's gotcha list all read these rows, so a rule is stated once.
+type Rule struct {
+	// ID is stable: results, plans and the README name the rule by it.
+	ID string
+	// Field is the path the finding is reported at. Platform fields are
+	// prefixed "Platform ".
+	Field string
+	// When says, in Markdown, what state of the field the rule is about.
+	When string
+	// On are the layers the rule fires on.
+	On []Layer
+	// Mode, when set, limits the rule to KServe in that deployment mode.
+	Mode DeploymentMode
+	// Warning rules degrade the layer; the others refuse it.
+	Warning bool
+	// Problem says what goes wrong on those layers; Fix what to do.
+	Problem func(m *ServedModel, p *PlatformSpec) string
+	Fix     func(m *ServedModel, p *PlatformSpec) string
+
+	// match reports whether m's field is in the rule's state, and its value.
+	match func(m *ServedModel, p *PlatformSpec, gated bool) (value any, ok bool)
+	// invalid: report field.Invalid with the value; otherwise Forbidden.
+	invalid bool
+	// without, when set, rewrites m into what the layers of On serve
+	// instead (the field dropped or clamped): what a move plan assumes the
+	// old layer runs, and what the new layer renders once the blocker is
+	// fixed. Rows without it have no such translation.
+	without func(m *ServedModel)
+}
+
+// Rules returns the field-versus-layer table, in the order validation
+// reports and layer auto cites its rows. The result is a copy.
+func Rules() []Rule {
+	out := slices.Clone(rules)
+	for i := range out {
+		out[i].On = slices.Clone(out[i].On)
+	}
+	return out
+}
+
+// RuleByID returns the row with that ID.
+func RuleByID(id string) (Rule, bool) {
+	i := slices.IndexFunc(rules, func(r Rule) bool { return r.ID == id })
+	if i < 0 {
+		return Rule{}, false
+	}
+	return rules[i], true
+}
+
+// Matches reports whether the model's field is in the rule's state, on
+// any layer; gated says whether p was given by the user (rules about
+// cluster facts, such as GPUs per node, need a real Platform).
+func (r Rule) Matches(m *ServedModel, p *PlatformSpec, gated bool) (value any, ok bool) {
+	return r.match(m, p, gated)
+}
+
+// FiresOn reports whether the rule fires for m placed on layer l.
+func (r Rule) FiresOn(l Layer, m *ServedModel, p *PlatformSpec, gated bool) bool {
+	if !slices.Contains(r.On, l) || (r.Mode != "" && p.KServe.DeploymentMode != r.Mode) {
+		return false
+	}
+	_, ok := r.match(m, p, gated)
+	return ok
+}
+
+// Translatable reports whether the row has a translation (see Without).
+func (r Rule) Translatable() bool { return r.without != nil }
+
+// Without rewrites m into what the row's layers serve without the field.
+func (r Rule) Without(m *ServedModel) {
+	if r.without != nil {
+		r.without(m)
+	}
+}
+
+// Message is the finding's text: the problem, then the fix.
+func (r Rule) Message(m *ServedModel, p *PlatformSpec) string {
+	msg := r.Problem(m, p)
+	if r.Fix != nil {
+		msg += "; " + r.Fix(m, p)
+	}
+	return msg
+}
+
+// Error is the field error of an error rule that fires for m.
+func (r Rule) Error(m *ServedModel, p *PlatformSpec, gated bool) *field.Error {
+	v, _ := r.match(m, p, gated)
+	path := fieldPath(r.Field)
+	msg := r.Message(m, p)
+	if others := HonouringLayers(r.Field, m, p, gated); len(others) > 0 && !r.Warning {
+		msg += " (or use layer " + joinLayers(others, " or ") + ")"
+	}
+	if r.invalid {
+		return field.Invalid(path, v, msg)
+	}
+	return field.Forbidden(path, msg)
+}
+
+// About reports whether the row is about path: the field itself, or a
+// field that contains it (a layer that refuses spec.scaling cannot honour
+// spec.scaling.minReplicas either).
+func (r Rule) About(path string) bool {
+	return r.Field == path || strings.HasPrefix(path, r.Field+".")
+}
+
+// HonouringLayers are the concrete layers, other than m's own, on which no
+// error rule about path (or a field containing it) fires for m.
+func HonouringLayers(path string, m *ServedModel, p *PlatformSpec, gated bool) []Layer {
+	var out []Layer
+	for _, l := range Layers {
+		if l == m.Spec.Layer {
+			continue
+		}
+		refused := slices.ContainsFunc(rules, func(r Rule) bool {
+			return !r.Warning && r.About(path) && r.FiresOn(l, m, p, gated)
+		})
+		if !refused {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// ruleErrors are the errors of the error rows reported at path that fire
+// for m on its own layer.
+func ruleErrors(path string, m *ServedModel, p *PlatformSpec, gated bool) field.ErrorList {
+	var errs field.ErrorList
+	for _, r := range rules {
+		if !r.Warning && r.Field == path && r.FiresOn(m.Spec.Layer, m, p, gated) {
+			errs = append(errs, r.Error(m, p, gated))
+		}
+	}
+	return errs
+}
+
+// RuleWarning is a warning rule that fired.
+type RuleWarning struct {
+	Rule    string
+	Field   string
+	Value   any
+	Message string
+}
+
+// RuleWarnings are the warning rows that fire for a valid, defaulted m on
+// its layer, in table order.
+func RuleWarnings(m *ServedModel, p *PlatformSpec, gated bool) []RuleWarning {
+	var out []RuleWarning
+	for _, r := range rules {
+		if r.Warning && r.FiresOn(m.Spec.Layer, m, p, gated) {
+			v, _ := r.match(m, p, gated)
+			out = append(out, RuleWarning{Rule: r.ID, Field: r.Field, Value: v, Message: r.Message(m, p)})
+		}
+	}
+	return out
+}
+
+func fieldPath(s string) *field.Path {
+	parts := strings.Split(s, ".")
+	return field.NewPath(parts[0], parts[1:]...)
+}
+
+func joinLayers(ls []Layer, sep string) string {
+	s := make([]string, len(ls))
+	for i, l := range ls {
+		s[i] = string(l)
+	}
+	return strings.Join(s, sep)
+}
+
+func text(s string) func(*ServedModel, *PlatformSpec) string {
+	return func(*ServedModel, *PlatformSpec) string { return s }
+}
+
+// ParallelSize reads an integer vLLM flag in its --flag=N, --flag N, -f N
+// and -f=N forms; absent or unparsable means 1 (vLLM's default).
+func ParallelSize(args []string, long, short string) int32 {
+	n := int32(1)
+	for i, a := range args {
+		for _, f := range []string{long, short} {
+			var v string
+			switch {
+			case strings.HasPrefix(a, f+"="):
+				v = strings.TrimPrefix(a, f+"=")
+			case a == f && i+1 < len(args):
+				v = args[i+1]
+			default:
+				continue
+			}
+			if x, err := strconv.ParseInt(v, 10, 32); err == nil && x > 0 {
+				n = int32(x)
+			}
+		}
+	}
+	return n
+}
+
+// WorldSize is tensor x pipeline parallel: the GPUs one vLLM replica spans.
+func WorldSize(args []string) (world, tp, pp int32) {
+	tp = ParallelSize(args, "--tensor-parallel-size", "-tp")
+	pp = ParallelSize(args, "--pipeline-parallel-size", "-pp")
+	return tp * pp, tp, pp
+}
+
+// podGPUs are the GPUs of the pods of m: one entry per pool.
+func podGPUs(s *ServedModelSpec) []int32 {
+	if d := s.Disaggregation; d != nil {
+		return []int32{s.PoolResources(&d.Prefill).GPUs, s.PoolResources(&d.Decode).GPUs}
+	}
+	return []int32{s.Resources.GPUs}
+}
+
+func minReplicasZero(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+	sc := m.Spec.Scaling
+	return 0, sc != nil && sc.MinReplicas != nil && *sc.MinReplicas == 0
+}
+
+func canarySet(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+	r := m.Spec.Rollout
+	if r == nil || r.CanaryTrafficPercent == nil {
+		return nil, false
+	}
+	return *r.CanaryTrafficPercent, true
+}
+
+func stageOnClaim(src string) func(*ServedModel, *PlatformSpec) string {
+	return func(m *ServedModel, _ *PlatformSpec) string {
+		return fmt.Sprintf("stage the weights on a PersistentVolumeClaim in %s and replace %s with spec.model.source.pvc {claimName, path}", namespaceOf(m), src)
+	}
+}
+
+// namespaceOf names m's namespace for a message.
+func namespaceOf(m *ServedModel) string {
+	if m.Namespace == "" {
+		return "the model's namespace"
+	}
+	return "namespace " + m.Namespace
+}
+
+var (
+	allLayers       = []Layer{LayerRawVLLM, LayerKServe, LayerLLMD}
+	finishCanaryFix = text("remove spec.rollout (a canary running on kserve must be finished first: promote it to 100% or roll it back)")
+	knativeFlag     = func(flag string) func(*ServedModel, *PlatformSpec) string {
+		return text("KServe Knative mode: Knative rejects this unless config-features sets " + flag + ": enabled (off by default)")
+	}
+)
+
+// placeholderClaim stands in for a source the layer cannot read; it
+// changes no object's identity.
+func placeholderClaim(m *ServedModel) {
+	m.Spec.Model.Source = ModelSource{PVC: &PVCSource{ClaimName: m.Name, Path: m.Name}}
+}
+
+// rules is the table. Order matters: it is the order validation reports
+// rows of one field, and the order layer auto cites them.
+var rules = []Rule{
+	{
+		ID: "disaggregation-needs-llm-d", Field: "spec.disaggregation", When: "`spec.disaggregation` is set",
+		On:      []Layer{LayerRawVLLM, LayerKServe},
+		Problem: text("prefill/decode disaggregation exists only on llm-d: the prefill pool and KV-aware routing would be dropped"),
+		Fix: func(m *ServedModel, _ *PlatformSpec) string {
+			d := m.Spec.Disaggregation
+			r := m.Spec.PoolResources(&d.Decode)
+			n := int32(1)
+			if d.Decode.Replicas != nil {
+				n = *d.Decode.Replicas
+			}
+			return fmt.Sprintf("remove spec.disaggregation and serve one pool: set spec.replicas: %d and spec.resources from the decode pool (cpu %s, memory %s, gpus %d)",
+				n, r.CPU, r.Memory, r.GPUs)
+		},
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) { return nil, m.Spec.Disaggregation != nil },
+		without: func(m *ServedModel) {
+			s := &m.Spec
+			d := s.Disaggregation
+			s.Resources = *s.PoolResources(&d.Decode).DeepCopy()
+			s.Replicas = ptr(int32(1))
+			if d.Decode.Replicas != nil {
+				s.Replicas = ptr(*d.Decode.Replicas)
+			}
+			s.Disaggregation = nil
+		},
+	},
+	{
+		ID: "parallelism-exceeds-pod", Field: "spec.engine.args",
+		When: "the engine's parallel size (`--tensor-parallel-size` x `--pipeline-parallel-size`) exceeds the GPUs of a pod",
+		On:   allLayers,
+		Problem: func(m *ServedModel, _ *PlatformSpec) string {
+			world, tp, pp := WorldSize(m.Spec.Engine.Args)
+			return fmt.Sprintf("spec.engine.args shard the model over %d GPUs (tensor-parallel %d x pipeline-parallel %d) but a pod gets %d: vLLM fails to start, and servelayer renders no replica spanning pods yet",
+				world, tp, pp, slices.Min(podGPUs(&m.Spec)))
+		},
+		Fix: func(m *ServedModel, _ *PlatformSpec) string {
+			world, _, _ := WorldSize(m.Spec.Engine.Args)
+			return fmt.Sprintf("give each pod %d GPUs (spec.resources.gpus, or the pools' resources) or lower the parallel size", world)
+		},
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			world, _, _ := WorldSize(m.Spec.Engine.Args)
+			return nil, world > 1 && world > slices.Min(podGPUs(&m.Spec))
+		},
+	},
+	{
+		ID: "gpus-exceed-node", Field: "spec.resources.gpus",
+		When: "`spec.resources.gpus` exceeds the Platform's `spec.gpuNodes.gpusPerNode`",
+		On:   allLayers, invalid: true,
+		Problem: func(m *ServedModel, p *PlatformSpec) string {
+			return fmt.Sprintf("a pod asks for %d GPUs but a node has at most %d (Platform spec.gpuNodes.gpusPerNode): the pod never schedules, and servelayer renders no replica spanning nodes yet",
+				m.Spec.Resources.GPUs, *p.GPUNodes.GPUsPerNode)
+		},
+		Fix: func(_ *ServedModel, p *PlatformSpec) string {
+			return fmt.Sprintf("request at most %d GPUs per pod", *p.GPUNodes.GPUsPerNode)
+		},
+		match: func(m *ServedModel, p *PlatformSpec, gated bool) (any, bool) {
+			g := p.GPUNodes.GPUsPerNode
+			return m.Spec.Resources.GPUs, gated && g != nil && m.Spec.Resources.GPUs > *g
+		},
+	},
+	{
+		ID: "hf-on-raw-vllm", Field: "spec.model.source.hf", When: "`spec.model.source.hf` is set",
+		On:      []Layer{LayerRawVLLM},
+		Problem: text("raw-vllm runs with HF_HUB_OFFLINE=1 and never downloads from the hub"),
+		Fix:     stageOnClaim("spec.model.source.hf"),
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			return m.Spec.Model.Source.HF, m.Spec.Model.Source.HF != ""
+		},
+		without: placeholderClaim,
+	},
+	{
+		ID: "hf-on-kserve", Field: "spec.model.source.hf", When: "`spec.model.source.hf` is set",
+		On:      []Layer{LayerKServe},
+		Problem: text("kserve would stage hf:// with its storage initializer, which breaks behind restricted egress"),
+		Fix: func(m *ServedModel, _ *PlatformSpec) string {
+			return "replace spec.model.source.hf with spec.model.source.pvc (weights staged on a claim in " + namespaceOf(m) +
+				") or a digest-pinned spec.model.source.oci modelcar"
+		},
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			return m.Spec.Model.Source.HF, m.Spec.Model.Source.HF != ""
+		},
+		without: placeholderClaim,
+	},
+	{
+		ID: "canary-on-raw-vllm", Field: "spec.rollout.canaryTrafficPercent", When: "`spec.rollout.canaryTrafficPercent` is set",
+		On:      []Layer{LayerRawVLLM},
+		Problem: text("raw-vllm has no traffic split (it rolls out with Recreate): the canary would be dropped"),
+		Fix:     finishCanaryFix,
+		match:   canarySet,
+		without: func(m *ServedModel) { m.Spec.Rollout = nil },
+	},
+	{
+		ID: "canary-on-llm-d", Field: "spec.rollout.canaryTrafficPercent", When: "`spec.rollout.canaryTrafficPercent` is set",
+		On:      []Layer{LayerLLMD},
+		Problem: text("llm-d's router manages rollout and has no canaryTrafficPercent: the canary would be dropped"),
+		Fix:     finishCanaryFix,
+		match:   canarySet,
+		without: func(m *ServedModel) { m.Spec.Rollout = nil },
+	},
+	{
+		ID: "canary-needs-knative", Field: "spec.rollout.canaryTrafficPercent", When: "`spec.rollout.canaryTrafficPercent` is set",
+		On: []Layer{LayerKServe}, Mode: DeploymentModeStandard, invalid: true,
+		Problem: text("KServe Standard mode silently ignores canaryTrafficPercent"),
+		Fix:     text("set Platform spec.kserve.deploymentMode: Knative, or remove spec.rollout"),
+		match:   canarySet,
+		without: func(m *ServedModel) { m.Spec.Rollout = nil },
+	},
+	{
+		ID: "scaling-on-raw-vllm", Field: "spec.scaling", When: "`spec.scaling` is set",
+		On:      []Layer{LayerRawVLLM},
+		Problem: text("raw-vllm has no autoscaler: the replica range would be dropped"),
+		Fix: func(m *ServedModel, _ *PlatformSpec) string {
+			sc := m.Spec.Scaling
+			lo := int32(1)
+			if sc.MinReplicas != nil {
+				lo = *sc.MinReplicas
+			}
+			return fmt.Sprintf("replace spec.scaling (minReplicas %d, maxReplicas %d) with a fixed spec.replicas, such as spec.replicas: %d",
+				lo, sc.MaxReplicas, max(lo, 1))
+		},
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) { return nil, m.Spec.Scaling != nil },
+		without: func(m *ServedModel) {
+			s := &m.Spec
+			n := int32(1)
+			if s.Scaling.MinReplicas != nil {
+				n = max(*s.Scaling.MinReplicas, 1)
+			}
+			s.Replicas, s.Scaling = &n, nil
+		},
+	},
+	{
+		ID: "scale-to-zero-needs-knative", Field: "spec.scaling.minReplicas", When: "`spec.scaling.minReplicas` is 0",
+		On: []Layer{LayerKServe}, Mode: DeploymentModeStandard, invalid: true,
+		Problem: text("KServe Standard mode (HPA) clamps minReplicas below 1 to 1: scale-to-zero would be dropped"),
+		Fix:     text("set Platform spec.kserve.deploymentMode: Knative for scale-to-zero, or set spec.scaling.minReplicas: 1"),
+		match:   minReplicasZero,
+		without: func(m *ServedModel) { m.Spec.Scaling.MinReplicas = ptr(int32(1)) },
+	},
+	{
+		ID: "scale-to-zero-on-llm-d", Field: "spec.scaling.minReplicas", When: "`spec.scaling.minReplicas` is 0",
+		On: []Layer{LayerLLMD}, invalid: true,
+		Problem: text("llm-d cannot scale to zero: KServe's LLMInferenceService needs scaling.minReplicas >= 1 (and KEDA idleReplicaCount >= 1)"),
+		Fix:     text("set spec.scaling.minReplicas: 1 and idle with spec.paused: true (the serving.kserve.io/stop annotation)"),
+		match:   minReplicasZero,
+		without: func(m *ServedModel) { m.Spec.Scaling.MinReplicas = ptr(int32(1)) },
+	},
+	{
+		ID: "zero-replicas-need-knative", Field: "spec.replicas", When: "`spec.replicas` is 0",
+		On: []Layer{LayerKServe}, Mode: DeploymentModeStandard, invalid: true,
+		Problem: text("KServe Standard mode clamps 0 replicas to 1: the idle model would start serving"),
+		Fix:     text("set spec.paused: true (the serving.kserve.io/stop annotation) and spec.replicas: 1, or use Knative mode (Platform spec.kserve.deploymentMode) for scale-to-zero"),
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			return 0, m.Spec.Scaling == nil && m.Spec.Replicas != nil && *m.Spec.Replicas == 0
+		},
+		without: func(m *ServedModel) { m.Spec.Replicas = ptr(int32(1)) },
+	},
+	{
+		ID: "oci-on-raw-vllm", Field: "spec.model.source.oci", When: "`spec.model.source.oci` is set",
+		On:      []Layer{LayerRawVLLM},
+		Problem: text("raw-vllm cannot mount an OCI modelcar: it serves pre-staged weights from a claim"),
+		Fix:     stageOnClaim("spec.model.source.oci"),
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			return m.Spec.Model.Source.OCI, m.Spec.Model.Source.OCI != ""
+		},
+		without: placeholderClaim,
+	},
+	{
+		ID: "modelcar-disabled", Field: "spec.model.source.oci", When: "`spec.model.source.oci` is set and the Platform's `spec.kserve.modelcar` is false",
+		On: []Layer{LayerKServe}, Warning: true,
+		Problem: text("KServe injects a modelcar only when its storage config sets enableModelcar: true (shipped: false)"),
+		Fix:     text("enable it in the inferenceservice-config ConfigMap and declare it with Platform spec.kserve.modelcar: true"),
+		match: func(m *ServedModel, p *PlatformSpec, _ bool) (any, bool) {
+			return m.Spec.Model.Source.OCI, m.Spec.Model.Source.OCI != "" && !p.KServe.Modelcar
+		},
+	},
+	{
+		ID: "knative-pvc", Field: "spec.model.source.pvc", When: "`spec.model.source.pvc` is set",
+		On: []Layer{LayerKServe}, Mode: DeploymentModeKnative, Warning: true,
+		Problem: knativeFlag("kubernetes.podspec-persistent-volume-claim"),
+		match:   func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) { return nil, m.Spec.Model.Source.PVC != nil },
+	},
+	{
+		ID: "knative-node-selector", Field: "Platform spec.gpuNodes.nodeSelector", When: "the model requests GPUs and the Platform sets `spec.gpuNodes.nodeSelector`",
+		On: []Layer{LayerKServe}, Mode: DeploymentModeKnative, Warning: true,
+		Problem: knativeFlag("kubernetes.podspec-nodeselector"),
+		match: func(m *ServedModel, p *PlatformSpec, _ bool) (any, bool) {
+			return nil, m.Spec.Resources.GPUs > 0 && len(p.GPUNodes.NodeSelector) > 0
+		},
+	},
+	{
+		ID: "knative-tolerations", Field: "Platform spec.gpuNodes.tolerations", When: "the model requests GPUs and the Platform sets `spec.gpuNodes.tolerations`",
+		On: []Layer{LayerKServe}, Mode: DeploymentModeKnative, Warning: true,
+		Problem: knativeFlag("kubernetes.podspec-tolerations"),
+		match: func(m *ServedModel, p *PlatformSpec, _ bool) (any, bool) {
+			return nil, m.Spec.Resources.GPUs > 0 && len(p.GPUNodes.Tolerations) > 0
+		},
+	},
+}
