@@ -32,6 +32,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/servelayer/servelayer/internal/layers"
 	"github.com/servelayer/servelayer/schema"
 )
 
@@ -39,14 +40,7 @@ import (
 // disagree today, keyed by case name as the test prints it. They do not fail
 // the test, but each must still disagree: once fixed (a marker added to
 // types.go, or validation changed), the test fails until its entry is removed.
-var knownDisagreements = map[string]string{
-	"ServedModel spec.scaling.minReplicas no maximum (int32): 2147483647":        "validation rejects minReplicas > 1000 at this field; the CRD states no maximum (Scaling.MinReplicas lacks +kubebuilder:validation:Maximum=1000)",
-	"ServedModel spec.model.name maxLength 256: length 256 in 2-byte characters": "the CRD's maxLength counts characters, validation (printable) counts bytes: 256 two-byte characters pass the CRD and are rejected as too long",
-	"ServedModel spec.routing.alias no maxLength: length 4096":                   "validation (printable) caps the alias at 256 bytes; the CRD states only minLength 1 (Routing.Alias lacks +kubebuilder:validation:MaxLength=256)",
-	"ServedModel spec.model.source.pvc.claimName no maxLength: length 4096":      "validation requires a DNS-1123 subdomain (at most 253 characters); the CRD states only minLength 1",
-	"ServedModel spec.engine.env[].secretKeyRef.name no maxLength: length 4096":  "validation requires a DNS-1123 subdomain (at most 253 characters); the CRD states only minLength 1",
-	"ServedModel spec.engine.env[].secretKeyRef.key no maxLength: length 4096":   "validation requires a ConfigMap key (at most 253 characters); the CRD states only minLength 1",
-}
+var knownDisagreements = map[string]string{}
 
 // unboundedLen is the length of the in-bound probe for a string the CRD
 // bounds below (minLength) but not above: well past any limit validation
@@ -156,8 +150,11 @@ var boundSetups = map[string]boundSetup{
 	"Platform spec.gpus": {
 		setInt: func(f *fixture, v int32) { f.platform.Spec.GPUs = &v },
 	},
-	"Platform spec.gpuNodes.gpusPerNode": {
-		setInt: func(f *fixture, v int32) { f.platform.Spec.GPUNodes.GPUsPerNode = &v },
+	"Platform spec.gpuNodes.gpusPerNode": { // a model without GPUs fits any node (gpus-exceed-node)
+		setInt: func(f *fixture, v int32) {
+			f.platform.Spec.GPUNodes.GPUsPerNode = &v
+			f.model.Spec.Resources.GPUs = 0
+		},
 	},
 	"Platform spec.gpuNodes.tolerations[].operator": { // Equal needs a key; Exists needs no value
 		at: "spec.gpuNodes.tolerations[1].operator",
@@ -172,7 +169,7 @@ var boundSetups = map[string]boundSetup{
 		},
 	},
 	"Platform spec.kserve.deploymentMode": {
-		setStr: func(f *fixture, v string) { f.platform.Spec.KServe.DeploymentMode = v },
+		setStr: func(f *fixture, v string) { f.platform.Spec.KServe.DeploymentMode = schema.DeploymentMode(v) },
 	},
 }
 
@@ -208,7 +205,7 @@ func newFixture() *fixture {
 // kserve moves the model to layer kserve in the given deployment mode.
 func (f *fixture) kserve(mode string) {
 	f.model.Spec.Layer = schema.LayerKServe
-	f.platform.Spec.KServe.DeploymentMode = mode
+	f.platform.Spec.KServe.DeploymentMode = schema.DeploymentMode(mode)
 }
 
 // disaggregated moves the model to llm-d with prefill/decode pools.
@@ -236,7 +233,12 @@ func (f *fixture) toleration(t schema.Toleration) {
 func (f *fixture) validate() (model, platform field.ErrorList) {
 	f.platform.Default()
 	f.model.Default(&f.platform.Spec)
-	return schema.ValidateServedModel(f.model, &f.platform.Spec, true), schema.ValidatePlatform(f.platform)
+	var facts *schema.LayerFacts
+	if home, ok := layers.Get(f.model.Spec.Layer); ok {
+		home.Default(f.model, &f.platform.Spec)
+		facts = &schema.LayerFacts{Gate: home.Gate(), Enabled: home.Enabled(&f.platform.Spec), NameSuffix: home.NameSuffix()}
+	}
+	return schema.ValidateServedModel(f.model, &f.platform.Spec, true, facts), schema.ValidatePlatform(f.platform)
 }
 
 // fieldBounds are the bounds the CRD of kind states on the field at path.

@@ -13,6 +13,7 @@ import (
 // given state, that a layer cannot honour (an error) or honours only in a
 // degraded way (a warning). Validation, layer auto, plan's blockers and
 // the README's gotcha list all read these rows, so a rule is stated once.
+// +kubebuilder:object:generate=false
 type Rule struct {
 	// ID is stable: results, plans and the README name the rule by it.
 	ID string
@@ -148,6 +149,8 @@ func ruleErrors(path string, m *ServedModel, p *PlatformSpec, gated bool) field.
 }
 
 // RuleWarning is a warning rule that fired.
+// +kubebuilder:object:generate=false
+// +kubebuilder:skip
 type RuleWarning struct {
 	Rule    string
 	Field   string
@@ -324,7 +327,7 @@ var rules = []Rule{
 		},
 		match: func(m *ServedModel, p *PlatformSpec, gated bool) (any, bool) {
 			g := p.GPUNodes.GPUsPerNode
-			return m.Spec.Resources.GPUs, gated && g != nil && m.Spec.Resources.GPUs > *g
+			return m.Spec.Resources.GPUs, gated && g != nil && *g >= 0 && m.Spec.Resources.GPUs > *g // a negative g is the Platform's error
 		},
 	},
 	{

@@ -137,6 +137,7 @@ type ModelSource struct {
 type PVCSource struct {
 	// ClaimName is the PersistentVolumeClaim holding the weights.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
 	ClaimName string `json:"claimName"`
 
 	// Path is the weights' directory inside the claim, relative, without "..".
@@ -199,9 +200,11 @@ type EnvVar struct {
 type SecretKeyRef struct {
 	// Name of the Secret.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
 	Name string `json:"name"`
 	// Key in the Secret.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
 	Key string `json:"key"`
 }
 
@@ -240,6 +243,7 @@ type Scaling struct {
 	// MinReplicas; 0 means scale to zero (KServe Knative mode only).
 	// +optional
 	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
 	MinReplicas *int32 `json:"minReplicas,omitempty"`
 
 	// MaxReplicas is the upper bound; at least minReplicas and at least 1.
@@ -283,6 +287,7 @@ type Routing struct {
 	// Alias is the LiteLLM model_list model_name tenants call. It does not
 	// change when the model moves between layers.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
 	Alias string `json:"alias"`
 }
 

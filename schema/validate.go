@@ -175,6 +175,7 @@ func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool, layer *Lay
 
 // LayerFacts are what validation needs to know of the model's layer: they
 // come from the layer's home (render reads them from its registry).
+// +kubebuilder:object:generate=false
 type LayerFacts struct {
 	// Gate is the layer's field under Platform spec.features ("" when it
 	// is always on); Enabled says whether the Platform turns it on.
@@ -532,8 +533,8 @@ func printable(p *field.Path, v string, max int) field.ErrorList {
 	switch {
 	case v == "":
 		return field.ErrorList{field.Required(p, "")}
-	case len(v) > max:
-		return field.ErrorList{field.TooLong(p, v, max)}
+	case utf8.RuneCountInString(v) > max: // characters, as the CRD's maxLength counts
+		return field.ErrorList{field.Invalid(p, v, fmt.Sprintf("must be no more than %d characters", max))}
 	case !utf8.ValidString(v) || strings.ContainsFunc(v, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }):
 		return field.ErrorList{field.Invalid(p, v, "must be printable UTF-8 without spaces")}
 	}
