@@ -49,7 +49,9 @@ func preflight(old, new *schema.ServedModel, p *schema.PlatformSpec, gated bool)
 		add("weights", CheckManual, fmt.Sprintf("kubectl -n %s get pvc %s", ns, src.PVC.ClaimName),
 			"claim %s exists in %s (claims are namespaced) with the weights at %s", src.PVC.ClaimName, ns, src.PVC.Path)
 	default:
-		if c, ok := h.Plan().SourceCheck(new, p, gated); ok {
+		if c, ok := sourceRuleCheck(new, p, gated); ok {
+			cs = append(cs, c)
+		} else if c, ok := h.Plan().SourceCheck(new, p, gated); ok {
 			cs = append(cs, c)
 		}
 	}
@@ -77,4 +79,22 @@ func preflight(old, new *schema.ServedModel, p *schema.PlatformSpec, gated bool)
 		}
 	}
 	return cs
+}
+
+// sourceRuleCheck is the weights check when a warning row about the
+// source fires on the new layer: the cluster must be set up for it. With a
+// Platform, which declares the setting, it fails; without one, it is the
+// row's command to run.
+func sourceRuleCheck(m *schema.ServedModel, p *schema.PlatformSpec, gated bool) (Check, bool) {
+	for _, r := range schema.Rules() {
+		if !r.Warning || !isSource(r.Field) || !r.FiresOn(m.Spec.Layer, m, p, gated) {
+			continue
+		}
+		c := Check{ID: "weights", Status: CheckFail, Message: r.Message(m, p)}
+		if !gated {
+			c.Status, c.Command = CheckManual, r.Check
+		}
+		return c, true
+	}
+	return Check{}, false
 }

@@ -31,6 +31,9 @@ type Rule struct {
 	// Problem says what goes wrong on those layers; Fix what to do.
 	Problem func(m *ServedModel, p *PlatformSpec) string
 	Fix     func(m *ServedModel, p *PlatformSpec) string
+	// Check, for a warning about how the cluster is configured, is the
+	// command that shows the setting (plan runs no command itself).
+	Check string
 
 	// match reports whether m's field is in the rule's state, and its value.
 	match func(m *ServedModel, p *PlatformSpec, gated bool) (value any, ok bool)
@@ -261,6 +264,9 @@ var (
 	}
 )
 
+// checkModelcar shows KServe's storage config.
+const checkModelcar = "kubectl get configmap -A -l app.kubernetes.io/name=kserve -o yaml | grep enableModelcar"
+
 // placeholderClaim stands in for a source the layer cannot read; it
 // changes no object's identity.
 func placeholderClaim(m *ServedModel) {
@@ -441,6 +447,7 @@ var rules = []Rule{
 		On: []Layer{LayerKServe}, Warning: true,
 		Problem: text("KServe injects a modelcar only when its storage config sets enableModelcar: true (shipped: false)"),
 		Fix:     text("enable it in the inferenceservice-config ConfigMap and declare it with Platform spec.kserve.modelcar: true"),
+		Check:   checkModelcar,
 		match: func(m *ServedModel, p *PlatformSpec, _ bool) (any, bool) {
 			return m.Spec.Model.Source.OCI, m.Spec.Model.Source.OCI != "" && !p.KServe.Modelcar
 		},

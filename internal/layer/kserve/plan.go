@@ -67,20 +67,13 @@ func (planner) Prerequisites(_ *schema.ServedModel, p *schema.PlatformSpec) []la
 	}
 }
 
-// SourceCheck: a modelcar needs KServe's storage config to enable it (the
-// modelcar-disabled rule); offline, servelayer can only say how to look.
-func (planner) SourceCheck(m *schema.ServedModel, p *schema.PlatformSpec, gated bool) (layer.Check, bool) {
+// SourceCheck: KServe pulls a modelcar (plan checks the rules about
+// KServe's storage config first).
+func (planner) SourceCheck(m *schema.ServedModel, _ *schema.PlatformSpec, _ bool) (layer.Check, bool) {
 	if m.Spec.Model.Source.OCI == "" {
 		return layer.Check{}, false
 	}
-	c := layer.Check{ID: "weights", Status: layer.CheckPass, Message: "the modelcar is pulled by the new layer"}
-	if r, _ := schema.RuleByID("modelcar-disabled"); r.FiresOn(schema.LayerKServe, m, p, gated) {
-		c.Status, c.Message = layer.CheckFail, r.Message(m, p)
-		if !gated {
-			c.Status, c.Command = layer.CheckManual, "kubectl get configmap -A -l app.kubernetes.io/name=kserve -o yaml | grep enableModelcar"
-		}
-	}
-	return c, true
+	return layer.Check{ID: "weights", Status: layer.CheckPass, Message: "the modelcar is pulled by the new layer"}, true
 }
 
 func (planner) Wait(m *schema.ServedModel) string {
