@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/servelayer/servelayer/decode"
 	"github.com/servelayer/servelayer/render"
 	"github.com/servelayer/servelayer/schema"
 )
@@ -63,7 +64,7 @@ func loadPlanCase(t *testing.T, dir string) planCase {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, errs := schema.DecodePlatform(toJSON(t, pb))
+		p, errs := decode.Platform(toJSON(t, pb))
 		if len(errs) > 0 {
 			t.Fatalf("%s: %v", c.opts.PlatformFile, errs)
 		}
@@ -74,7 +75,7 @@ func loadPlanCase(t *testing.T, dir string) planCase {
 		t.Fatal(err)
 	}
 	for _, doc := range bytes.Split(mb, []byte("\n---\n")) {
-		m, errs := schema.DecodeServedModel(toJSON(t, doc))
+		m, errs := decode.ServedModel(toJSON(t, doc))
 		if len(errs) > 0 {
 			t.Fatalf("%s: %v", c.opts.ModelFile, errs)
 		}
@@ -456,11 +457,11 @@ func TestPlanEveryRenderCase(t *testing.T) {
 		}
 		var platform *schema.Platform
 		if pb, err := os.ReadFile(filepath.Join(dir, "platform.yaml")); err == nil {
-			platform, _ = schema.DecodePlatform(toJSON(t, pb))
+			platform, _ = decode.Platform(toJSON(t, pb))
 		}
 		docs := bytes.Split(b, []byte("\n---\n"))
 		for _, doc := range docs {
-			m, errs := schema.DecodeServedModel(toJSON(t, doc))
+			m, errs := decode.ServedModel(toJSON(t, doc))
 			if len(errs) > 0 {
 				t.Fatalf("%s: %v", dir, errs)
 			}
