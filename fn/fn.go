@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/servelayer/servelayer/decode"
 	"github.com/servelayer/servelayer/render"
 	"github.com/servelayer/servelayer/schema"
 )
@@ -59,13 +60,13 @@ func Render(req Request) ([]*yaml.RNode, framework.Results) {
 	var results framework.Results
 	var platform *schema.Platform
 	if req.Platform != nil {
-		p, errs := DecodeNode(req.Platform, schema.DecodePlatform)
+		p, errs := DecodeNode(req.Platform, decode.Platform)
 		results = append(results, fieldResults(req.Platform, errs)...)
 		platform = p
 	}
 	models := make([]*schema.ServedModel, 0, len(req.Models))
 	for _, n := range req.Models {
-		m, errs := DecodeNode(n, schema.DecodeServedModel)
+		m, errs := DecodeNode(n, decode.ServedModel)
 		results = append(results, fieldResults(n, errs)...)
 		models = append(models, m)
 	}
@@ -97,12 +98,12 @@ func Render(req Request) ([]*yaml.RNode, framework.Results) {
 	return out, results
 }
 
-// DecodeNode converts a node to JSON with schema.YAMLNodeToJSON, which
+// DecodeNode converts a node to JSON with decode.YAMLNodeToJSON, which
 // reports duplicate keys, alias bombs and non-finite numbers at their field
 // paths (RNode.MarshalJSON reports them without one), then decodes it
-// strictly with fn, such as schema.DecodeServedModel.
+// strictly with fn, such as decode.ServedModel.
 func DecodeNode[T any](n *yaml.RNode, fn func([]byte) (T, field.ErrorList)) (T, field.ErrorList) {
-	b, errs := schema.YAMLNodeToJSON(n.YNode())
+	b, errs := decode.YAMLNodeToJSON(n.YNode())
 	if len(errs) > 0 {
 		var zero T
 		return zero, errs

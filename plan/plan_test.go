@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/servelayer/servelayer/decode"
 	"github.com/servelayer/servelayer/plan"
 	"github.com/servelayer/servelayer/render"
 	"github.com/servelayer/servelayer/schema"
@@ -66,7 +67,7 @@ func loadPlanCase(t *testing.T, dir string) planCase {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, errs := schema.DecodePlatformYAML(pb)
+		p, errs := decode.PlatformYAML(pb)
 		if len(errs) > 0 {
 			t.Fatalf("%s: %v", c.opts.PlatformFile, errs)
 		}
@@ -77,7 +78,7 @@ func loadPlanCase(t *testing.T, dir string) planCase {
 		t.Fatal(err)
 	}
 	for _, doc := range bytes.Split(mb, []byte("\n---\n")) {
-		m, errs := schema.DecodeServedModelYAML(doc)
+		m, errs := decode.ServedModelYAML(doc)
 		if len(errs) > 0 {
 			t.Fatalf("%s: %v", c.opts.ModelFile, errs)
 		}
@@ -484,11 +485,11 @@ func TestPlanEveryRenderCase(t *testing.T) {
 		}
 		var platform *schema.Platform
 		if pb, err := os.ReadFile(filepath.Join(dir, "platform.yaml")); err == nil {
-			platform, _ = schema.DecodePlatformYAML(pb)
+			platform, _ = decode.PlatformYAML(pb)
 		}
 		docs := bytes.Split(b, []byte("\n---\n"))
 		for _, doc := range docs {
-			m, errs := schema.DecodeServedModelYAML(doc)
+			m, errs := decode.ServedModelYAML(doc)
 			if len(errs) > 0 {
 				t.Fatalf("%s: %v", dir, errs)
 			}

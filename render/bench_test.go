@@ -4,13 +4,14 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/servelayer/servelayer/decode"
 	"github.com/servelayer/servelayer/render"
 	"github.com/servelayer/servelayer/schema"
 )
 
 func benchModel(b *testing.B, name string, layer schema.Layer) *schema.ServedModel {
 	b.Helper()
-	m, errs := schema.DecodeServedModel([]byte(qwenSpec))
+	m, errs := decode.ServedModel([]byte(qwenSpec))
 	if len(errs) > 0 {
 		b.Fatal(errs)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/servelayer/servelayer/decode"
 	"github.com/servelayer/servelayer/render"
 	"github.com/servelayer/servelayer/schema"
 )
@@ -22,7 +23,7 @@ const qwenSpec = `{
 
 // Render one model and list what it produced.
 func ExampleRender() {
-	m, errs := schema.DecodeServedModel([]byte(qwenSpec))
+	m, errs := decode.ServedModel([]byte(qwenSpec))
 	if len(errs) > 0 {
 		fmt.Println(errs.ToAggregate())
 		return
@@ -38,7 +39,7 @@ func ExampleRender() {
 
 // Preview a move: the same spec rendered for another layer.
 func ExampleOptions_layer() {
-	m, _ := schema.DecodeServedModel([]byte(qwenSpec))
+	m, _ := decode.ServedModel([]byte(qwenSpec))
 	res := render.Render(m, render.Options{Layer: schema.LayerLLMD})
 	for _, o := range res.Objects {
 		fmt.Println(o.Ref)
@@ -51,7 +52,7 @@ func ExampleOptions_layer() {
 // Invalid input yields field-pathed errors and no objects.
 func ExampleResult_Errors() {
 	bad := strings.Replace(qwenSpec, `"gpus": 1`, `"gpus": 1, "limits": {"cpu": "2"}`, 1)
-	m, _ := schema.DecodeServedModel([]byte(bad))
+	m, _ := decode.ServedModel([]byte(bad))
 	res := render.Render(m, render.Options{})
 	for _, d := range res.Errors() {
 		fmt.Println(d)
@@ -64,8 +65,8 @@ func ExampleResult_Errors() {
 
 // A Platform gates layers: a disabled one is an error at spec.layer.
 func ExampleRenderFleet() {
-	m, _ := schema.DecodeServedModel([]byte(qwenSpec))
-	p, _ := schema.DecodePlatform([]byte(`{"apiVersion":"servelayer.dev/v1alpha1","kind":"Platform","metadata":{"name":"lab"},"spec":{"features":{"llmd":true}}}`))
+	m, _ := decode.ServedModel([]byte(qwenSpec))
+	p, _ := decode.Platform([]byte(`{"apiVersion":"servelayer.dev/v1alpha1","kind":"Platform","metadata":{"name":"lab"},"spec":{"features":{"llmd":true}}}`))
 	res := render.RenderFleet([]*schema.ServedModel{m}, render.Options{Platform: p})
 	for _, d := range res.Errors() {
 		fmt.Println(d.Field)
@@ -76,7 +77,7 @@ func ExampleRenderFleet() {
 
 // The LiteLLM api_base follows the layer.
 func ExampleAPIBase() {
-	m, _ := schema.DecodeServedModel([]byte(qwenSpec))
+	m, _ := decode.ServedModel([]byte(qwenSpec))
 	p := schema.DefaultPlatform()
 	for _, l := range schema.Layers {
 		mm := m.DeepCopy()
@@ -92,7 +93,7 @@ func ExampleAPIBase() {
 
 // YAML prints the objects as a stream, formatted as kustomize does.
 func ExampleResult_YAML() {
-	m, _ := schema.DecodeServedModel([]byte(qwenSpec))
+	m, _ := decode.ServedModel([]byte(qwenSpec))
 	out, _ := render.Render(m, render.Options{}).YAML()
 	fmt.Println(strings.SplitN(string(out), "\n", 3)[:2])
 	// Output:

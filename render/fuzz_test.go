@@ -10,6 +10,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/servelayer/servelayer/decode"
 	"github.com/servelayer/servelayer/internal/corpus"
 	"github.com/servelayer/servelayer/render"
 	"github.com/servelayer/servelayer/schema"
@@ -19,7 +20,7 @@ import (
 var fuzzLayers = []schema.Layer{"", schema.LayerRawVLLM, schema.LayerKServe, schema.LayerLLMD, "bogus"}
 
 // FuzzRender feeds YAML (or JSON) streams of ServedModels and at most one
-// Platform through schema.Decode*YAML and render.RenderFleet. Properties:
+// Platform through package decode and render.RenderFleet. Properties:
 // no panic; every error has a field path; an error means no object and no
 // error means at least one; the output is a YAML stream whose objects all
 // have apiVersion, kind and metadata.name; the input is not modified; and
@@ -83,7 +84,7 @@ func FuzzRender(f *testing.F) {
 func decodeFleet(t *testing.T, data []byte) (models []*schema.ServedModel, platform *schema.Platform, ok bool) {
 	t.Helper()
 	for _, doc := range corpus.Documents(data) {
-		j, errs := schema.YAMLToJSON([]byte(doc))
+		j, errs := decode.YAMLToJSON([]byte(doc))
 		if len(errs) > 0 {
 			checkFieldErrors(t, errs)
 			return nil, nil, false
@@ -93,7 +94,7 @@ func decodeFleet(t *testing.T, data []byte) (models []*schema.ServedModel, platf
 		}
 		_ = json.Unmarshal(j, &tm) // a non-object is rejected by the decoder below
 		if tm.Kind == schema.KindPlatform && platform == nil {
-			p, errs := schema.DecodePlatform(j)
+			p, errs := decode.Platform(j)
 			if len(errs) > 0 {
 				checkFieldErrors(t, errs)
 				return nil, nil, false
@@ -101,7 +102,7 @@ func decodeFleet(t *testing.T, data []byte) (models []*schema.ServedModel, platf
 			platform = p
 			continue
 		}
-		m, errs := schema.DecodeServedModel(j)
+		m, errs := decode.ServedModel(j)
 		if len(errs) > 0 {
 			checkFieldErrors(t, errs)
 			return nil, nil, false

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
 
+	"github.com/servelayer/servelayer/decode"
 	"github.com/servelayer/servelayer/render"
 	"github.com/servelayer/servelayer/schema"
 )
@@ -59,7 +60,7 @@ func renderCase(t *testing.T, dir string) *render.Result {
 	t.Helper()
 	var opts render.Options
 	if b, err := os.ReadFile(filepath.Join(dir, "platform.yaml")); err == nil {
-		p, errs := schema.DecodePlatform(toJSON(t, b))
+		p, errs := decode.Platform(toJSON(t, b))
 		if len(errs) > 0 {
 			t.Fatalf("platform.yaml: %v", errs)
 		}
@@ -74,7 +75,7 @@ func renderCase(t *testing.T, dir string) *render.Result {
 	}
 	var models []*schema.ServedModel
 	for _, doc := range bytes.Split(b, []byte("\n---\n")) {
-		m, errs := schema.DecodeServedModel(toJSON(t, doc))
+		m, errs := decode.ServedModel(toJSON(t, doc))
 		if len(errs) > 0 {
 			t.Fatalf("model.yaml: %v", errs)
 		}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/servelayer/servelayer/decode"
 	"github.com/servelayer/servelayer/render"
 	"github.com/servelayer/servelayer/schema"
 )
@@ -28,7 +29,7 @@ func TestGoAPINoEmptySuccess(t *testing.T) {
 		})
 	}
 	// An invalid model: errors, no objects, and YAML() refuses.
-	m, errs := schema.DecodeServedModelYAML([]byte("apiVersion: servelayer.dev/v1alpha1\nkind: ServedModel\nmetadata: {name: q}\nspec: {layer: gke}\n"))
+	m, errs := decode.ServedModelYAML([]byte("apiVersion: servelayer.dev/v1alpha1\nkind: ServedModel\nmetadata: {name: q}\nspec: {layer: gke}\n"))
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}

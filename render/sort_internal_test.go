@@ -3,6 +3,7 @@ package render
 import (
 	"testing"
 
+	"github.com/servelayer/servelayer/decode"
 	"github.com/servelayer/servelayer/internal/corpus"
 	"github.com/servelayer/servelayer/schema"
 )
@@ -20,7 +21,7 @@ func TestKindOrderCoversEveryKind(t *testing.T) {
 	for name, b := range valid {
 		var models []*schema.ServedModel
 		for _, doc := range corpus.Documents(b) {
-			m, errs := schema.DecodeServedModelYAML([]byte(doc))
+			m, errs := decode.ServedModelYAML([]byte(doc))
 			if len(errs) == 0 && m.Kind == schema.KindModel {
 				models = append(models, m)
 			}

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/servelayer/servelayer/decode"
 	"github.com/servelayer/servelayer/fn"
 	"github.com/servelayer/servelayer/plan"
 	"github.com/servelayer/servelayer/schema"
@@ -88,12 +89,12 @@ func planMain(args []string, stdout, stderr io.Writer) int {
 	}
 
 	modelFile, _, _ := kioutil.GetFileAnnotations(node)
-	m, errs := fn.DecodeNode(node, schema.DecodeServedModel)
+	m, errs := fn.DecodeNode(node, decode.ServedModel)
 	bad := printFieldErrors(stderr, modelFile, node, errs)
 	var p *schema.Platform
 	if in.platform != nil {
 		var perrs field.ErrorList
-		p, perrs = fn.DecodeNode(in.platform, schema.DecodePlatform)
+		p, perrs = fn.DecodeNode(in.platform, decode.Platform)
 		bad = printFieldErrors(stderr, in.platformFile, in.platform, perrs) || bad
 	}
 	if bad {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/servelayer/servelayer/decode"
 	"github.com/servelayer/servelayer/render"
 	"github.com/servelayer/servelayer/schema"
 )
@@ -33,13 +34,13 @@ func RuleExamples(root string) (map[string]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("rule %s has no golden case: %w", r.ID, err)
 		}
-		m, errs := schema.DecodeServedModelYAML(mb)
+		m, errs := decode.ServedModelYAML(mb)
 		if len(errs) > 0 {
 			return nil, fmt.Errorf("%s/model.yaml: %v", dir, errs.ToAggregate())
 		}
 		var opts render.Options
 		if pb, err := os.ReadFile(filepath.Join(dir, "platform.yaml")); err == nil {
-			p, errs := schema.DecodePlatformYAML(pb)
+			p, errs := decode.PlatformYAML(pb)
 			if len(errs) > 0 {
 				return nil, fmt.Errorf("%s/platform.yaml: %v", dir, errs.ToAggregate())
 			}

@@ -1,4 +1,13 @@
-package schema
+// Package decode reads ServedModel and Platform documents strictly with
+// field-pathed errors: unknown and duplicate fields, wrong types, YAML that
+// JSON cannot hold and runaway YAML aliases are each reported at their field
+// path with the value as written.
+//
+// The YAML functions convert one document to JSON with YAMLToJSON (or a
+// parsed node with YAMLNodeToJSON) and decode the JSON with ServedModel or
+// Platform; the types themselves, their defaults and their validation live in
+// package schema.
+package decode
 
 import (
 	"bytes"
@@ -11,18 +20,20 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	kjson "sigs.k8s.io/json"
+
+	"github.com/servelayer/servelayer/schema"
 )
 
-// DecodeServedModel decodes a ServedModel from JSON strictly: unknown and
+// ServedModel decodes a ServedModel from JSON strictly: unknown and
 // duplicate fields and wrong types are errors with their field paths.
-func DecodeServedModel(data []byte) (*ServedModel, field.ErrorList) {
-	m := &ServedModel{}
+func ServedModel(data []byte) (*schema.ServedModel, field.ErrorList) {
+	m := &schema.ServedModel{}
 	return m, decodeStrict(data, m)
 }
 
-// DecodePlatform decodes a Platform from JSON strictly.
-func DecodePlatform(data []byte) (*Platform, field.ErrorList) {
-	p := &Platform{}
+// Platform decodes a Platform from JSON strictly, like ServedModel.
+func Platform(data []byte) (*schema.Platform, field.ErrorList) {
+	p := &schema.Platform{}
 	return p, decodeStrict(data, p)
 }
 

@@ -1,4 +1,4 @@
-package schema
+package decode
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/servelayer/servelayer/schema"
 )
 
 // MaxAliasExpansion bounds how many nodes YAML aliases may add to one
@@ -18,23 +20,23 @@ import (
 // with an error at the alias that crossed the limit.
 const MaxAliasExpansion = 100_000
 
-// DecodeServedModelYAML decodes one YAML document holding a ServedModel,
-// with the same strictness and field-pathed errors as DecodeServedModel.
-func DecodeServedModelYAML(doc []byte) (*ServedModel, field.ErrorList) {
+// ServedModelYAML decodes one YAML document holding a ServedModel, with the
+// same strictness and field-pathed errors as ServedModel.
+func ServedModelYAML(doc []byte) (*schema.ServedModel, field.ErrorList) {
 	j, errs := YAMLToJSON(doc)
 	if len(errs) > 0 {
-		return &ServedModel{}, errs
+		return &schema.ServedModel{}, errs
 	}
-	return DecodeServedModel(j)
+	return ServedModel(j)
 }
 
-// DecodePlatformYAML decodes one YAML document holding a Platform.
-func DecodePlatformYAML(doc []byte) (*Platform, field.ErrorList) {
+// PlatformYAML decodes one YAML document holding a Platform.
+func PlatformYAML(doc []byte) (*schema.Platform, field.ErrorList) {
 	j, errs := YAMLToJSON(doc)
 	if len(errs) > 0 {
-		return &Platform{}, errs
+		return &schema.Platform{}, errs
 	}
-	return DecodePlatform(j)
+	return Platform(j)
 }
 
 // YAMLToJSON parses one YAML document and converts it with YAMLNodeToJSON.
