@@ -453,6 +453,16 @@ var rules = []Rule{
 		},
 	},
 	{
+		ID: "llm-d-modelcar-disabled", Field: "spec.model.source.oci", When: "`spec.model.source.oci` is set and the Platform's `spec.kserve.modelcar` is false",
+		On: []Layer{LayerLLMD}, Warning: true,
+		Problem: text("KServe's LLMInferenceService controller refuses an oci:// model (\"OCI modelcars is not enabled\") unless its storage config sets enableModelcar: true (shipped: false)"),
+		Fix:     text("enable it in the inferenceservice-config ConfigMap and declare it with Platform spec.kserve.modelcar: true"),
+		Check:   checkModelcar,
+		match: func(m *ServedModel, p *PlatformSpec, _ bool) (any, bool) {
+			return m.Spec.Model.Source.OCI, m.Spec.Model.Source.OCI != "" && !p.KServe.Modelcar
+		},
+	},
+	{
 		ID: "knative-pvc", Field: "spec.model.source.pvc", When: "`spec.model.source.pvc` is set",
 		On: []Layer{LayerKServe}, Mode: DeploymentModeKnative, Warning: true,
 		Problem: knativeFlag("kubernetes.podspec-persistent-volume-claim"),
