@@ -22,32 +22,76 @@ func Move(m *schema.ServedModel, opts Options) (*MovePlan, []render.Diagnostic) 
 	if m == nil {
 		return nil, []render.Diagnostic{{Severity: render.Error, Object: render.ObjectRef{Kind: schema.KindModel}, Message: "no ServedModel to plan"}}
 	}
-	ref := render.ObjectRef{APIVersion: schema.APIVersion, Kind: schema.KindModel, Namespace: m.Namespace, Name: m.Name}
-	var diags []render.Diagnostic
-	fail := func(e *field.Error) {
-		d := render.ErrorDiagnostic(e)
-		d.Object = ref
-		diags = append(diags, d)
+	mv, diags := newMove(m, opts)
+	if len(diags) > 0 {
+		return nil, diags
 	}
-	platform, gated := opts.Platform, opts.Platform != nil
-	if gated {
-		platform = platform.DeepCopy()
-		platform.Default()
-		if errs := schema.ValidatePlatform(platform); len(errs) > 0 {
-			for _, e := range errs {
-				d := render.ErrorDiagnostic(e)
-				d.Object, d.Input = render.ObjectRef{APIVersion: schema.APIVersion, Kind: schema.KindPlatform, Name: platform.Name}, -1
-				diags = append(diags, d)
-			}
+	p := &MovePlan{APIVersion: APIVersion, Kind: Kind,
+		Model:   Model{Name: m.Name, ServedModelName: m.Spec.Model.Name},
+		Objects: []ObjectChange{}, Changes: []Change{}, Blockers: []Blocker{},
+		Preflight: []Check{}, Steps: []Step{}, Diagnostics: []Diagnostic{}}
+	oldRes, oldM, diags := mv.oldSide(p)
+	if len(diags) > 0 {
+		return nil, diags
+	}
+	newM, newObjects, known := mv.newSide(p)
+	if newM == nil { // auto could not resolve: a blocker, the old side only
+		p.Objects = objectChanges(oldRes.Objects, nil, true)
+		p.finish()
+		return p, nil
+	}
+	ps := &mv.platform.Spec
+	p.Objects = objectChanges(oldRes.Objects, newObjects, !known)
+	p.ObjectsComplete = known
+	p.Changes = semanticChanges(oldM, newM, ps)
+	if r := m.Spec.Routing; r != nil {
+		p.LiteLLM = &AliasMove{Alias: r.Alias, ConfigMap: ps.LiteLLM.Namespace + "/" + render.LiteLLMConfigMapName(m.Name),
+			APIBaseFrom: apiBase(oldM, ps), APIBaseTo: apiBase(newM, ps)}
+	}
+	if oldM.Spec.Layer != newM.Spec.Layer {
+		p.Preflight = preflight(oldM, newM, ps, mv.gated)
+		p.Steps = p.runbook(oldM, newM, ps, opts)
+	}
+	p.finish()
+	return p, nil
+}
+
+// move is one Move's inputs, checked and defaulted.
+type move struct {
+	m        *schema.ServedModel
+	opts     Options
+	ref      render.ObjectRef
+	platform *schema.Platform // defaulted; the layers' defaults when none was given
+	gated    bool             // a Platform was given
+	from     schema.Layer
+	fleet    int
+}
+
+func newMove(m *schema.ServedModel, opts Options) (*move, []render.Diagnostic) {
+	mv := &move{m: m, opts: opts, gated: opts.Platform != nil, from: opts.From, fleet: max(opts.FleetSize, 1),
+		ref: render.ObjectRef{APIVersion: schema.APIVersion, Kind: schema.KindModel, Namespace: m.Namespace, Name: m.Name}}
+	var diags []render.Diagnostic
+	if mv.gated {
+		mv.platform = opts.Platform.DeepCopy()
+		mv.platform.Default()
+		for _, e := range schema.ValidatePlatform(mv.platform) {
+			d := render.ErrorDiagnostic(e)
+			d.Object, d.Input = render.ObjectRef{APIVersion: schema.APIVersion, Kind: schema.KindPlatform, Name: mv.platform.Name}, -1
+			diags = append(diags, d)
+		}
+		if len(diags) > 0 {
 			return nil, diags
 		}
 	} else {
-		platform = schema.DefaultPlatform()
+		mv.platform = schema.DefaultPlatform()
 	}
-	ps := &platform.Spec
-	from := opts.From
-	if from == "" {
-		from = m.Spec.Layer
+	if mv.from == "" {
+		mv.from = m.Spec.Layer
+	}
+	fail := func(e *field.Error) {
+		d := render.ErrorDiagnostic(e)
+		d.Object = mv.ref
+		diags = append(diags, d)
 	}
 	switch {
 	case opts.To == "":
@@ -55,41 +99,41 @@ func Move(m *schema.ServedModel, opts Options) (*MovePlan, []render.Diagnostic) 
 	case !slices.Contains(schema.LayerValues, opts.To):
 		fail(field.NotSupported(field.NewPath("to"), opts.To, schema.LayerValues))
 	}
-	if !slices.Contains(schema.LayerValues, from) {
-		fail(field.NotSupported(field.NewPath("spec", "layer"), from, schema.LayerValues))
+	if !slices.Contains(schema.LayerValues, mv.from) {
+		fail(field.NotSupported(field.NewPath("spec", "layer"), mv.from, schema.LayerValues))
 	}
-	if len(diags) > 0 {
-		return nil, diags
-	}
-	fleet := max(opts.FleetSize, 1)
-	var gp *schema.Platform
-	if gated {
-		gp = platform
-	}
+	return mv, diags
+}
 
-	p := &MovePlan{APIVersion: APIVersion, Kind: Kind,
-		Model:   Model{Name: m.Name, ServedModelName: m.Spec.Model.Name},
-		Objects: []ObjectChange{}, Changes: []Change{}, Blockers: []Blocker{},
-		Preflight: []Check{}, Steps: []Step{}, Diagnostics: []Diagnostic{}}
+// gatedPlatform is the Platform whose gates apply: nil when none was given.
+func (mv *move) gatedPlatform() *schema.Platform {
+	if !mv.gated {
+		return nil
+	}
+	return mv.platform
+}
 
-	// The old layer is what runs now: its feature gate no longer matters,
-	// and fields it cannot honour (the spec may already carry what the new
-	// layer needs) are left out of it, with a warning. Other errors mean
-	// the spec is broken, not the move.
+// oldSide renders what runs now. Its feature gate no longer matters, and
+// fields it cannot honour (the spec may already carry what the new layer
+// needs) are left out of it, with a warning. Other errors mean the spec is
+// broken, not the move.
+func (mv *move) oldSide(p *MovePlan) (*render.Result, *schema.ServedModel, []render.Diagnostic) {
+	from := mv.from
 	if from == schema.LayerAuto {
-		c, err := render.ChooseLayer(m, gp, fleet)
+		c, err := render.ChooseLayer(mv.m, mv.gatedPlatform(), mv.fleet)
 		if err != nil {
 			d := render.ErrorDiagnostic(err)
-			d.Object, d.Message = ref, d.Message+" (current layer)"
-			return nil, []render.Diagnostic{d}
+			d.Object, d.Message = mv.ref, d.Message+" (current layer)"
+			return nil, nil, []render.Diagnostic{d}
 		}
 		from, p.From.Auto = c.Layer, &c
 	}
-	oldSpec := m
-	oldRes := renderOn(m, opts.Platform, from)
-	if oldRes.HasErrors() {
-		var dropped []render.Diagnostic
-		for _, d := range oldRes.Errors() {
+	ps := &mv.platform.Spec
+	oldSpec := mv.m
+	res := renderOn(mv.m, mv.opts.Platform, from)
+	if res.HasErrors() {
+		var dropped, diags []render.Diagnostic
+		for _, d := range res.Errors() {
 			if translatable(d.Field, from) {
 				dropped = append(dropped, d)
 				continue
@@ -98,12 +142,12 @@ func Move(m *schema.ServedModel, opts Options) (*MovePlan, []render.Diagnostic) 
 			diags = append(diags, d)
 		}
 		if len(diags) > 0 {
-			return nil, diags
+			return nil, nil, diags
 		}
 		var renderable *schema.ServedModel
-		oldSpec, renderable = translate(m, from, ps, gated)
-		if oldRes = renderOn(renderable, opts.Platform, from); oldRes.HasErrors() {
-			return nil, oldRes.Errors()
+		oldSpec, renderable = translate(mv.m, from, ps, mv.gated)
+		if res = renderOn(renderable, mv.opts.Platform, from); res.HasErrors() {
+			return nil, nil, res.Errors()
 		}
 		for _, d := range dropped {
 			p.Diagnostics = append(p.Diagnostics, Diagnostic{Layer: from, Severity: render.Warning, Field: d.Field,
@@ -112,56 +156,45 @@ func Move(m *schema.ServedModel, opts Options) (*MovePlan, []render.Diagnostic) 
 	}
 	oldM := defaulted(oldSpec, from, ps)
 	p.From.Layer, p.From.Namespace = from, oldM.Namespace
-	p.addDiagnostics(from, oldRes.Diagnostics)
+	p.addDiagnostics(from, res.Diagnostics)
+	return res, oldM, nil
+}
 
-	// The new layer: an auto that cannot resolve is a blocker at spec.layer.
-	to := opts.To
+// newSide renders the target. What it cannot honour is a blocker; when
+// only translatable fields block it, its objects are those of the spec
+// once they are changed. A nil model means auto could not resolve.
+func (mv *move) newSide(p *MovePlan) (newM *schema.ServedModel, objects []render.Object, known bool) {
+	ps := &mv.platform.Spec
+	to := mv.opts.To
 	if to == schema.LayerAuto {
-		c, err := render.ChooseLayer(m, gp, fleet)
+		c, err := render.ChooseLayer(mv.m, mv.gatedPlatform(), mv.fleet)
 		if err != nil {
 			p.To.Layer = schema.LayerAuto
 			p.Blockers = append(p.Blockers, Blocker{Field: err.Field, Value: err.BadValue, Problem: err.Detail,
 				Fix: "change the fields named, enable the layer in the Platform, or give --to a concrete layer"})
-			p.Objects = objectChanges(oldRes.Objects, nil, true)
-			p.finish()
-			return p, nil
+			return nil, nil, false
 		}
 		to, p.To.Auto = c.Layer, &c
 	}
-	newM := defaulted(m, to, ps)
+	newM = defaulted(mv.m, to, ps)
 	p.To.Layer, p.To.Namespace = to, newM.Namespace
 	// The gate is preflight's to report; render as if it were on, to show
 	// what the move would add.
-	newRes := renderOn(m, opts.Platform, to)
-	p.addDiagnostics(to, newRes.Diagnostics)
-	newObjects, known := newRes.Objects, true
-	if newRes.HasErrors() {
-		for _, d := range newRes.Errors() {
-			p.Blockers = append(p.Blockers, blocker(d, newM, ps, gated))
+	res := renderOn(mv.m, mv.opts.Platform, to)
+	p.addDiagnostics(to, res.Diagnostics)
+	objects, known = res.Objects, true
+	if res.HasErrors() {
+		for _, d := range res.Errors() {
+			p.Blockers = append(p.Blockers, blocker(d, newM, ps, mv.gated))
 			known = known && translatable(d.Field, to)
 		}
-		// When only translatable fields block the move, the objects are
-		// those of the spec once they are changed: show them.
 		if known {
-			_, renderable := translate(m, to, ps, gated)
-			res := renderOn(renderable, opts.Platform, to)
-			newObjects, known = res.Objects, !res.HasErrors()
+			_, renderable := translate(mv.m, to, ps, mv.gated)
+			res := renderOn(renderable, mv.opts.Platform, to)
+			objects, known = res.Objects, !res.HasErrors()
 		}
 	}
-
-	p.Objects = objectChanges(oldRes.Objects, newObjects, !known)
-	p.ObjectsComplete = known
-	p.Changes = semanticChanges(oldM, newM, ps)
-	if r := m.Spec.Routing; r != nil {
-		p.LiteLLM = &AliasMove{Alias: r.Alias, ConfigMap: ps.LiteLLM.Namespace + "/" + render.LiteLLMConfigMapName(m.Name),
-			APIBaseFrom: apiBase(oldM, ps), APIBaseTo: apiBase(newM, ps)}
-	}
-	if from != to {
-		p.Preflight = preflight(oldM, newM, ps, gated)
-		p.Steps = p.runbook(oldM, newM, ps, opts)
-	}
-	p.finish()
-	return p, nil
+	return newM, objects, known
 }
 
 func (p *MovePlan) finish() {
