@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"github.com/google/go-cmp/cmp"
+	goldenfile "github.com/servelayer/servelayer/internal/golden"
 	"os"
 	"path/filepath"
 	"slices"
@@ -519,24 +519,5 @@ var update = flag.Bool("update", false, "rewrite golden files under testdata/pla
 
 func golden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	if *update {
-		if len(got) == 0 {
-			os.Remove(path)
-			return
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if os.IsNotExist(err) && len(got) == 0 {
-		return
-	}
-	if err != nil {
-		t.Fatalf("%v (run go test ./plan -update and review the diff)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
-	}
+	goldenfile.Check(t, path, got, *update, "go test ./plan -update")
 }

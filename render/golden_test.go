@@ -3,12 +3,12 @@ package render_test
 import (
 	"bytes"
 	"flag"
+	goldenfile "github.com/servelayer/servelayer/internal/golden"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
 
 	"github.com/servelayer/servelayer/decode"
@@ -97,24 +97,5 @@ func toJSON(t *testing.T, y []byte) []byte {
 // must not exist. -update rewrites it.
 func golden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	if *update {
-		if len(got) == 0 {
-			os.Remove(path)
-			return
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if os.IsNotExist(err) && len(got) == 0 {
-		return
-	}
-	if err != nil {
-		t.Fatalf("%v (run go test ./render -update and review the diff)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
-	}
+	goldenfile.Check(t, path, got, *update, "go test ./render -update")
 }

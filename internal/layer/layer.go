@@ -8,6 +8,8 @@
 package layer
 
 import (
+	"fmt"
+
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/servelayer/servelayer/internal/k8s"
@@ -108,4 +110,41 @@ type Planner interface {
 	// ManagesRoute reports whether the layer's control plane creates the
 	// model's gateway route.
 	ManagesRoute() bool
+}
+
+// StopAnnotated is a layer served by one KServe custom resource, which the
+// serving.kserve.io/stop annotation idles: the commands a plan runs on it.
+type StopAnnotated struct {
+	// Resource is the kubectl resource name, such as inferenceservice.
+	Resource string
+	// Layer names the layer in notes.
+	Layer schema.Layer
+}
+
+// Wait waits for the resource's Ready condition.
+func (r StopAnnotated) Wait(m *schema.ServedModel) string {
+	return fmt.Sprintf("kubectl -n %s wait %s/%s --for=condition=Ready --timeout=30m", m.Namespace, r.Resource, m.Name)
+}
+
+// Idle sets the stop annotation, which is what spec.paused renders.
+func (r StopAnnotated) Idle(m *schema.ServedModel) Commands {
+	return Commands{
+		Commands: []string{fmt.Sprintf("kubectl -n %s annotate %s/%s %s=true --overwrite", m.Namespace, r.Resource, m.Name, k8s.AnnotationStop)},
+		Notes: []string{fmt.Sprintf("%s idles with the %s annotation (what spec.paused: true renders); roll back by removing it and re-pointing the alias",
+			r.Layer, k8s.AnnotationStop)},
+	}
+}
+
+// Delete deletes the resource; KServe deletes what it created with it.
+func (r StopAnnotated) Delete(m *schema.ServedModel) string {
+	return fmt.Sprintf("kubectl -n %s delete %s/%s", m.Namespace, r.Resource, m.Name)
+}
+
+// DescribePause says how spec.paused reads on such a layer.
+func (r StopAnnotated) DescribePause(paused bool) string {
+	state := "running"
+	if paused {
+		state = "paused"
+	}
+	return "spec.paused sets annotation " + k8s.AnnotationStop + "=true; now " + state
 }

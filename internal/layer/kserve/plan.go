@@ -8,6 +8,9 @@ import (
 	"github.com/servelayer/servelayer/schema"
 )
 
+// cr is the one KServe resource the layer is served by.
+var cr = layer.StopAnnotated{Resource: "inferenceservice", Layer: schema.LayerKServe}
+
 type planner struct{}
 
 func (planner) Describe(aspect string, m *schema.ServedModel, p *schema.PlatformSpec) string {
@@ -43,11 +46,7 @@ func (planner) Describe(aspect string, m *schema.ServedModel, p *schema.Platform
 		}
 		return "Knative revisions, all traffic to the latest (no canary set)"
 	case layer.AspectPause:
-		state := "running"
-		if s.Paused {
-			state = "paused"
-		}
-		return "spec.paused sets annotation " + k8s.AnnotationStop + "=true; now " + state
+		return cr.DescribePause(s.Paused)
 	}
 	return ""
 }
@@ -76,20 +75,12 @@ func (planner) SourceCheck(m *schema.ServedModel, _ *schema.PlatformSpec, _ bool
 	return layer.Check{ID: "weights", Status: layer.CheckPass, Message: "the modelcar is pulled by the new layer"}, true
 }
 
-func (planner) Wait(m *schema.ServedModel) string {
-	return fmt.Sprintf("kubectl -n %s wait inferenceservice/%s --for=condition=Ready --timeout=30m", m.Namespace, m.Name)
-}
-
-func (planner) Idle(m *schema.ServedModel) layer.Commands {
-	return layer.Commands{
-		Commands: []string{fmt.Sprintf("kubectl -n %s annotate inferenceservice/%s %s=true --overwrite", m.Namespace, m.Name, k8s.AnnotationStop)},
-		Notes:    []string{"kserve idles with the " + k8s.AnnotationStop + " annotation (what spec.paused: true renders); roll back by removing it and re-pointing the alias"},
-	}
-}
+func (planner) Wait(m *schema.ServedModel) string         { return cr.Wait(m) }
+func (planner) Idle(m *schema.ServedModel) layer.Commands { return cr.Idle(m) }
 
 func (planner) Teardown(m *schema.ServedModel, p *schema.PlatformSpec) (layer.Commands, string) {
 	return layer.Commands{
-			Commands: []string{fmt.Sprintf("kubectl -n %s delete inferenceservice/%s", m.Namespace, m.Name)},
+			Commands: []string{cr.Delete(m)},
 			Notes:    []string{"KServe deletes the HTTPRoute and the predictor with it"},
 		}, fmt.Sprintf("if no model uses kserve any more: remove its Gateway (class %s) before the KServe controller and cert-manager, then set Platform spec.features.kserve: false",
 			p.KServe.Gateway.ClassName)

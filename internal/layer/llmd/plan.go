@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/servelayer/servelayer/internal/k8s"
 	"github.com/servelayer/servelayer/internal/layer"
 	"github.com/servelayer/servelayer/schema"
 )
+
+// cr is the one KServe resource the layer is served by.
+var cr = layer.StopAnnotated{Resource: "llminferenceservice", Layer: schema.LayerLLMD}
 
 type planner struct{}
 
@@ -39,11 +41,7 @@ func (planner) Describe(aspect string, m *schema.ServedModel, p *schema.Platform
 		}
 		return "router-managed"
 	case layer.AspectPause:
-		state := "running"
-		if s.Paused {
-			state = "paused"
-		}
-		return "spec.paused sets annotation " + k8s.AnnotationStop + "=true; now " + state
+		return cr.DescribePause(s.Paused)
 	}
 	return ""
 }
@@ -82,20 +80,12 @@ func (planner) SourceCheck(m *schema.ServedModel, _ *schema.PlatformSpec, _ bool
 	return layer.Check{}, false
 }
 
-func (planner) Wait(m *schema.ServedModel) string {
-	return fmt.Sprintf("kubectl -n %s wait llminferenceservice/%s --for=condition=Ready --timeout=30m", m.Namespace, m.Name)
-}
-
-func (planner) Idle(m *schema.ServedModel) layer.Commands {
-	return layer.Commands{
-		Commands: []string{fmt.Sprintf("kubectl -n %s annotate llminferenceservice/%s %s=true --overwrite", m.Namespace, m.Name, k8s.AnnotationStop)},
-		Notes:    []string{"llm-d idles with the " + k8s.AnnotationStop + " annotation (what spec.paused: true renders); roll back by removing it and re-pointing the alias"},
-	}
-}
+func (planner) Wait(m *schema.ServedModel) string         { return cr.Wait(m) }
+func (planner) Idle(m *schema.ServedModel) layer.Commands { return cr.Idle(m) }
 
 func (planner) Teardown(m *schema.ServedModel, p *schema.PlatformSpec) (layer.Commands, string) {
 	return layer.Commands{
-			Commands: []string{fmt.Sprintf("kubectl -n %s delete llminferenceservice/%s", m.Namespace, m.Name)},
+			Commands: []string{cr.Delete(m)},
 			Notes:    []string{"KServe deletes the HTTPRoute, the InferencePool, the endpoint picker and the pools with it"},
 		}, fmt.Sprintf("if no model uses llm-d any more: remove Gateway %s/%s before the LLMInferenceService controller and CRDs, then set Platform spec.features.llmd: false",
 			p.LLMD.Gateway.Namespace, p.LLMD.Gateway.Name)
