@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 
 	"github.com/servelayer/servelayer/internal/corpus"
+	"github.com/servelayer/servelayer/internal/input"
 )
 
 // writerSeeds are ResourceLists and streams: every valid input of the
@@ -56,7 +57,7 @@ func checkWriters(t *testing.T, data []byte) {
 			return
 		}
 		for _, it := range items {
-			if !isObject(it) {
+			if !input.IsObject(it) {
 				return // kio.ByteWriter itself fails or panics on these
 			}
 		}
@@ -78,7 +79,7 @@ func checkWriters(t *testing.T, data []byte) {
 		return
 	}
 	for _, it := range items {
-		if !isObject(it) || len(it.GetAnnotations()) > 0 {
+		if !input.IsObject(it) || len(it.GetAnnotations()) > 0 {
 			return
 		}
 	}
