@@ -1,7 +1,7 @@
-// Package cmp is servelayer's Argo CD Config Management Plugin (CMP).
+// Package argocd is servelayer's Argo CD Config Management Plugin (CMP).
 //
 // The Argo CD cmp-server runs `servelayer cmp discover` and
-// `servelayer cmp generate` (see cmp/plugin.yaml) in the application's
+// `servelayer cmp generate` (see argocd/plugin.yaml) in the application's
 // directory, with the Application's plugin parameters in
 // ARGOCD_APP_PARAMETERS and its plugin env as ARGOCD_ENV_<NAME>. This
 // package turns that environment into a render request and guards the
@@ -11,7 +11,7 @@
 //
 // Messages name parameters and variables, never the values the environment
 // carried: plugin env is where people put credentials.
-package cmp
+package argocd
 
 import (
 	"bytes"
@@ -35,7 +35,7 @@ const (
 	ExitUsage   = 2
 )
 
-// Parameter names, as announced in cmp/plugin.yaml. Each may also be given
+// Parameter names, as announced in argocd/plugin.yaml. Each may also be given
 // as plugin env: ARGOCD_ENV_LAYER, ARGOCD_ENV_PLATFORM, ARGOCD_ENV_RECURSE.
 const (
 	ParamLayer    = "layer"
