@@ -61,7 +61,7 @@ unit: build tools ## Go tests of the main module.
 
 include conformance/conformance.mk
 include hack/fuzz.mk
-include cmp/cmp.mk
+include argocd/argocd.mk
 
 .PHONY: test
 test: lint unit fuzz conformance image-test cmp-test cmp-image-test ## Everything CI runs.

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"testing"
 )
 
 // Case is one case of testdata/bad.
@@ -306,4 +307,16 @@ func FirstDiff(a, b string) string {
 		}
 	}
 	return "(identical)"
+}
+
+// WriteFile writes a test file, creating its directories, and fails the
+// test if it cannot.
+func WriteFile(t testing.TB, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

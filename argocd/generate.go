@@ -1,7 +1,7 @@
-// Package cmp is servelayer's Argo CD Config Management Plugin (CMP).
+// Package argocd is servelayer's Argo CD Config Management Plugin (CMP).
 //
 // The Argo CD cmp-server runs `servelayer cmp discover` and
-// `servelayer cmp generate` (see cmp/plugin.yaml) in the application's
+// `servelayer cmp generate` (see argocd/plugin.yaml) in the application's
 // directory, with the Application's plugin parameters in
 // ARGOCD_APP_PARAMETERS and its plugin env as ARGOCD_ENV_<NAME>. This
 // package turns that environment into a render request and guards the
@@ -11,23 +11,20 @@
 //
 // Messages name parameters and variables, never the values the environment
 // carried: plugin env is where people put credentials.
-package cmp
+package argocd
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/servelayer/servelayer/internal/input"
 	"github.com/servelayer/servelayer/schema"
 )
 
@@ -38,7 +35,7 @@ const (
 	ExitUsage   = 2
 )
 
-// Parameter names, as announced in cmp/plugin.yaml. Each may also be given
+// Parameter names, as announced in argocd/plugin.yaml. Each may also be given
 // as plugin env: ARGOCD_ENV_LAYER, ARGOCD_ENV_PLATFORM, ARGOCD_ENV_RECURSE.
 const (
 	ParamLayer    = "layer"
@@ -186,24 +183,18 @@ func platformPath(dir, p string) (string, error) {
 	if p == "" {
 		return "", nil
 	}
-	if !filepath.IsLocal(filepath.FromSlash(p)) {
+	full, err := input.ResolveInside(dir, p)
+	switch {
+	case errors.Is(err, input.ErrNotLocal):
 		return "", errorf("parameter %q must be a relative path inside the application directory", ParamPlatform)
-	}
-	full := filepath.Join(dir, filepath.FromSlash(p))
-	root, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return "", fmt.Errorf("application directory: %w", err)
-	}
-	real, err := filepath.EvalSymlinks(full)
-	if err != nil {
+	case errors.Is(err, input.ErrNotFound):
 		return "", errorf("parameter %q: no such file in the application directory", ParamPlatform)
-	}
-	if rel, err := filepath.Rel(root, real); err != nil || !filepath.IsLocal(rel) {
+	case errors.Is(err, input.ErrOutside):
 		return "", errorf("parameter %q must stay inside the application directory (symlinks included)", ParamPlatform)
-	}
-	st, err := os.Stat(real)
-	if err != nil || !st.Mode().IsRegular() {
+	case errors.Is(err, input.ErrNotRegular):
 		return "", errorf("parameter %q must name a regular file", ParamPlatform)
+	case err != nil:
+		return "", fmt.Errorf("application directory: %w", err)
 	}
 	return full, nil
 }
@@ -239,12 +230,6 @@ func Generate(dir string, environ []string, render Renderer, stdout, stderr io.W
 	return ExitOK
 }
 
-// servedModelKind matches a top-level `kind: ServedModel` line.
-var servedModelKind = regexp.MustCompile(`^kind:\s*["']?` + schema.KindModel + `["']?\s*(#.*)?$`)
-
-// maxScan bounds how much of one file discovery reads.
-const maxScan = 8 << 20
-
 // Discover prints, one a line, the files of dir that hold a ServedModel:
 // the YAML and JSON files render would read (subdirectories only with the
 // recurse option). No output tells the cmp-server the plugin does not
@@ -252,32 +237,16 @@ const maxScan = 8 << 20
 func Discover(dir string, environ []string, stdout, stderr io.Writer) int {
 	o, _ := ParseOptions(environ)
 	var found []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	err := input.Walk(dir, o.Recurse, func(p string) error {
+		ok, err := input.HoldsServedModel(p)
+		if err != nil || !ok {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
 		if err != nil {
 			return err
 		}
-		if d.IsDir() {
-			if p != dir && (!o.Recurse || strings.HasPrefix(d.Name(), ".")) {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		switch filepath.Ext(p) {
-		case ".yaml", ".yml", ".json":
-		default:
-			return nil
-		}
-		ok, err := holdsServedModel(p)
-		if err != nil {
-			return err
-		}
-		if ok {
-			rel, err := filepath.Rel(dir, p)
-			if err != nil {
-				return err
-			}
-			found = append(found, filepath.ToSlash(rel))
-		}
+		found = append(found, filepath.ToSlash(rel))
 		return nil
 	})
 	if err != nil {
@@ -288,32 +257,4 @@ func Discover(dir string, environ []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, f)
 	}
 	return ExitOK
-}
-
-func holdsServedModel(path string) (bool, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return false, err
-	}
-	r := bufio.NewReader(io.LimitReader(f, maxScan))
-	for {
-		line, err := r.ReadString('\n')
-		if servedModelKind.MatchString(strings.TrimRight(line, "\r\n")) {
-			return true, nil
-		}
-		// JSON: {"kind": "ServedModel", ...} anywhere on a line.
-		if strings.Contains(line, `"kind"`) && strings.Contains(line, `"`+schema.KindModel+`"`) {
-			return true, nil
-		}
-		if errors.Is(err, io.EOF) {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-	}
 }

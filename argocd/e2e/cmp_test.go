@@ -1,6 +1,6 @@
 // Package e2e runs servelayer's Config Management Plugin in the real
 // argocd-cmp-server (built from Argo CD's Go module by
-// cmp/hack/build-cmp-server.sh) and drives it with Argo CD's own cmp client,
+// argocd/hack/build-cmp-server.sh) and drives it with Argo CD's own cmp client,
 // the way the repo-server does: MatchRepository, repo-server discovery,
 // GetParametersAnnouncement and GenerateManifest over a unix socket.
 //
@@ -84,7 +84,7 @@ func run(m *testing.M) (int, error) {
 	server := envOr("ARGOCD_CMP_SERVER", filepath.Join(repoRoot, "bin", "argocd-"+version, "argocd-cmp-server"))
 	for _, f := range []string{servelayer, server} {
 		if _, err := os.Stat(f); err != nil {
-			return 0, fmt.Errorf("%v (run `make cmp-test`, which builds bin/servelayer and runs cmp/hack/build-cmp-server.sh)", err)
+			return 0, fmt.Errorf("%v (run `make cmp-test`, which builds bin/servelayer and runs argocd/hack/build-cmp-server.sh)", err)
 		}
 	}
 	if filepath.Base(server) != "argocd-cmp-server" {
@@ -105,7 +105,7 @@ func run(m *testing.M) (int, error) {
 			return 0, err
 		}
 	}
-	plugin, err := os.ReadFile(filepath.Join(repoRoot, "cmp", "plugin.yaml"))
+	plugin, err := os.ReadFile(filepath.Join(repoRoot, "argocd", "plugin.yaml"))
 	if err != nil {
 		return 0, err
 	}
@@ -181,11 +181,11 @@ func run(m *testing.M) (int, error) {
 	return m.Run(), nil
 }
 
-// inImage runs the cmp-server as the repo-server sidecar does (cmp/README.md):
+// inImage runs the cmp-server as the repo-server sidecar does (argocd/README.md):
 // in the servelayer image, as UID 999, read-only root, no network, with the
 // server binary at /var/run/argocd/argocd-cmp-server, plugin.yaml and the
 // socket dir at Argo CD's default paths and an empty /tmp. The image comes
-// from `make image` (the store of cmp/hack/image-test.sh).
+// from `make image` (the store of argocd/hack/image-test.sh).
 func inImage(ctx context.Context, image, server, configDir, tmp string) (*exec.Cmd, func(), error) {
 	store := envOr("CONTAINERS_STORE", filepath.Join(repoRoot, "bin", "containers"))
 	podman := []string{"--root", filepath.Join(store, "root"), "--runroot", filepath.Join(store, "run"),
@@ -491,12 +491,12 @@ func TestRenderCases(t *testing.T) {
 	}
 }
 
-// fixture returns a fresh copy of cmp/testdata/<name> as an app in its own repo.
+// fixture returns a fresh copy of argocd/testdata/<name> as an app in its own repo.
 func fixture(t *testing.T, name string) (repo, app string) {
 	t.Helper()
 	repo = t.TempDir()
 	app = filepath.Join(repo, "apps", name)
-	if err := os.CopyFS(app, os.DirFS(filepath.Join(repoRoot, "cmp", "testdata", name))); err != nil {
+	if err := os.CopyFS(app, os.DirFS(filepath.Join(repoRoot, "argocd", "testdata", name))); err != nil {
 		t.Fatal(err)
 	}
 	return repo, app

@@ -1,4 +1,4 @@
-package cmp
+package argocd
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/servelayer/servelayer/internal/corpus"
 )
 
 func paramsEnv(t *testing.T, ps ...Param) string {
@@ -137,7 +139,7 @@ func TestGenerateGuardsOutput(t *testing.T) {
 
 func TestGeneratePassesOptions(t *testing.T) {
 	dir := t.TempDir()
-	write(t, filepath.Join(dir, "p", "lab.yaml"), "kind: Platform\n")
+	corpus.WriteFile(t, filepath.Join(dir, "p", "lab.yaml"), "kind: Platform\n")
 	var got Request
 	rec := func(r Request, _ io.Writer) ([]byte, int) { got = r; return []byte("x: 1\n"), ExitOK }
 	env := []string{paramsEnv(t, Param{Name: "layer", String: str("llm-d")}, Param{Name: "platform", String: str("p/lab.yaml")}, Param{Name: "recurse", String: str("1")})}
@@ -152,9 +154,9 @@ func TestGeneratePassesOptions(t *testing.T) {
 
 func TestPlatformMustStayInside(t *testing.T) {
 	outside := t.TempDir()
-	write(t, filepath.Join(outside, "platform.yaml"), "kind: Platform\n")
+	corpus.WriteFile(t, filepath.Join(outside, "platform.yaml"), "kind: Platform\n")
 	dir := t.TempDir()
-	write(t, filepath.Join(dir, "ok.yaml"), "kind: Platform\n")
+	corpus.WriteFile(t, filepath.Join(dir, "ok.yaml"), "kind: Platform\n")
 	if err := os.Symlink(filepath.Join(outside, "platform.yaml"), filepath.Join(dir, "link.yaml")); err != nil {
 		t.Fatal(err)
 	}
@@ -171,25 +173,15 @@ func TestPlatformMustStayInside(t *testing.T) {
 	}
 }
 
-func write(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestDiscover(t *testing.T) {
 	dir := t.TempDir()
-	write(t, filepath.Join(dir, "a.yaml"), "apiVersion: v1\nkind: ConfigMap\n---\napiVersion: servelayer.dev/v1alpha1\nkind: ServedModel\n")
-	write(t, filepath.Join(dir, "b.yml"), "kind: \"ServedModel\" # quoted\n")
-	write(t, filepath.Join(dir, "c.json"), `{"apiVersion": "servelayer.dev/v1alpha1", "kind": "ServedModel"}`)
-	write(t, filepath.Join(dir, "comment.yaml"), "kind: ConfigMap\ndata:\n  # kind: ServedModel\n  x: |\n    kind: ServedModel\n")
-	write(t, filepath.Join(dir, "notes.txt"), "kind: ServedModel\n")
-	write(t, filepath.Join(dir, "sub", "d.yaml"), "kind: ServedModel\n")
-	write(t, filepath.Join(dir, ".hidden", "e.yaml"), "kind: ServedModel\n")
+	corpus.WriteFile(t, filepath.Join(dir, "a.yaml"), "apiVersion: v1\nkind: ConfigMap\n---\napiVersion: servelayer.dev/v1alpha1\nkind: ServedModel\n")
+	corpus.WriteFile(t, filepath.Join(dir, "b.yml"), "kind: \"ServedModel\" # quoted\n")
+	corpus.WriteFile(t, filepath.Join(dir, "c.json"), `{"apiVersion": "servelayer.dev/v1alpha1", "kind": "ServedModel"}`)
+	corpus.WriteFile(t, filepath.Join(dir, "comment.yaml"), "kind: ConfigMap\ndata:\n  # kind: ServedModel\n  x: |\n    kind: ServedModel\n")
+	corpus.WriteFile(t, filepath.Join(dir, "notes.txt"), "kind: ServedModel\n")
+	corpus.WriteFile(t, filepath.Join(dir, "sub", "d.yaml"), "kind: ServedModel\n")
+	corpus.WriteFile(t, filepath.Join(dir, ".hidden", "e.yaml"), "kind: ServedModel\n")
 
 	run := func(env []string) string {
 		var stdout, stderr bytes.Buffer
@@ -205,7 +197,7 @@ func TestDiscover(t *testing.T) {
 		t.Errorf("discover recursive = %q, want %q", got, want)
 	}
 	empty := t.TempDir()
-	write(t, filepath.Join(empty, "cm.yaml"), "kind: ConfigMap\n")
+	corpus.WriteFile(t, filepath.Join(empty, "cm.yaml"), "kind: ConfigMap\n")
 	var stdout bytes.Buffer
 	if code := Discover(empty, nil, &stdout, io.Discard); code != ExitOK || stdout.Len() != 0 {
 		t.Errorf("discover on plain manifests: exit %d, %q", code, stdout.String())

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the real argocd-cmp-server from Argo CD's Go module, pinned by the
-# test module cmp/e2e (its `tool` line), into the git-ignored bin/ at the
+# test module argocd/e2e (its `tool` line), into the git-ignored bin/ at the
 # repo root:
 #
 #   bin/argocd-<version>/argocd-cmp-server
@@ -15,7 +15,7 @@ set -euo pipefail
 main() {
 	local root mod version outdir out stamp want start
 	root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-	mod="$root/cmp/e2e"
+	mod="$root/argocd/e2e"
 	version="$(awk '$1 == "github.com/argoproj/argo-cd/v3" && $2 ~ /^v/ {print $2; exit}' "$mod/go.mod")"
 	if [[ -z "$version" ]]; then
 		echo "build-cmp-server: cannot read the argo-cd version from $mod/go.mod" >&2

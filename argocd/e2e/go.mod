@@ -2,10 +2,10 @@
 // argocd-cmp-server, driven with Argo CD's own cmp client. Separate from the
 // main module so argo-cd never enters servelayer's module graph. It also
 // pins the server itself: the `tool` line below is Argo CD's multi-call
-// binary, which cmp/hack/build-cmp-server.sh builds as
+// binary, which argocd/hack/build-cmp-server.sh builds as
 // bin/argocd-<version>/argocd-cmp-server. One module for both keeps the
 // server and the client at the same versions and in one build cache.
-module github.com/servelayer/servelayer/cmp/e2e
+module github.com/servelayer/servelayer/argocd/e2e
 
 go 1.25.5
 

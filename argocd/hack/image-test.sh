@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Builds servelayer's container image with buildah and proves it with podman.
 #
-#   cmp/hack/image-test.sh build   build the image (needs bin/servelayer: make build)
-#   cmp/hack/image-test.sh [test]  build, then test the image:
+#   argocd/hack/image-test.sh build   build the image (needs bin/servelayer: make build)
+#   argocd/hack/image-test.sh [test]  build, then test the image:
 #     - bin/servelayer is static (CGO_ENABLED=0);
 #     - the image is <= IMAGE_MAX_BYTES, runs as a numeric non-root user and
 #       holds exactly /etc/passwd, /etc/group and the binary (no shell);
-#     - for every ResourceList in cmp/testdata/resourcelists, the image run
+#     - for every ResourceList in argocd/testdata/resourcelists, the image run
 #       as kustomize runs container functions (--network none, --user
 #       nobody) plus a read-only root fs with no tmpfs, prints byte for byte
 #       what the exec binary prints, with the same exit code;
@@ -122,7 +122,7 @@ check_image() {
 # check_function: the container and the exec binary agree byte for byte.
 check_function() {
 	local f name ec_exec ec_img t0 ms n=0
-	for f in "$root"/cmp/testdata/resourcelists/*.yaml; do
+	for f in "$root"/argocd/testdata/resourcelists/*.yaml; do
 		name="$(basename "$f" .yaml)"
 		ec_exec=0
 		"$bin" <"$f" >"$tmp/exec.out" 2>"$tmp/exec.err" || ec_exec=$?
@@ -149,7 +149,7 @@ check_function() {
 		esac
 		n=$((n + 1))
 	done
-	((n >= 3)) || fail "only $n ResourceLists under cmp/testdata/resourcelists"
+	((n >= 3)) || fail "only $n ResourceLists under argocd/testdata/resourcelists"
 }
 
 # check_cmp: the image as the Argo CD sidecar runs the plugin.
