@@ -162,7 +162,7 @@ func Process(rl *framework.ResourceList) error {
 			// Nothing to render and nothing to pass through: an empty
 			// success would let Argo CD prune every workload.
 			rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, Field: &framework.Field{Path: "items", CurrentValue: fmt.Sprintf("%d items", len(rl.Items))},
-				Message: "Required value: no ServedModel (and no other object) to render or pass through: refusing to produce empty output"})
+				Message: field.Required(field.NewPath("items"), "no ServedModel (and no other object) to render or pass through: refusing to produce empty output").ErrorBody()})
 			break
 		}
 		if len(models) == 0 {
@@ -214,8 +214,8 @@ func functionConfigError(fc *yaml.RNode) *framework.Result {
 		path, value = "functionConfig.kind", fc.GetKind()
 	}
 	return &framework.Result{Severity: framework.Error, Field: &framework.Field{Path: path, CurrentValue: value},
-		Message: fmt.Sprintf("Invalid value: %q: functionConfig must be a %s (generator) or a %s (transformer) of %s, got %s",
-			value, schema.KindModel, schema.KindPlatform, schema.APIVersion, words)}
+		Message: field.Invalid(field.NewPath(path), value, fmt.Sprintf("functionConfig must be a %s (generator) or a %s (transformer) of %s, got %s",
+			schema.KindModel, schema.KindPlatform, schema.APIVersion, words)).ErrorBody()}
 }
 
 // mergeOutput puts the rendered objects among the items that pass through
@@ -262,8 +262,8 @@ func mergeOutput(fc *yaml.RNode, items, objs []*yaml.RNode, results framework.Re
 			continue
 		}
 		errs = append(errs, diagnosticResult(it, render.Diagnostic{Severity: render.Error, Field: "metadata.name", Value: it.GetName(),
-			Message: fmt.Sprintf("Duplicate value: %q: ServedModel %s renders %s %s/%s, which is also an input item; rename the model or remove the item",
-				it.GetName(), model, o.GetKind(), o.GetNamespace(), o.GetName())}))
+			Message: field.Duplicate(field.NewPath("metadata", "name"), it.GetName()).ErrorBody() + fmt.Sprintf(": ServedModel %s renders %s %s/%s, which is also an input item; rename the model or remove the item",
+				model, o.GetKind(), o.GetNamespace(), o.GetName())}))
 	}
 	if len(errs) > 0 {
 		return items, errs
