@@ -1,0 +1,129 @@
+// resolvesToString is go.yaml.in/yaml/v3's resolve (resolve.go, v3.0.5)
+// reduced to the question its encoder asks of a string: would the plain
+// scalar read back as a string? When not (true, 1, null, 2024-01-01,
+// 0x1F, .inf, ...) the encoder double-quotes it.
+//
+//	Copyright (c) 2011-2019 Canonical Ltd
+//	Licensed under the Apache License, Version 2.0.
+
+package yamlout
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// resolveTable is the hint of a scalar's first byte: S sign, D digit,
+// M in resolveMap, '.' a float perhaps in resolveMap.
+var resolveTable = func() (t [256]byte) {
+	t['+'], t['-'] = 'S', 'S'
+	for _, c := range "0123456789" {
+		t[c] = 'D'
+	}
+	for _, c := range "yYnNtTfFoO~" {
+		t[c] = 'M'
+	}
+	t['.'] = '.'
+	return t
+}()
+
+// resolveMap holds the scalars that resolve by name (none of them to a
+// string).
+var resolveMap = func() map[string]bool {
+	m := map[string]bool{}
+	for _, s := range []string{"true", "True", "TRUE", "false", "False", "FALSE", "", "~", "null", "Null", "NULL",
+		".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", "<<"} {
+		m[s] = true
+	}
+	return m
+}()
+
+var yamlStyleFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+
+func resolvesToString(in string) bool {
+	hint := byte('N')
+	if in != "" {
+		hint = resolveTable[in[0]]
+	}
+	if hint == 0 {
+		return true
+	}
+	if resolveMap[in] {
+		return false
+	}
+	switch hint {
+	case '.':
+		if _, err := strconv.ParseFloat(in, 64); err == nil {
+			return false
+		}
+	case 'D', 'S':
+		if parseTimestamp(in) {
+			return false
+		}
+		plain := strings.ReplaceAll(in, "_", "")
+		if _, err := strconv.ParseInt(plain, 0, 64); err == nil {
+			return false
+		}
+		if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
+			return false
+		}
+		if yamlStyleFloat.MatchString(plain) {
+			if _, err := strconv.ParseFloat(plain, 64); err == nil {
+				return false
+			}
+		}
+		if strings.HasPrefix(plain, "0b") {
+			if _, err := strconv.ParseInt(plain[2:], 2, 64); err == nil {
+				return false
+			}
+			if _, err := strconv.ParseUint(plain[2:], 2, 64); err == nil {
+				return false
+			}
+		} else if strings.HasPrefix(plain, "-0b") {
+			if _, err := strconv.ParseInt("-"+plain[3:], 2, 64); err == nil {
+				return false
+			}
+		}
+		if strings.HasPrefix(plain, "0o") {
+			if _, err := strconv.ParseInt(plain[2:], 8, 64); err == nil {
+				return false
+			}
+			if _, err := strconv.ParseUint(plain[2:], 8, 64); err == nil {
+				return false
+			}
+		} else if strings.HasPrefix(plain, "-0o") {
+			if _, err := strconv.ParseInt("-"+plain[3:], 8, 64); err == nil {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// The timestamp formats resolve tries on a plain scalar.
+var allowedTimestampFormats = []string{
+	"2006-1-2T15:4:5.999999999Z07:00",
+	"2006-1-2t15:4:5.999999999Z07:00",
+	"2006-1-2 15:4:5.999999999",
+	"2006-1-2",
+}
+
+func parseTimestamp(s string) bool {
+	i := 0
+	for ; i < len(s); i++ {
+		if c := s[i]; c < '0' || c > '9' {
+			break
+		}
+	}
+	if i != 4 || i == len(s) || s[i] != '-' {
+		return false
+	}
+	for _, format := range allowedTimestampFormats {
+		if _, err := time.Parse(format, s); err == nil {
+			return true
+		}
+	}
+	return false
+}

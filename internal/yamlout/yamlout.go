@@ -1,0 +1,352 @@
+// Package yamlout writes servelayer's typed manifests (internal/k8s) as
+// YAML, straight from the Go values: no JSON round trip, no yaml.Node tree,
+// no event queue.
+//
+// The bytes are exactly those servelayer wrote before it had this package:
+// the value marshalled by encoding/json, its tokens turned into a
+// yaml.Node (Node does that, and stays the reference), and the node
+// encoded by go.yaml.in/yaml/v3 with kyaml's settings (2-space indent,
+// compact sequences), one Encoder per document. Values are read with
+// encoding/json's rules (field names and omitempty from json tags,
+// embedded structs inlined, map keys sorted, strings coerced to valid
+// UTF-8), and written by a port of the part of yaml.v3's emitter those
+// documents use (emitter.go). FuzzWriter keeps the two in step on random
+// values of every manifest type, and reads the output back with kyaml's
+// kio reader.
+//
+// Supported values: structs, pointers, slices, maps with string keys,
+// strings, bools and integers, as encoding/json writes them. Anything
+// else (floats, interfaces, custom marshalers) is an error, not a guess.
+package yamlout
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// AppendDocument appends v as one YAML document.
+func AppendDocument(dst []byte, v any) ([]byte, error) {
+	return appendDoc(dst, v, false)
+}
+
+// AppendListItem appends a document holding a block sequence whose one
+// item is v: how kyaml writes each item of a ResourceList's "items:".
+func AppendListItem(dst []byte, v any) ([]byte, error) {
+	return appendDoc(dst, v, true)
+}
+
+var emitters = sync.Pool{New: func() any { return new(emitter) }}
+
+func appendDoc(dst []byte, v any, listItem bool) (out []byte, err error) {
+	rv := reflect.ValueOf(v)
+	if err := check(rv.Type()); err != nil {
+		return dst, err
+	}
+	e := emitters.Get().(*emitter)
+	defer emitters.Put(e)
+	e.start(dst)
+	root := context{root: true}
+	if listItem {
+		e.beginSequence(root, false)
+		e.item()
+		value(e, rv, context{sequence: true}, true)
+		e.endSequence()
+	} else {
+		value(e, rv, root, false)
+	}
+	return e.end(), nil
+}
+
+// value writes one value as its JSON form would be written. Types are
+// checked before (check), so nothing here fails.
+func value(e *emitter, v reflect.Value, ctx context, parentSeqItem bool) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			e.scalar("null", plainStyle, ctx, parentSeqItem)
+			return
+		}
+		value(e, v.Elem(), ctx, parentSeqItem)
+	case reflect.String:
+		s := validUTF8(v.String())
+		e.scalar(s, stringStyle(s), ctx, parentSeqItem)
+	case reflect.Bool:
+		e.scalar(strconv.FormatBool(v.Bool()), plainStyle, ctx, parentSeqItem)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		var b [24]byte
+		e.scalar(string(strconv.AppendInt(b[:0], v.Int(), 10)), plainStyle, ctx, parentSeqItem)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		var b [24]byte
+		e.scalar(string(strconv.AppendUint(b[:0], v.Uint(), 10)), plainStyle, ctx, parentSeqItem)
+	case reflect.Slice:
+		if v.IsNil() {
+			e.scalar("null", plainStyle, ctx, parentSeqItem)
+			return
+		}
+		if v.Len() == 0 {
+			e.emptyFlow(ctx, parentSeqItem, "[", "]")
+			return
+		}
+		e.beginSequence(ctx, parentSeqItem)
+		for i := range v.Len() {
+			e.item()
+			value(e, v.Index(i), context{sequence: true}, true)
+		}
+		e.endSequence()
+	case reflect.Map:
+		if v.IsNil() {
+			e.scalar("null", plainStyle, ctx, parentSeqItem)
+			return
+		}
+		if v.Len() == 0 {
+			e.emptyFlow(ctx, parentSeqItem, "{", "}")
+			return
+		}
+		keys := make([]string, 0, v.Len())
+		if m, ok := v.Interface().(map[string]string); ok {
+			for k := range m {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			e.beginMapping(ctx, parentSeqItem)
+			for _, k := range keys {
+				e.key(validUTF8(k))
+				s := validUTF8(m[k])
+				e.scalar(s, stringStyle(s), context{mapping: true}, false)
+			}
+			e.endMapping()
+			return
+		}
+		for it := v.MapRange(); it.Next(); {
+			keys = append(keys, it.Key().String())
+		}
+		slices.Sort(keys)
+		e.beginMapping(ctx, parentSeqItem)
+		for _, k := range keys {
+			e.key(validUTF8(k))
+			value(e, v.MapIndex(reflect.ValueOf(k).Convert(v.Type().Key())), context{mapping: true}, false)
+		}
+		e.endMapping()
+	case reflect.Struct:
+		fields := structFields(v.Type())
+		n := 0
+		for i := range fields {
+			if !fields[i].omit(v) {
+				n++
+			}
+		}
+		if n == 0 {
+			e.emptyFlow(ctx, parentSeqItem, "{", "}")
+			return
+		}
+		e.beginMapping(ctx, parentSeqItem)
+		for i := range fields {
+			f := &fields[i]
+			if f.omit(v) {
+				continue
+			}
+			e.key(f.name)
+			value(e, v.FieldByIndex(f.index), context{mapping: true}, false)
+		}
+		e.endMapping()
+	}
+}
+
+// stringStyle is the style yaml.v3's encoder asks for a string scalar
+// (a !!str node without a style): literal for several lines, double quotes
+// when the plain scalar would read back as something else, else plain.
+func stringStyle(s string) style {
+	switch {
+	case strings.Contains(s, "\n"):
+		return literalStyle
+	case !resolvesToString(s):
+		return doubleQuotedStyle
+	}
+	return plainStyle
+}
+
+// validUTF8 is encoding/json's coercion: each byte of an invalid sequence
+// becomes U+FFFD.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteString("\uFFFD")
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// field is one field encoding/json writes.
+type field struct {
+	name      string
+	index     []int
+	omitEmpty bool
+}
+
+// omit reports whether the field of struct v is left out: omitempty and
+// empty as encoding/json defines it.
+func (f *field) omit(v reflect.Value) bool {
+	if !f.omitEmpty {
+		return false
+	}
+	fv := v.FieldByIndex(f.index)
+	switch fv.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return fv.Len() == 0
+	case reflect.Bool:
+		return !fv.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return fv.Int() == 0
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return fv.Uint() == 0
+	case reflect.Interface, reflect.Pointer:
+		return fv.IsNil()
+	}
+	return false
+}
+
+var fieldCache sync.Map // reflect.Type -> []field
+
+func structFields(t reflect.Type) []field {
+	if f, ok := fieldCache.Load(t); ok {
+		return f.([]field)
+	}
+	fields, err := collectFields(t, nil)
+	if err != nil {
+		panic(err) // check ran first
+	}
+	fieldCache.Store(t, fields)
+	return fields
+}
+
+// collectFields lists the fields encoding/json writes, in its order: an
+// embedded struct without a json name has its fields inlined where it is.
+// A name written twice is an error here (encoding/json would resolve it by
+// depth): the manifests have none, and no rule is guessed.
+func collectFields(t reflect.Type, index []int) ([]field, error) {
+	var out []field
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		tag := sf.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		idx := append(slices.Clone(index), i)
+		if sf.Anonymous && name == "" {
+			ft := sf.Type
+			if ft.Kind() != reflect.Struct {
+				return nil, fmt.Errorf("yamlout: %s: embedded %s is not a struct", t, ft)
+			}
+			inner, err := collectFields(ft, idx)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, inner...)
+			continue
+		}
+		if !sf.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = sf.Name
+		}
+		f := field{name: name, index: idx}
+		for _, o := range strings.Split(opts, ",") {
+			switch o {
+			case "omitempty":
+				f.omitEmpty = true
+			case "":
+			default:
+				return nil, fmt.Errorf("yamlout: %s.%s: json option %q is not supported", t, sf.Name, o)
+			}
+		}
+		out = append(out, f)
+	}
+	seen := map[string]bool{}
+	for _, f := range out {
+		if seen[f.name] {
+			return nil, fmt.Errorf("yamlout: %s: field name %q appears twice", t, f.name)
+		}
+		seen[f.name] = true
+	}
+	return out, nil
+}
+
+var checked sync.Map // reflect.Type -> error
+
+// check reports whether every type reachable from t is one value writes
+// the way encoding/json does.
+func check(t reflect.Type) error {
+	if err, ok := checked.Load(t); ok {
+		if err == nil {
+			return nil
+		}
+		return err.(error)
+	}
+	err := checkType(t, map[reflect.Type]bool{})
+	checked.Store(t, err)
+	return err
+}
+
+var (
+	jsonMarshaler = reflect.TypeFor[interface{ MarshalJSON() ([]byte, error) }]()
+	textMarshaler = reflect.TypeFor[interface{ MarshalText() ([]byte, error) }]()
+)
+
+func checkType(t reflect.Type, seen map[reflect.Type]bool) error {
+	if seen[t] {
+		return nil
+	}
+	seen[t] = true
+	if t.Implements(jsonMarshaler) || t.Implements(textMarshaler) ||
+		reflect.PointerTo(t).Implements(jsonMarshaler) || reflect.PointerTo(t).Implements(textMarshaler) {
+		return fmt.Errorf("yamlout: %s has its own marshaler", t)
+	}
+	switch t.Kind() {
+	case reflect.String, reflect.Bool,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return nil
+	case reflect.Pointer:
+		return checkType(t.Elem(), seen)
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return fmt.Errorf("yamlout: %s: encoding/json writes byte slices as base64", t)
+		}
+		return checkType(t.Elem(), seen)
+	case reflect.Map:
+		if t.Key().Kind() != reflect.String {
+			return fmt.Errorf("yamlout: %s: map keys must be strings", t)
+		}
+		if err := checkType(t.Key(), seen); err != nil {
+			return err
+		}
+		return checkType(t.Elem(), seen)
+	case reflect.Struct:
+		fields, err := collectFields(t, nil)
+		if err != nil {
+			return err
+		}
+		for _, f := range fields {
+			if err := checkType(t.FieldByIndex(f.index).Type, seen); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("yamlout: %s (%s) is not supported", t, t.Kind())
+}

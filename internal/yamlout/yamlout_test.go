@@ -1,0 +1,334 @@
+package yamlout
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+
+	yaml "go.yaml.in/yaml/v3"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+
+	"github.com/servelayer/servelayer/internal/k8s"
+)
+
+// reference writes v as servelayer wrote it before this package: its JSON
+// form as a yaml.Node (Node), encoded by go.yaml.in/yaml/v3 with kyaml's
+// settings, one Encoder for the document.
+func reference(t testing.TB, v any, listItem bool) []byte {
+	t.Helper()
+	n, err := Node(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if listItem {
+		n = &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{n}}
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	enc.CompactSeqIndent()
+	if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{n}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := enc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// compare requires both writers to write what the reference writes, and
+// kyaml's kio reader to read back what encoding/json writes of v.
+func compare(t *testing.T, v any) {
+	t.Helper()
+	for _, listItem := range []bool{false, true} {
+		want := reference(t, v, listItem)
+		got, err := appendDoc([]byte("#"), v, listItem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[0] != '#' {
+			t.Fatal("the output does not start where the buffer ended")
+		}
+		if got := string(got[1:]); got != string(want) {
+			t.Fatalf("listItem=%v: %#v\nwant:\n%s\ngot:\n%s", listItem, v, want, got)
+		}
+	}
+	readBack(t, v)
+}
+
+// readBack parses AppendDocument's output with kio.ByteReader and compares
+// the item, as JSON, with encoding/json's output for v.
+func readBack(t *testing.T, v any) {
+	t.Helper()
+	out, err := AppendDocument(nil, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reflect.ValueOf(v).Kind() == reflect.Pointer && reflect.ValueOf(v).Elem().Kind() != reflect.Struct ||
+		!strings.Contains(string(out), ":") {
+		return // kio reads Kubernetes objects: mappings
+	}
+	if yamlV3CannotReadBack(reflect.ValueOf(v)) {
+		return
+	}
+	items, err := (&kio.ByteReader{Reader: bytes.NewReader(out), OmitReaderAnnotations: true, PreserveSeqIndent: false}).Read()
+	if err != nil {
+		t.Fatalf("kio cannot read\n%s\n%v", out, err)
+	}
+	if len(items) != 1 {
+		t.Fatalf("kio read %d items from\n%s", len(items), out)
+	}
+	got, err := items[0].MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameJSON(t, got, want) {
+		t.Fatalf("kio read back\n%s\nwant\n%s\nfrom\n%s", got, want, out)
+	}
+}
+
+// yamlV3CannotReadBack reports values that go.yaml.in/yaml/v3 writes in a
+// form that neither it nor kio reads back as written. The bytes are still
+// yaml.v3's (compare checks them); reading them back is what fails:
+//   - a map key "<<" is written plain (yaml.v3's resolver never looks "<"
+//     up) and read back as a merge key. Manifests have none: their map keys
+//     are label keys, annotation keys and resource names, all validated;
+//   - a multi-line string whose first line starts with a tab is written in
+//     literal style without an indentation indicator, and the reader
+//     refuses the tab as indentation. Rendered strings can hold one (an
+//     engine argument or an env value such as "\tx\ny").
+func yamlV3CannotReadBack(v reflect.Value) bool {
+	bad := func(s string) bool { return strings.HasPrefix(s, "\t") && strings.Contains(s, "\n") }
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		return !v.IsNil() && yamlV3CannotReadBack(v.Elem())
+	case reflect.String:
+		return bad(v.String())
+	case reflect.Slice:
+		for i := range v.Len() {
+			if yamlV3CannotReadBack(v.Index(i)) {
+				return true
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			if k := it.Key().String(); k == "<<" || bad(k) || yamlV3CannotReadBack(it.Value()) {
+				return true
+			}
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() && yamlV3CannotReadBack(v.Field(i)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func sameJSON(t *testing.T, a, b []byte) bool {
+	var x, y any
+	da, db := json.NewDecoder(bytes.NewReader(a)), json.NewDecoder(bytes.NewReader(b))
+	da.UseNumber()
+	db.UseNumber()
+	if err := da.Decode(&x); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Decode(&y); err != nil {
+		t.Fatal(err)
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+// tricky are strings that exercise every style and escape of the emitter.
+var tricky = []string{
+	"", " ", "a", "a b", "  a", "a ", "\n", "a\n", "a\nb", "a\n\nb\n", "a\nb\n\n", "\na", " \na", "a \nb", "a\n b",
+	"\r", "a\rb", "\t", "a\tb", "\x00", "a\x7fb", "\x1b", "#a", "a #b", "a#b", "a: b", "a:b", "a:", ":a", "? a", "- a", "-a", "-",
+	"---", "...", "--- a", "'", "a'b", "\"", "a\"b", "\\", "[a]", "{a}", "a,b", "&a", "*a", "!a", "|", ">", "%a", "@a", "`a",
+	"true", "True", "false", "FALSE", "yes", "no", "on", "off", "y", "n", "null", "Null", "~", "<<", "=",
+	"0", "1", "-1", "+1", "1.5", ".5", "1e3", "1_000", "0x1F", "0o17", "017", "0b101", "-0b1", "-0o7", "1.", ".inf", "-.Inf", ".nan",
+	"2024-01-01", "2024-1-2", "2001-12-14t21:59:43.10-05:00", "2024-01-01 10:00:00", "2024-13-45", "12:30", "1:20:30",
+	"é", "日本", "a\u2028b", "\u2029", "a\u0085b", "\u00a0", "a\u00a0b", "\ufeff", "\ufeffa", "a\ufeff", "\uFFFE", "\U0001F600",
+	"\xff", "a\xc3", "\xed\xa0\x80", "Qwen/Qwen2.5-0.5B-Instruct", "--max-model-len=8192", "100m", "16Gi", "4",
+	strings.Repeat("k", 128), strings.Repeat("k", 129), strings.Repeat("long words ", 20),
+	"if [ ! -f /models/q/config.json ]; then\n  echo \"x\" >&2\n  exit 1\nfi\necho done",
+}
+
+func TestTrickyStrings(t *testing.T) {
+	for _, s := range tricky {
+		compare(t, map[string]string{"k": s})
+		compare(t, map[string]string{s: "v"})
+		compare(t, struct {
+			Seq []string                     `json:"seq"`
+			M   map[string]map[string]string `json:"m"`
+		}{[]string{s, "x"}, map[string]map[string]string{"a": {s: s}}})
+		compare(t, []map[string]string{{s: s, "b": s}})
+		compare(t, [][]string{{s}, {s, s}})
+		compare(t, k8s.Container{Name: s, Args: []string{s}, Command: []string{"sh", "-c", s}})
+	}
+}
+
+func TestShapes(t *testing.T) {
+	for _, v := range []any{
+		map[string]string{}, []string{}, map[string]string(nil), []string(nil), struct{}{}, &struct{}{}, (*struct{})(nil),
+		map[string][]string{"a": {}, "b": nil, "c": {"x"}}, [][]string{{}, nil, {"a"}},
+		[]map[string]string{{}, nil, {"a": "b"}}, map[string]map[string]string{"a": {}, "b": nil},
+		k8s.LLMRouter{Route: &struct{}{}, Scheduler: &struct{}{}}, k8s.LLMRouter{},
+		k8s.Volume{Name: "tmp", EmptyDir: &k8s.EmptyDirVolumeSource{}},
+		k8s.Probe{}, k8s.DeploymentSpec{}, k8s.PodSpec{Containers: []k8s.Container{}},
+		struct {
+			A int64
+			B uint32
+			C bool
+			D *int32
+		}{A: math.MinInt64, B: math.MaxUint32, C: true},
+	} {
+		compare(t, v)
+	}
+}
+
+func TestUnsupported(t *testing.T) {
+	for _, v := range []any{1.5, map[int]string{}, []byte("x"), struct{ F any }{}, json.RawMessage("{}"), struct {
+		A string `json:"a,string"`
+	}{}} {
+		if _, err := AppendDocument(nil, v); err == nil {
+			t.Errorf("%T: no error", v)
+		}
+	}
+}
+
+// manifests are the typed manifests servelayer renders, zero and filled
+// by the fuzzer.
+var manifests = []func() any{
+	func() any { return new(k8s.Deployment) },
+	func() any { return new(k8s.Service) },
+	func() any { return new(k8s.PersistentVolumeClaim) },
+	func() any { return new(k8s.ConfigMap) },
+	func() any { return new(k8s.InferenceService) },
+	func() any { return new(k8s.LLMInferenceService) },
+	func() any { return new(map[string][]map[string]string) },
+	func() any { return new([][]string) },
+}
+
+func TestManifestTypesSupported(t *testing.T) {
+	for _, m := range manifests {
+		if err := check(reflect.TypeOf(m())); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// filler fills a value from fuzz bytes: nil or set pointers, nil, empty or
+// short slices and maps, and strings built from the tricky pieces or from
+// the raw bytes.
+type filler struct{ data []byte }
+
+func (f *filler) next() byte {
+	if len(f.data) == 0 {
+		return 0
+	}
+	b := f.data[0]
+	f.data = f.data[1:]
+	return b
+}
+
+func (f *filler) str() string {
+	n := int(f.next() % 4)
+	var b strings.Builder
+	for range n {
+		c := f.next()
+		if c < 200 {
+			b.WriteString(tricky[int(c)%len(tricky)])
+			continue
+		}
+		k := int(f.next() % 16)
+		for range k {
+			b.WriteByte(f.next())
+		}
+	}
+	return b.String()
+}
+
+func (f *filler) fill(v reflect.Value, depth int) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if f.next()%3 == 0 || depth > 12 {
+			return
+		}
+		v.Set(reflect.New(v.Type().Elem()))
+		f.fill(v.Elem(), depth+1)
+	case reflect.String:
+		v.SetString(f.str())
+	case reflect.Bool:
+		v.SetBool(f.next()%2 == 0)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		var x int64
+		for range 8 {
+			x = x<<8 | int64(f.next())
+		}
+		if f.next()%2 == 0 {
+			x %= 1000
+		}
+		v.SetInt(x)
+		if v.Int() != x {
+			v.SetInt(x % 100000)
+		}
+	case reflect.Slice:
+		switch c := f.next() % 5; {
+		case c == 0 || depth > 12:
+		case c == 1:
+			v.Set(reflect.MakeSlice(v.Type(), 0, 0))
+		default:
+			n := int(c - 1)
+			v.Set(reflect.MakeSlice(v.Type(), n, n))
+			for i := range n {
+				f.fill(v.Index(i), depth+1)
+			}
+		}
+	case reflect.Map:
+		switch c := f.next() % 5; {
+		case c == 0 || depth > 12:
+		case c == 1:
+			v.Set(reflect.MakeMap(v.Type()))
+		default:
+			v.Set(reflect.MakeMap(v.Type()))
+			for range int(c - 1) {
+				e := reflect.New(v.Type().Elem()).Elem()
+				f.fill(e, depth+1)
+				v.SetMapIndex(reflect.ValueOf(f.str()), e)
+			}
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				f.fill(v.Field(i), depth+1)
+			}
+		}
+	}
+}
+
+// FuzzWriter fills every manifest type from the fuzz input and requires
+// the writers to write the reference's bytes and kio to read them back.
+func FuzzWriter(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte("servelayer"))
+	f.Add(bytes.Repeat([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 200, 255}, 40))
+	for i := range tricky {
+		f.Add([]byte{1, 1, 1, 1, 3, byte(i), byte(i + 1), byte(i + 2)})
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fl := &filler{data: data}
+		for _, m := range manifests {
+			v := m()
+			fl.fill(reflect.ValueOf(v).Elem(), 0)
+			compare(t, v)
+		}
+	})
+}
