@@ -270,7 +270,7 @@ func analyze(value string) analysis {
 		return analysis{blockPlainAllowed: true, singleQuotedAllowed: true}
 	}
 	var (
-		blockIndicators, flowIndicators, lineBreaks, specialCharacters, tabCharacters bool
+		blockIndicators, flowIndicators, lineBreaks, specialCharacters, tabCharacters    bool
 		leadingSpace, leadingBreak, trailingSpace, trailingBreak, breakSpace, spaceBreak bool
 		previousSpace, previousBreak                                                     bool
 	)
