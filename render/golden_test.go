@@ -58,6 +58,12 @@ func TestGolden(t *testing.T) {
 
 func renderCase(t *testing.T, dir string) *render.Result {
 	t.Helper()
+	return render.RenderFleet(caseInput(t, dir))
+}
+
+// caseInput reads a case's models and options.
+func caseInput(t *testing.T, dir string) ([]*schema.ServedModel, render.Options) {
+	t.Helper()
 	var opts render.Options
 	if b, err := os.ReadFile(filepath.Join(dir, "platform.yaml")); err == nil {
 		p, errs := decode.Platform(toJSON(t, b))
@@ -81,7 +87,7 @@ func renderCase(t *testing.T, dir string) *render.Result {
 		}
 		models = append(models, m)
 	}
-	return render.RenderFleet(models, opts)
+	return models, opts
 }
 
 func toJSON(t *testing.T, y []byte) []byte {

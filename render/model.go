@@ -60,23 +60,42 @@ func validate(m *schema.ServedModel, home layer.Layer, p *schema.PlatformSpec, g
 	return nil, append(ws, capacityWarnings(m, p, gated)...)
 }
 
+// part is which of a model's builders made an object: its layer's home,
+// the claim it provisions or its LiteLLM entry. A Fleet records it with
+// each object's identity, so that writing the object runs only that
+// builder again.
+type part uint8
+
+const (
+	partHome part = 1 << iota
+	partClaim
+	partRoute
+	allParts = partHome | partClaim | partRoute
+)
+
 // build renders a valid, defaulted model: its layer's objects, the claim
-// it provisions and its LiteLLM entry.
-func build(m *schema.ServedModel, home layer.Layer, p *schema.PlatformSpec, ref ObjectRef, input int) []Object {
-	wrap := func(o k8s.Object) Object {
-		return Object{Ref: ObjectRef{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}, Model: ref, manifest: o.Manifest, input: input}
+// it provisions and its LiteLLM entry (those of parts only).
+func build(m *schema.ServedModel, home layer.Layer, p *schema.PlatformSpec, ref ObjectRef, input int, parts part) []Object {
+	wrap := func(o k8s.Object, from part) Object {
+		return Object{Ref: ObjectRef{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}, Model: ref, manifest: o.Manifest, input: input, part: from}
 	}
 	var objs []Object
-	for _, o := range home.Objects(m, p) {
-		objs = append(objs, wrap(o))
+	if parts&partHome != 0 {
+		for _, o := range home.Objects(m, p) {
+			objs = append(objs, wrap(o, partHome))
+		}
 	}
-	if pvc, ok := provisionedClaim(m); ok {
-		objs = append(objs, wrap(pvc))
+	if parts&partClaim != 0 {
+		if pvc, ok := provisionedClaim(m); ok {
+			objs = append(objs, wrap(pvc, partClaim))
+		}
 	}
-	if cm, entry, ok := liteLLMConfigMap(m, home.APIBase(m, p), p); ok {
-		o := wrap(cm)
-		o.route = entry
-		objs = append(objs, o)
+	if parts&partRoute != 0 {
+		if cm, entry, ok := liteLLMConfigMap(m, home.APIBase(m, p), p); ok {
+			o := wrap(cm, partRoute)
+			o.route = entry
+			objs = append(objs, o)
+		}
 	}
 	return objs
 }

@@ -91,6 +91,7 @@ type Object struct {
 	// manifest is one of internal/k8s's typed structs.
 	manifest any
 	input    int
+	part     part
 	// route is the LiteLLM entry of a LiteLLM ConfigMap, for the fleet's
 	// alias check.
 	route *liteLLMEntry
@@ -135,91 +136,21 @@ func Render(m *schema.ServedModel, opts Options) *Result {
 // A model whose layer is auto is resolved by ChooseLayer, with the whole
 // fleet's size, before it is defaulted and validated; the choice and its
 // reason come back as an Info diagnostic at spec.layer.
+//
+// RenderFleet holds every object of the fleet at once; Prepare validates
+// the same fleet and renders its objects one model at a time as they are
+// written.
 func RenderFleet(models []*schema.ServedModel, opts Options) *Result {
-	res := &Result{}
-	platform, gated := opts.Platform, opts.Platform != nil
-	if gated {
-		platform = platform.DeepCopy()
-		platform.Default()
-		if errs := schema.ValidatePlatform(platform); len(errs) > 0 {
-			res.addErrors(platformRef(platform), -1, errs)
-			return res
-		}
-	} else {
-		platform = schema.DefaultPlatform()
-		res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Info, Object: ObjectRef{Kind: schema.KindPlatform}, Input: -1,
-			Message: "no Platform given: feature gates and GPU capacity are not checked, and layer defaults apply (namespaces serving/kserve/llm-d, KServe Standard mode)"})
-	}
-	if len(models) == 0 {
-		res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Error, Object: ObjectRef{Kind: schema.KindModel}, Input: -1, Field: "items", Value: 0,
-			Message: "no ServedModel to render: refusing to produce empty output (under auto-prune it would delete every workload)"})
+	f := Prepare(models, opts)
+	res := &Result{Diagnostics: f.Diagnostics}
+	if f.HasErrors() {
 		return res
 	}
-
-	var objs []Object
-	for i, in := range models {
-		if in == nil {
-			res.addErrors(ObjectRef{Kind: schema.KindModel}, i, field.ErrorList{field.Required(field.NewPath(fmt.Sprintf("items[%d]", i)), "a ServedModel, not nil")})
-			continue
-		}
-		m := in.DeepCopy()
-		if opts.Layer != "" {
-			m.Spec.Layer = opts.Layer
-		}
-		var choice *LayerChoice
-		if m.Spec.Layer == schema.LayerAuto {
-			c, err := ChooseLayer(m, gatedPlatform(platform, gated), len(models))
-			if err != nil {
-				res.addErrors(modelRef(m), i, field.ErrorList{err})
-				continue
-			}
-			m.Spec.Layer, choice = c.Layer, &c
-		}
-		home := defaultModel(m, &platform.Spec)
-		ref := modelRef(m)
-		if choice != nil {
-			res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Info, Object: ref, Input: i,
-				Field: "spec.layer", Value: string(schema.LayerAuto), Message: choice.String()})
-		}
-		errs, warnings := validate(m, home, &platform.Spec, gated)
-		if len(errs) > 0 {
-			res.addErrors(ref, i, errs)
-			continue
-		}
-		for _, w := range warnings {
-			res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Warning, Object: ref, Input: i, Field: w.Field, Value: w.Value, Message: w.Message})
-		}
-		objs = append(objs, build(m, home, &platform.Spec, ref, i)...)
+	res.Objects = make([]Object, 0, f.Len())
+	for o := range f.Objects() {
+		res.Objects = append(res.Objects, o)
 	}
-	res.checkCollisions(objs)
-	if res.HasErrors() {
-		return res
-	}
-	if len(objs) == 0 {
-		// Unreachable with today's layers (each renders at least one
-		// object), and kept so no future path can return an empty success.
-		res.Diagnostics = append(res.Diagnostics, Diagnostic{Severity: Error, Object: ObjectRef{Kind: schema.KindModel}, Input: -1, Field: "items", Value: len(models),
-			Message: "rendered no objects: refusing to produce empty output (under auto-prune it would delete every workload)"})
-		return res
-	}
-	sortObjects(objs)
-	res.Objects = objs
 	return res
-}
-
-func (res *Result) addErrors(obj ObjectRef, input int, errs field.ErrorList) {
-	for _, e := range errs {
-		d := ErrorDiagnostic(e)
-		d.Object, d.Input = obj, input
-		res.Diagnostics = append(res.Diagnostics, d)
-	}
-}
-
-// addError adds one field error, with more words after its own.
-func (res *Result) addError(obj ObjectRef, input int, e *field.Error, more string) {
-	d := ErrorDiagnostic(e)
-	d.Object, d.Input, d.Message = obj, input, d.Message+more
-	res.Diagnostics = append(res.Diagnostics, d)
 }
 
 // ErrorDiagnostic converts a field error into an error Diagnostic, keeping
@@ -236,7 +167,7 @@ func ErrorDiagnostic(e *field.Error) Diagnostic {
 // checkCollisions rejects two models that render the same object, and two
 // different served models behind one LiteLLM alias (LiteLLM would
 // load-balance tenants across them).
-func (res *Result) checkCollisions(objs []Object) {
+func (f *Fleet) checkCollisions(objs []Object) {
 	type route struct {
 		model string
 		input int
@@ -249,7 +180,7 @@ func (res *Result) checkCollisions(objs []Object) {
 			continue
 		}
 		if prev, ok := aliases[e.ModelName]; ok && prev.input != o.input && prev.model != e.LiteLLMParams.Model {
-			res.addError(o.Model, o.input, field.Duplicate(field.NewPath("spec", "routing", "alias"), e.ModelName),
+			f.addError(o.Model, o.input, field.Duplicate(field.NewPath("spec", "routing", "alias"), e.ModelName),
 				fmt.Sprintf(": %s (fleet item %d) already publishes this alias for %s; LiteLLM would spread tenants across two different models",
 					prev.ref, prev.input+1, strings.TrimPrefix(prev.model, "hosted_vllm/")))
 			continue
@@ -260,7 +191,7 @@ func (res *Result) checkCollisions(objs []Object) {
 	for _, o := range objs {
 		key := ObjectRef{Kind: o.Ref.Kind, Namespace: o.Ref.Namespace, Name: o.Ref.Name}
 		if prev, ok := owner[key]; ok && prev.input != o.input {
-			res.addError(o.Model, o.input, field.Duplicate(field.NewPath("metadata", "name"), o.Model.Name),
+			f.addError(o.Model, o.input, field.Duplicate(field.NewPath("metadata", "name"), o.Model.Name),
 				fmt.Sprintf(": renders %s, already rendered by %s (fleet item %d); rename one of them", o.Ref, prev.Model, prev.input+1))
 			continue
 		}
