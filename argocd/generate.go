@@ -73,10 +73,12 @@ type Request struct {
 }
 
 // Renderer renders a request exactly as `servelayer render -f DIR
-// [--platform F] [--layer L] [-R]` does: the YAML stream and an exit code,
-// with every problem written to stderr. The CLI supplies it, so the CMP and
-// the CLI share one code path.
-type Renderer func(req Request, stderr io.Writer) ([]byte, int)
+// [--platform F] [--layer L] [-R]` does, with every problem written to
+// stderr. It validates first and returns an exit code; with ExitOK, write
+// writes the YAML stream (one model at a time, so a fleet's manifests are
+// never all held at once). The CLI supplies it, so the CMP and the CLI
+// share one code path.
+type Renderer func(req Request, stderr io.Writer) (write func(io.Writer) error, code int)
 
 // Param is one entry of ARGOCD_APP_PARAMETERS, as Argo CD marshals
 // ApplicationSourcePluginParameter: a name and one of string, array or map.
@@ -214,20 +216,50 @@ func Generate(dir string, environ []string, render Renderer, stdout, stderr io.W
 		fmt.Fprintf(stderr, "%s: %v\n", me, err)
 		return ExitUsage
 	}
-	out, code := render(Request{Dir: dir, Platform: platform, Layer: o.Layer, Recurse: o.Recurse}, stderr)
+	write, code := render(Request{Dir: dir, Platform: platform, Layer: o.Layer, Recurse: o.Recurse}, stderr)
 	if code != ExitOK {
 		fmt.Fprintf(stderr, "%s: render failed; no manifests printed\n", me)
 		return code
 	}
-	if len(bytes.TrimSpace(out)) == 0 {
+	out := &nonBlank{w: stdout}
+	err = write(out)
+	if err == nil && !out.printed {
 		fmt.Fprintf(stderr, "%s: the render is empty; refusing to print nothing (an empty CMP output prunes the application)\n", me)
 		return ExitInvalid
 	}
-	if _, err := stdout.Write(out); err != nil {
+	if err != nil {
+		// Validation passed, so only the writer fails here; the exit code
+		// tells the cmp-server not to use what was printed.
 		fmt.Fprintf(stderr, "%s: writing manifests: %v\n", me, err)
 		return ExitInvalid
 	}
 	return ExitOK
+}
+
+// nonBlank passes writes on to w once they hold something other than white
+// space; until then it holds them, so a render that is blank prints
+// nothing.
+type nonBlank struct {
+	w       io.Writer
+	held    []byte
+	printed bool
+}
+
+func (n *nonBlank) Write(p []byte) (int, error) {
+	if n.printed {
+		return n.w.Write(p)
+	}
+	n.held = append(n.held, p...)
+	if len(bytes.TrimSpace(n.held)) == 0 {
+		return len(p), nil
+	}
+	n.printed = true
+	held := n.held
+	n.held = nil
+	if _, err := n.w.Write(held); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // Discover prints, one a line, the files of dir that hold a ServedModel:

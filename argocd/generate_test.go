@@ -3,6 +3,7 @@ package argocd
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -105,7 +106,21 @@ func TestErrorsNeverEchoEnv(t *testing.T) {
 }
 
 func okRenderer(out string) Renderer {
-	return func(Request, io.Writer) ([]byte, int) { return []byte(out), ExitOK }
+	return func(Request, io.Writer) (func(io.Writer) error, int) { return writeString(out), ExitOK }
+}
+
+// writeString writes out in pieces of at most 3 bytes.
+func writeString(out string) func(io.Writer) error {
+	return func(w io.Writer) error {
+		for len(out) > 0 {
+			n := min(len(out), 3)
+			if _, err := io.WriteString(w, out[:n]); err != nil {
+				return err
+			}
+			out = out[n:]
+		}
+		return nil
+	}
 }
 
 func TestGenerateGuardsOutput(t *testing.T) {
@@ -120,11 +135,15 @@ func TestGenerateGuardsOutput(t *testing.T) {
 		{"ok", okRenderer("a: 1\n"), ExitOK, "a: 1\n", ""},
 		{"empty", okRenderer(""), ExitInvalid, "", "refusing to print nothing"},
 		{"blank", okRenderer("\n  \n"), ExitInvalid, "", "refusing to print nothing"},
-		{"render failed", func(_ Request, stderr io.Writer) ([]byte, int) {
+		{"leading blank lines", okRenderer("\n \na: 1\n"), ExitOK, "\n \na: 1\n", ""},
+		{"render failed", func(_ Request, stderr io.Writer) (func(io.Writer) error, int) {
 			io.WriteString(stderr, "error: spec.x: bad\n")
-			return []byte("partial: true\n"), ExitInvalid
+			return writeString("partial: true\n"), ExitInvalid
 		}, ExitInvalid, "", "error: spec.x: bad"},
-		{"render usage error", func(Request, io.Writer) ([]byte, int) { return nil, ExitUsage }, ExitUsage, "", "no manifests printed"},
+		{"render usage error", func(Request, io.Writer) (func(io.Writer) error, int) { return nil, ExitUsage }, ExitUsage, "", "no manifests printed"},
+		{"writer fails", func(Request, io.Writer) (func(io.Writer) error, int) {
+			return func(io.Writer) error { return errors.New("broken pipe") }, ExitOK
+		}, ExitInvalid, "", "writing manifests: broken pipe"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -141,7 +160,10 @@ func TestGeneratePassesOptions(t *testing.T) {
 	dir := t.TempDir()
 	corpus.WriteFile(t, filepath.Join(dir, "p", "lab.yaml"), "kind: Platform\n")
 	var got Request
-	rec := func(r Request, _ io.Writer) ([]byte, int) { got = r; return []byte("x: 1\n"), ExitOK }
+	rec := func(r Request, _ io.Writer) (func(io.Writer) error, int) {
+		got = r
+		return writeString("x: 1\n"), ExitOK
+	}
 	env := []string{paramsEnv(t, Param{Name: "layer", String: str("llm-d")}, Param{Name: "platform", String: str("p/lab.yaml")}, Param{Name: "recurse", String: str("1")})}
 	if code := Generate(dir, env, rec, io.Discard, io.Discard); code != ExitOK {
 		t.Fatalf("exit %d", code)

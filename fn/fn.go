@@ -35,9 +35,9 @@ type Request struct {
 	Layer    schema.Layer
 }
 
-// Render decodes, validates and renders a request. It returns the rendered
-// objects, or none at all when any result is an error.
-func Render(req Request) ([]*yaml.RNode, framework.Results) {
+// Render decodes and validates a request. It returns the fleet, ready to
+// write one model at a time, or nil when any result is an error.
+func Render(req Request) (*render.Fleet, framework.Results) {
 	var results framework.Results
 	var platform *schema.Platform
 	if req.Platform != nil {
@@ -55,8 +55,8 @@ func Render(req Request) ([]*yaml.RNode, framework.Results) {
 		return nil, results
 	}
 
-	res := render.RenderFleet(models, render.Options{Platform: platform, Layer: req.Layer})
-	for _, d := range res.Diagnostics {
+	fleet := render.Prepare(models, render.Options{Platform: platform, Layer: req.Layer})
+	for _, d := range fleet.Diagnostics {
 		var src *yaml.RNode
 		if d.Input >= 0 && d.Input < len(req.Models) {
 			src = req.Models[d.Input]
@@ -65,18 +65,10 @@ func Render(req Request) ([]*yaml.RNode, framework.Results) {
 		}
 		results = append(results, diagnosticResult(src, d))
 	}
-	if res.HasErrors() {
+	if fleet.HasErrors() {
 		return nil, results
 	}
-	out := make([]*yaml.RNode, 0, len(res.Objects))
-	for _, o := range res.Objects {
-		n, err := o.Node()
-		if err != nil {
-			return nil, append(results, &framework.Result{Severity: framework.Error, Message: err.Error()})
-		}
-		out = append(out, yaml.NewRNode(n))
-	}
-	return out, results
+	return fleet, results
 }
 
 func hasError(rs framework.Results) bool { return rs.ExitCode() != 0 }
@@ -126,16 +118,36 @@ func diagnosticResult(src *yaml.RNode, d render.Diagnostic) *framework.Result {
 
 // Process is the KRM function. It never modifies an item it does not own,
 // and returns the results as an error when any is an error, so the
-// process can exit non-zero (kyaml's framework alone would exit 0).
+// process can exit non-zero (kyaml's framework alone would exit 0). The
+// rendered objects it puts in rl.Items are nodes; Run writes them without
+// building nodes.
 func Process(rl *framework.ResourceList) error {
+	if out := process(rl); out != nil {
+		items, err := out.nodes()
+		if err != nil {
+			rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, Message: err.Error()})
+		} else {
+			rl.Items = items
+		}
+	}
+	if hasError(rl.Results) {
+		return rl.Results
+	}
+	return nil
+}
+
+// process is the KRM function, adding its results to rl.Results. It
+// returns the items to write back, or nil when they are rl.Items
+// unchanged (an error, or nothing to render).
+func process(rl *framework.ResourceList) *output {
 	fc := rl.FunctionConfig
 	switch {
 	case input.IsServedModel(fc):
-		objs, results := Render(Request{Models: []*yaml.RNode{fc}})
-		items, extra := mergeOutput(fc, rl.Items, objs, results)
+		fleet, results := Render(Request{Models: []*yaml.RNode{fc}})
+		out, extra := mergeOutput(fc, rl.Items, fleet, results)
 		rl.Results = append(rl.Results, append(results, extra...)...)
 		if !hasError(rl.Results) {
-			rl.Items = items
+			return out
 		}
 	case input.IsPlatform(fc):
 		var models, rest []*yaml.RNode
@@ -172,17 +184,14 @@ func Process(rl *framework.ResourceList) error {
 				Message: "no ServedModel items to render; items pass through unchanged"})
 			break
 		}
-		objs, results := Render(Request{Models: models, Platform: fc})
-		items, extra := mergeOutput(nil, rest, objs, results)
+		fleet, results := Render(Request{Models: models, Platform: fc})
+		out, extra := mergeOutput(nil, rest, fleet, results)
 		rl.Results = append(rl.Results, append(results, extra...)...)
 		if !hasError(rl.Results) {
-			rl.Items = items
+			return out
 		}
 	default:
 		rl.Results = append(rl.Results, functionConfigError(fc))
-	}
-	if hasError(rl.Results) {
-		return rl.Results
 	}
 	return nil
 }
@@ -226,51 +235,55 @@ func functionConfigError(fc *yaml.RNode) *framework.Result {
 // function run on its own output changes nothing; or someone else's
 // object: an error, since kustomize would reject the duplicate or one
 // would silently replace the other. Objects not replacing an item are
-// appended. With errors the items come back unchanged.
-func mergeOutput(fc *yaml.RNode, items, objs []*yaml.RNode, results framework.Results) ([]*yaml.RNode, framework.Results) {
+// appended. All of it is decided from the fleet's identities, before any
+// object is rendered for writing. With errors there is no output (the
+// items stay as they are).
+func mergeOutput(fc *yaml.RNode, items []*yaml.RNode, fleet *render.Fleet, results framework.Results) (*output, framework.Results) {
 	if hasError(results) {
-		return items, nil
+		return nil, nil
 	}
-	if len(objs) == 0 {
-		return items, framework.Results{diagnosticResult(fc, render.Diagnostic{Severity: render.Error, Field: "spec", Value: "0 objects",
+	if fleet == nil || fleet.Len() == 0 {
+		return nil, framework.Results{diagnosticResult(fc, render.Diagnostic{Severity: render.Error, Field: "spec", Value: "0 objects",
 			Message: "rendered no objects: refusing to produce empty output"})}
 	}
 	type id struct{ kind, namespace, name string }
-	rendered := map[id]*yaml.RNode{}
-	for _, o := range objs {
-		rendered[id{o.GetKind(), o.GetNamespace(), o.GetName()}] = o
+	rendered := map[id]int{}
+	for i := range fleet.Len() {
+		ref, _ := fleet.Ref(i)
+		rendered[id{ref.Kind, ref.Namespace, ref.Name}] = i
 	}
-	placed := map[*yaml.RNode]bool{}
-	var out []*yaml.RNode
+	placed := make([]bool, fleet.Len())
+	out := &output{fleet: fleet}
 	var errs framework.Results
 	for _, it := range items {
 		if !input.IsObject(it) {
-			out = append(out, it)
+			out.items = append(out.items, listItem{node: it})
 			continue
 		}
-		o, ok := rendered[id{it.GetKind(), it.GetNamespace(), it.GetName()}]
+		i, ok := rendered[id{it.GetKind(), it.GetNamespace(), it.GetName()}]
 		if !ok {
-			out = append(out, it)
+			out.items = append(out.items, listItem{node: it})
 			continue
 		}
-		model := o.GetLabels()[render.LabelName]
-		if l := it.GetLabels(); l[render.LabelManagedBy] == "servelayer" && l[render.LabelName] == model {
-			if !placed[o] {
-				out = append(out, o)
-				placed[o] = true
+		ref, model := fleet.Ref(i)
+		// Every rendered object carries its model's name in LabelName.
+		if l := it.GetLabels(); l[render.LabelManagedBy] == "servelayer" && l[render.LabelName] == model.Name {
+			if !placed[i] {
+				out.items = append(out.items, listItem{obj: i})
+				placed[i] = true
 			}
 			continue
 		}
 		errs = append(errs, diagnosticResult(it, render.Diagnostic{Severity: render.Error, Field: "metadata.name", Value: it.GetName(),
 			Message: field.Duplicate(field.NewPath("metadata", "name"), it.GetName()).ErrorBody() + fmt.Sprintf(": ServedModel %s renders %s %s/%s, which is also an input item; rename the model or remove the item",
-				model, o.GetKind(), o.GetNamespace(), o.GetName())}))
+				model.Name, ref.Kind, ref.Namespace, ref.Name)}))
 	}
 	if len(errs) > 0 {
-		return items, errs
+		return nil, errs
 	}
-	for _, o := range objs {
-		if !placed[o] {
-			out = append(out, o)
+	for i := range fleet.Len() {
+		if !placed[i] {
+			out.items = append(out.items, listItem{obj: i})
 		}
 	}
 	return out, nil
@@ -289,8 +302,14 @@ func isLocalConfig(n *yaml.RNode) bool {
 // Whatever the input, rw.Writer gets exactly one ResourceList: a stream
 // that is not one is answered as one, and an input that is too large or
 // does not parse gets an empty ResourceList whose error result says where
-// it went wrong. Nothing else is written, and never partially.
-func Run(rw *kio.ByteReadWriter) (framework.Results, error) {
+// it went wrong. Everything is decided, and everything but the rendered
+// objects encoded, before the first byte is written; the rendered objects
+// are then rendered and written one at a time. Only a failing writer can
+// cut the output short, and Run then returns its error.
+func Run(rw *kio.ByteReadWriter) (framework.Results, error) { return run(rw, writeList) }
+
+// run is Run, writing the ResourceList with write.
+func run(rw *kio.ByteReadWriter, write listWriter) (framework.Results, error) {
 	in, out := rw.Reader, rw.Writer
 	if in == nil {
 		in = os.Stdin
@@ -306,8 +325,8 @@ func Run(rw *kio.ByteReadWriter) (framework.Results, error) {
 		return writeInputError(out, ierr)
 	}
 
-	// What framework.Execute does, but writing with writeResourceList
-	// (see write.go for why) and answering unreadable input with a
+	// What framework.Execute does, but writing with writeList (see
+	// write.go for why) and answering unreadable input with a
 	// ResourceList too.
 	inner := *rw
 	inner.Reader, inner.Writer = bytes.NewReader(data), nil
@@ -325,8 +344,20 @@ func Run(rw *kio.ByteReadWriter) (framework.Results, error) {
 		// (there is at least the missing functionConfig) are not lost.
 		inner.WrappingKind, inner.WrappingAPIVersion = kio.ResourceListKind, kio.ResourceListAPIVersion
 	}
-	processErr := Process(rl)
-	if err := kio.ReconcileInternalAnnotations(rl.Items, annotations); err != nil {
+	o := process(rl)
+	var processErr error
+	if hasError(rl.Results) {
+		processErr = rl.Results
+	}
+	if o == nil {
+		o = &output{}
+		for _, it := range rl.Items {
+			o.items = append(o.items, listItem{node: it})
+		}
+	}
+	// The items that pass through; rendered objects carry no annotation
+	// the reconciliation would touch.
+	if err := kio.ReconcileInternalAnnotations(o.passThrough(), annotations); err != nil {
 		return writeInputError(out, &input.Error{Name: stdinName, Message: "items: " + err.Error()})
 	}
 	results := inner.Results // the input's, when there are no new ones
@@ -335,12 +366,15 @@ func Run(rw *kio.ByteReadWriter) (framework.Results, error) {
 			return writeInputError(out, &input.Error{Name: stdinName, Message: "cannot write the results: " + err.Error()})
 		}
 	}
-	var buf bytes.Buffer
-	if err := writeResourceList(&buf, inner.WrappingAPIVersion, inner.WrappingKind, rl.Items, inner.FunctionConfig, results, inner.KeepReaderAnnotations); err != nil {
-		return writeInputError(out, &input.Error{Name: stdinName, Message: "cannot write the items back: " + err.Error()})
-	}
-	if _, err := out.Write(buf.Bytes()); err != nil && processErr == nil {
-		processErr = err
+	list := resourceList{apiVersion: inner.WrappingAPIVersion, kind: inner.WrappingKind, out: o,
+		functionConfig: inner.FunctionConfig, results: results, keep: inner.KeepReaderAnnotations}
+	if started, err := write(out, list); err != nil {
+		if !started {
+			return writeInputError(out, &input.Error{Name: stdinName, Message: "cannot write the items back: " + err.Error()})
+		}
+		if processErr == nil {
+			processErr = err
+		}
 	}
 	return rl.Results, processErr
 }

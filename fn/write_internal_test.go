@@ -50,10 +50,12 @@ func writerSeeds(t testing.TB) [][]byte {
 	return seeds
 }
 
-// checkWriters requires writeResourceList and writeStream to write what
-// kio.ByteWriter writes, and to fail where it fails, for whatever kio can
-// read from data.
+// checkWriters requires writeResourceList to write what kio.ByteWriter
+// writes, and to fail where it fails, for whatever kio can read from data;
+// and Run, given data, to write what it writes when every rendered object
+// is a node and kio.ByteWriter writes the list.
 func checkWriters(t *testing.T, data []byte) {
+	checkRun(t, data)
 	for _, keep := range []bool{true, false} {
 		rw := &kio.ByteReadWriter{Reader: bytes.NewReader(data), KeepReaderAnnotations: keep}
 		items, err := rw.Read()
@@ -78,21 +80,39 @@ func checkWriters(t *testing.T, data []byte) {
 				return writeResourceList(w, version, kind, items, rw.FunctionConfig, rw.Results, keep)
 			})
 	}
-	// Streams, as the CLI writes rendered objects (no reader annotations).
-	items, err := (&kio.ByteReader{Reader: bytes.NewReader(data), OmitReaderAnnotations: true}).Read()
-	if err != nil {
-		return
-	}
-	for _, it := range items {
-		if !input.IsObject(it) || metadataReadable(it) && len(it.GetAnnotations()) > 0 {
-			return
+}
+
+// checkRun compares the function's output, rendered objects written
+// straight from their manifests, with the same list with every object a
+// node, written by kio.ByteWriter.
+func checkRun(t *testing.T, data []byte) {
+	for _, keep := range []bool{true, false} {
+		var got, want bytes.Buffer
+		_, gotErr := run(&kio.ByteReadWriter{Reader: bytes.NewReader(data), Writer: &got, KeepReaderAnnotations: keep}, writeList)
+		_, wantErr := run(&kio.ByteReadWriter{Reader: bytes.NewReader(data), Writer: &want, KeepReaderAnnotations: keep}, referenceList)
+		if (gotErr == nil) != (wantErr == nil) || got.String() != want.String() {
+			t.Fatalf("Run (keep=%v) differs from Process and kio.ByteWriter (%v, %v): %s", keep, gotErr, wantErr, corpus.FirstDiff(want.String(), got.String()))
 		}
 	}
-	compareWriters(t, "writeStream", items,
-		func(w io.Writer, items []*yaml.RNode) error {
-			return kio.ByteWriter{Writer: w, KeepReaderAnnotations: true}.Write(items)
-		},
-		writeStream)
+}
+
+// referenceList writes a ResourceList as the function did before it
+// streamed: every rendered object a node, the list written by
+// kio.ByteWriter.
+func referenceList(w io.Writer, l resourceList) (bool, error) {
+	items, err := l.out.nodes()
+	if err != nil {
+		return false, err
+	}
+	var buf bytes.Buffer
+	if err := recovered(func() error {
+		return kio.ByteWriter{Writer: &buf, KeepReaderAnnotations: l.keep, WrappingAPIVersion: l.apiVersion, WrappingKind: l.kind,
+			FunctionConfig: l.functionConfig, Results: l.results}.Write(items)
+	}); err != nil {
+		return false, err
+	}
+	_, err = w.Write(buf.Bytes())
+	return true, err
 }
 
 // compareWriters requires ours to write what the reference kio.ByteWriter

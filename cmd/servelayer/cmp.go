@@ -49,7 +49,7 @@ func cmpMain(args []string, stdout, stderr io.Writer) int {
 
 // cmpRender is the CLI's render path (RenderFiles), so the plugin prints
 // exactly what "servelayer render -f DIR" prints.
-func cmpRender(req argocd.Request, stderr io.Writer) ([]byte, int) {
+func cmpRender(req argocd.Request, stderr io.Writer) (func(io.Writer) error, int) {
 	return RenderFiles(RenderArgs{
 		Files:     []string{req.Dir},
 		Platform:  req.Platform,

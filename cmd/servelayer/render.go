@@ -56,11 +56,11 @@ func renderMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "servelayer render: --layer %q is not one of raw-vllm, kserve, llm-d, auto\n", *layer)
 		return exitUsage
 	}
-	out, code := RenderFiles(RenderArgs{Files: inp.files, Platform: *inp.platform, Layer: schema.Layer(*layer), Recursive: *inp.recursive, Name: *name}, stderr)
+	write, code := RenderFiles(RenderArgs{Files: inp.files, Platform: *inp.platform, Layer: schema.Layer(*layer), Recursive: *inp.recursive, Name: *name}, stderr)
 	if code != exitOK {
 		return code
 	}
-	if _, err := stdout.Write(out); err != nil {
+	if err := write(stdout); err != nil {
 		fmt.Fprintln(stderr, "servelayer render:", err)
 		return exitInvalid
 	}
@@ -78,10 +78,12 @@ type RenderArgs struct {
 }
 
 // RenderFiles reads ServedModels (and at most one Platform) from files and
-// directories, renders them as one fleet and returns the YAML stream. All
-// problems are written to stderr; the exit code says what kind they were.
-// It never returns empty output with exitOK.
-func RenderFiles(a RenderArgs, stderr io.Writer) ([]byte, int) {
+// directories and validates them as one fleet. All problems are written to
+// stderr; the exit code says what kind they were. With exitOK it returns
+// write, which renders the fleet and writes its YAML stream one model at a
+// time: nothing is written before every model is known to be valid, and
+// the stream is never empty.
+func RenderFiles(a RenderArgs, stderr io.Writer) (write func(io.Writer) error, code int) {
 	in, code := readInputs("servelayer render", a.Files, a.Platform, a.Recursive, stderr)
 	if code != exitOK {
 		return nil, code
@@ -102,21 +104,16 @@ func RenderFiles(a RenderArgs, stderr io.Writer) ([]byte, int) {
 		return nil, exitInvalid
 	}
 	req := fn.Request{Models: models, Platform: in.platform, Layer: a.Layer}
-	objs, results := fn.Render(req)
+	fleet, results := fn.Render(req)
 	printResults(stderr, results)
 	if results.ExitCode() != 0 {
 		return nil, exitInvalid
 	}
-	var buf strings.Builder
-	if err := fn.WriteStream(&buf, objs); err != nil {
-		fmt.Fprintln(stderr, "servelayer render:", err)
-		return nil, exitInvalid
-	}
-	if buf.Len() == 0 {
+	if fleet.Len() == 0 {
 		fmt.Fprintln(stderr, "servelayer render: nothing rendered: refusing to print an empty render")
 		return nil, exitInvalid
 	}
-	return []byte(buf.String()), exitOK
+	return fleet.WriteYAML, exitOK
 }
 
 // printResults writes one line per result: file, object, field, message.
