@@ -6,6 +6,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/servelayer/servelayer/internal/k8s"
+	"github.com/servelayer/servelayer/internal/yamlout"
 	"github.com/servelayer/servelayer/schema"
 )
 
@@ -34,6 +35,24 @@ type liteLLMParams struct {
 // LiteLLMConfigMapName is the ConfigMap carrying a model's entry.
 func LiteLLMConfigMapName(model string) string { return "litellm-" + model }
 
+// modelList is a model_list as a go.yaml.in/yaml/v3 Encoder with kyaml's
+// settings writes it. yamlout writes those bytes without the Encoder's
+// buffers (about 10 KB a model); a string that is not valid UTF-8, which
+// yaml.v3 writes as !!binary, is left to yaml.v3 itself.
+func modelList(entries []liteLLMEntry) string {
+	if b, err := yamlout.AppendMarshal(nil, entries); err == nil {
+		return string(b)
+	}
+	var b strings.Builder
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	enc.CompactSeqIndent()
+	if err := enc.Encode(entries); err != nil { // strings and structs: cannot fail
+		panic(err)
+	}
+	return b.String()
+}
+
 func liteLLMConfigMap(m *schema.ServedModel, apiBase string, p *schema.PlatformSpec) (k8s.Object, *liteLLMEntry, bool) {
 	if m.Spec.Routing == nil {
 		return k8s.Object{}, nil, false
@@ -42,13 +61,6 @@ func liteLLMConfigMap(m *schema.ServedModel, apiBase string, p *schema.PlatformS
 		ModelName:     m.Spec.Routing.Alias,
 		LiteLLMParams: liteLLMParams{Model: "hosted_vllm/" + m.Spec.Model.Name, APIBase: apiBase},
 	}}
-	var b strings.Builder
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	enc.CompactSeqIndent()
-	if err := enc.Encode(entry); err != nil { // plain strings: cannot fail
-		panic(err)
-	}
 	name := LiteLLMConfigMapName(m.Name)
 	meta := k8s.Meta(m, name, "litellm-route")
 	meta.Namespace = p.LiteLLM.Namespace
@@ -56,7 +68,7 @@ func liteLLMConfigMap(m *schema.ServedModel, apiBase string, p *schema.PlatformS
 	cm := &k8s.ConfigMap{
 		TypeMeta: k8s.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		Metadata: meta,
-		Data:     map[string]string{LiteLLMDataKey: b.String()},
+		Data:     map[string]string{LiteLLMDataKey: modelList(entry)},
 	}
 	return k8s.Object{APIVersion: "v1", Kind: "ConfigMap", Namespace: meta.Namespace, Name: name, Manifest: cm}, &entry[0], true
 }

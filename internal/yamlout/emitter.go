@@ -174,12 +174,11 @@ func (e *emitter) beginMapping(ctx context, parentSeqItem bool) {
 	e.increaseIndent(false, parentSeqItem, false)
 }
 
-// key writes a mapping key (a string) and the ':' after it; the value follows with
-// context{mapping: true}.
-func (e *emitter) key(k string) {
+// key writes a mapping key, a string scalar the encoder asks for in style
+// want, and the ':' after it; the value follows with context{mapping:
+// true}. a is analyze(k).
+func (e *emitter) key(k string, a analysis, want style) {
 	e.writeIndent()
-	a := analyze(k)
-	want := stringStyle(k)
 	if !a.multiline && len(k) <= 128 { // yaml_emitter_check_simple_key
 		e.scalarAnalyzed(k, a, want, context{mapping: true, simpleKey: true}, false)
 		e.writeIndicator(":", false, false, false)
@@ -266,6 +265,78 @@ type analysis struct {
 // analyze is yaml_emitter_analyze_scalar (unicode on). value must be valid
 // UTF-8.
 func analyze(value string) analysis {
+	if a, ok := analyzeSimple(value); ok {
+		return a
+	}
+	return analyzeScalar(value)
+}
+
+// Classes of ASCII bytes for analyzeSimple.
+const (
+	unsafeByte byte = iota // anything analyzeScalar must look at
+	safeByte               // no indicator anywhere in the value
+	flowByte               // , ? [ ] { }: a flow indicator after the first byte
+	colonByte              // a flow indicator, and a block one before a blank
+	laterByte              // an indicator only as the first byte, or after a blank
+)
+
+var byteClass = func() (t [256]byte) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = safeByte
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = safeByte, safeByte
+	}
+	for _, c := range "._/=+;()$^~<\\" {
+		t[c] = safeByte
+	}
+	for _, c := range ",?[]{}" {
+		t[c] = flowByte
+	}
+	t[':'] = colonByte
+	for _, c := range "#&*!|>'\"%@`-" {
+		t[c] = laterByte
+	}
+	return t
+}()
+
+// analyzeSimple is analyzeScalar's answer, fast, for the common value made
+// of printable ASCII without blanks whose first byte is no indicator, or
+// ok false.
+func analyzeSimple(v string) (a analysis, ok bool) {
+	if len(v) == 0 || len(v) >= 3 && (v[:3] == "---" || v[:3] == "...") {
+		return a, false
+	}
+	switch byteClass[v[0]] {
+	case safeByte:
+	case laterByte:
+		// "-x" is no indicator; "-" alone is (followed by the end).
+		if v[0] != '-' || len(v) == 1 {
+			return a, false
+		}
+	default:
+		return a, false
+	}
+	flow := false
+	for i := 1; i < len(v); i++ {
+		switch byteClass[v[i]] {
+		case safeByte, laterByte: // no blank precedes a '#'
+		case flowByte:
+			flow = true
+		case colonByte:
+			if i+1 == len(v) {
+				return a, false
+			}
+			flow = true
+		default:
+			return a, false
+		}
+	}
+	return analysis{flowPlainAllowed: !flow, blockPlainAllowed: true, singleQuotedAllowed: true, blockAllowed: true}, true
+}
+
+// analyzeScalar is yaml_emitter_analyze_scalar itself.
+func analyzeScalar(value string) analysis {
 	if len(value) == 0 {
 		return analysis{blockPlainAllowed: true, singleQuotedAllowed: true}
 	}

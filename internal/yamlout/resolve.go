@@ -40,6 +40,16 @@ var resolveMap = func() map[string]bool {
 	return m
 }()
 
+// numberByte holds the bytes of everything a 'D' or 'S' scalar can resolve
+// to: decimal, hexadecimal (0x), octal (0o), binary (0b) and underscored
+// integers, floats with exponents, and the timestamp layouts.
+var numberByte = func() (t [256]bool) {
+	for _, c := range "0123456789abcdefABCDEFxXoO_+-.:tTZ " {
+		t[c] = true
+	}
+	return t
+}()
+
 var yamlStyleFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
 
 func resolvesToString(in string) bool {
@@ -52,6 +62,15 @@ func resolvesToString(in string) bool {
 	}
 	if resolveMap[in] {
 		return false
+	}
+	if hint == 'D' || hint == 'S' {
+		// Fast: a byte no number or timestamp holds makes it a string
+		// (most such values are quantities: 16Gi, 100m).
+		for i := 0; i < len(in); i++ {
+			if !numberByte[in[i]] {
+				return true
+			}
+		}
 	}
 	switch hint {
 	case '.':

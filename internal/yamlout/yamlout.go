@@ -115,7 +115,8 @@ func value(e *emitter, v reflect.Value, ctx context, parentSeqItem bool) {
 			slices.Sort(keys)
 			e.beginMapping(ctx, parentSeqItem)
 			for _, k := range keys {
-				e.key(validUTF8(k))
+				kv := validUTF8(k)
+				e.key(kv, analyze(kv), stringStyle(kv))
 				s := validUTF8(m[k])
 				e.scalar(s, stringStyle(s), context{mapping: true}, false)
 			}
@@ -128,7 +129,8 @@ func value(e *emitter, v reflect.Value, ctx context, parentSeqItem bool) {
 		slices.Sort(keys)
 		e.beginMapping(ctx, parentSeqItem)
 		for _, k := range keys {
-			e.key(validUTF8(k))
+			kv := validUTF8(k)
+			e.key(kv, analyze(kv), stringStyle(kv))
 			value(e, v.MapIndex(reflect.ValueOf(k).Convert(v.Type().Key())), context{mapping: true}, false)
 		}
 		e.endMapping()
@@ -150,7 +152,7 @@ func value(e *emitter, v reflect.Value, ctx context, parentSeqItem bool) {
 			if f.omit(v) {
 				continue
 			}
-			e.key(f.name)
+			e.key(f.name, f.nameAnalysis, f.nameStyle)
 			value(e, v.FieldByIndex(f.index), context{mapping: true}, false)
 		}
 		e.endMapping()
@@ -194,6 +196,9 @@ type field struct {
 	name      string
 	index     []int
 	omitEmpty bool
+	// How the name is written, worked out once.
+	nameAnalysis analysis
+	nameStyle    style
 }
 
 // omit reports whether the field of struct v is left out: omitempty and
@@ -264,7 +269,8 @@ func collectFields(t reflect.Type, index []int) ([]field, error) {
 		if name == "" {
 			name = sf.Name
 		}
-		f := field{name: name, index: idx}
+		f := field{name: name, index: idx, nameAnalysis: analyze(validUTF8(name)), nameStyle: stringStyle(validUTF8(name))}
+		f.name = validUTF8(name)
 		for _, o := range strings.Split(opts, ",") {
 			switch o {
 			case "omitempty":

@@ -332,3 +332,123 @@ func FuzzWriter(f *testing.F) {
 		}
 	})
 }
+
+// FuzzScalar checks the fast paths against what they shortcut: a simple
+// value's analysis against the emitter's full analysis, and the resolver
+// against go.yaml.in/yaml/v3 reading the value as a plain scalar.
+func FuzzScalar(f *testing.F) {
+	for _, s := range tricky {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		s = validUTF8(s)
+		if a, ok := analyzeSimple(s); ok && a != analyzeScalar(s) {
+			t.Fatalf("%q: fast analysis %+v, full %+v", s, a, analyzeScalar(s))
+		}
+		if !analyzeScalar(s).blockPlainAllowed || s == "" || s == "<<" {
+			return // "<<": the encoder's resolver calls it a string, the reader a merge key
+		}
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte(s), &n); err != nil || len(n.Content) != 1 || n.Content[0].Kind != yaml.ScalarNode || n.Content[0].Value != s {
+			return // not one plain scalar when read on its own
+		}
+		if got, want := resolvesToString(s), n.Content[0].Tag == "!!str"; got != want {
+			t.Fatalf("%q: resolvesToString %v, yaml.v3 reads it as %s", s, got, n.Content[0].Tag)
+		}
+	})
+}
+
+// Shapes AppendMarshal writes: render's LiteLLM model_list entry, and more.
+type (
+	mEntry struct {
+		ModelName string  `yaml:"model_name"`
+		Params    mParams `yaml:"litellm_params"`
+	}
+	mParams struct {
+		Model   string `yaml:"model"`
+		APIBase string `yaml:"api_base"`
+	}
+	mMore struct {
+		List    []string  `yaml:"list"`
+		Entries []mEntry  `yaml:"entries"`
+		N       *int32    `yaml:"n"`
+		B       bool      `yaml:"b"`
+		Empty   struct{}  `yaml:"empty"`
+		Nested  [][]int64 `yaml:"nested"`
+	}
+)
+
+// marshalReference is what a yaml.v3 Encoder set up as kyaml sets it up
+// writes for v, or an error.
+func marshalReference(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	enc.CompactSeqIndent()
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), enc.Close()
+}
+
+func compareMarshal(t *testing.T, v any) {
+	t.Helper()
+	got, err := AppendMarshal(nil, v)
+	if yamlV3Binary(reflect.ValueOf(v)) {
+		if err == nil {
+			t.Fatalf("%#v: invalid UTF-8 written without an error", v)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := marshalReference(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Fatalf("%#v\nwant:\n%s\ngot:\n%s", v, want, got)
+	}
+}
+
+// yamlV3Binary reports a string yaml.v3 would write as !!binary.
+func yamlV3Binary(v reflect.Value) bool {
+	_, bad := invalidUTF8(v)
+	return bad
+}
+
+func TestMarshal(t *testing.T) {
+	for _, s := range tricky {
+		compareMarshal(t, []mEntry{{ModelName: s, Params: mParams{Model: "hosted_vllm/" + s, APIBase: s}}})
+		compareMarshal(t, mMore{List: []string{s, "yes", "on", "1:20", "190:20:30.15"}})
+	}
+	compareMarshal(t, mMore{})
+	compareMarshal(t, &mMore{Entries: []mEntry{}, Nested: [][]int64{{}, nil, {1, -2}}})
+	for _, v := range []any{map[string]string{}, 1.5, struct{ A string }{}, struct {
+		A string `yaml:"a,omitempty"`
+	}{}, struct {
+		A string `yaml:"a"`
+		B string `yaml:"a"`
+	}{}} {
+		if _, err := AppendMarshal(nil, v); err == nil {
+			t.Errorf("%T: no error", v)
+		}
+	}
+}
+
+// FuzzMarshal fills the shapes AppendMarshal writes from the fuzz input
+// and requires yaml.v3's bytes.
+func FuzzMarshal(f *testing.F) {
+	f.Add([]byte("servelayer"))
+	for i := range tricky {
+		f.Add([]byte{2, 3, byte(i), 3, byte(i + 1), 3, byte(i + 2)})
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fl := &filler{data: data}
+		for _, v := range []any{new([]mEntry), new(mMore)} {
+			fl.fill(reflect.ValueOf(v).Elem(), 0)
+			compareMarshal(t, v)
+		}
+	})
+}

@@ -1,0 +1,223 @@
+package yamlout
+
+import (
+	"fmt"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// AppendMarshal appends v as one YAML document the way a
+// go.yaml.in/yaml/v3 Encoder with kyaml's settings writes v itself
+// (Encoder.Encode(v)), not its JSON form: field names from yaml tags, and
+// strings quoted by the encoder's rules for Go strings, which also quote
+// YAML 1.1 booleans (yes, on) and base-60 floats (1:20). Supported: structs
+// whose exported fields all have a yaml name and no options, slices,
+// pointers, strings, bools and integers. Anything else, and a string that
+// is not valid UTF-8 (yaml.v3 writes those as !!binary), is an error.
+func AppendMarshal(dst []byte, v any) ([]byte, error) {
+	rv := reflect.ValueOf(v)
+	if err := checkMarshal(rv.Type()); err != nil {
+		return dst, err
+	}
+	if s, ok := invalidUTF8(rv); ok {
+		return dst, fmt.Errorf("yamlout: %q is not valid UTF-8", s)
+	}
+	e := emitters.Get().(*emitter)
+	defer emitters.Put(e)
+	e.start(dst)
+	marshalValue(e, rv, context{root: true}, false)
+	return e.end(), nil
+}
+
+func marshalValue(e *emitter, v reflect.Value, ctx context, parentSeqItem bool) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			e.scalar("null", plainStyle, ctx, parentSeqItem)
+			return
+		}
+		marshalValue(e, v.Elem(), ctx, parentSeqItem)
+	case reflect.String:
+		s := v.String()
+		e.scalar(s, goStringStyle(s), ctx, parentSeqItem)
+	case reflect.Bool:
+		e.scalar(strconv.FormatBool(v.Bool()), plainStyle, ctx, parentSeqItem)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		e.scalar(strconv.FormatInt(v.Int(), 10), plainStyle, ctx, parentSeqItem)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		e.scalar(strconv.FormatUint(v.Uint(), 10), plainStyle, ctx, parentSeqItem)
+	case reflect.Slice:
+		if v.Len() == 0 { // nil too: yaml.v3 writes an empty sequence
+			e.emptyFlow(ctx, parentSeqItem, "[", "]")
+			return
+		}
+		e.beginSequence(ctx, parentSeqItem)
+		for i := range v.Len() {
+			e.item()
+			marshalValue(e, v.Index(i), context{sequence: true}, true)
+		}
+		e.endSequence()
+	case reflect.Struct:
+		fields := yamlFields(v.Type())
+		if len(fields) == 0 {
+			e.emptyFlow(ctx, parentSeqItem, "{", "}")
+			return
+		}
+		e.beginMapping(ctx, parentSeqItem)
+		for i := range fields {
+			f := &fields[i]
+			e.key(f.name, f.nameAnalysis, f.nameStyle)
+			marshalValue(e, v.Field(f.index[0]), context{mapping: true}, false)
+		}
+		e.endMapping()
+	}
+}
+
+// goStringStyle is the style yaml.v3's encoder asks for a Go string
+// (encoder.stringv, no tag).
+func goStringStyle(s string) style {
+	switch {
+	case strings.Contains(s, "\n"):
+		return literalStyle
+	case !resolvesToString(s) || isBase60Float(s) || isOldBool(s):
+		return doubleQuotedStyle
+	}
+	return plainStyle
+}
+
+var base60float = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
+
+func isBase60Float(s string) bool {
+	if s == "" {
+		return false
+	}
+	c := s[0]
+	if !(c == '+' || c == '-' || c >= '0' && c <= '9') || strings.IndexByte(s, ':') < 0 {
+		return false
+	}
+	return base60float.MatchString(s)
+}
+
+func isOldBool(s string) bool {
+	switch s {
+	case "y", "Y", "yes", "Yes", "YES", "on", "On", "ON",
+		"n", "N", "no", "No", "NO", "off", "Off", "OFF":
+		return true
+	}
+	return false
+}
+
+var yamlFieldCache sync.Map // reflect.Type -> []field
+
+// yamlFields lists a struct's fields as yaml.v3 writes them (checked by
+// checkMarshal: every exported field named, no options).
+func yamlFields(t reflect.Type) []field {
+	if f, ok := yamlFieldCache.Load(t); ok {
+		return f.([]field)
+	}
+	var out []field
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		if !sf.IsExported() {
+			continue
+		}
+		name := sf.Tag.Get("yaml")
+		out = append(out, field{name: name, index: []int{i}, nameAnalysis: analyze(name), nameStyle: goStringStyle(name)})
+	}
+	yamlFieldCache.Store(t, out)
+	return out
+}
+
+var marshalChecked sync.Map // reflect.Type -> error
+
+func checkMarshal(t reflect.Type) error {
+	if err, ok := marshalChecked.Load(t); ok {
+		if err == nil {
+			return nil
+		}
+		return err.(error)
+	}
+	err := checkMarshalType(t, map[reflect.Type]bool{})
+	marshalChecked.Store(t, err)
+	return err
+}
+
+func checkMarshalType(t reflect.Type, seen map[reflect.Type]bool) error {
+	if seen[t] {
+		return nil
+	}
+	seen[t] = true
+	if t.PkgPath() == "time" {
+		return fmt.Errorf("yamlout: %s is written by yaml.v3's own rules", t)
+	}
+	for _, m := range []string{"MarshalYAML", "MarshalText", "IsZero"} {
+		if _, ok := t.MethodByName(m); ok {
+			return fmt.Errorf("yamlout: %s has %s", t, m)
+		}
+		if _, ok := reflect.PointerTo(t).MethodByName(m); ok {
+			return fmt.Errorf("yamlout: %s has %s", t, m)
+		}
+	}
+	switch t.Kind() {
+	case reflect.String, reflect.Bool,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return nil
+	case reflect.Pointer, reflect.Slice:
+		if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
+			return fmt.Errorf("yamlout: %s: byte slices are not supported", t)
+		}
+		return checkMarshalType(t.Elem(), seen)
+	case reflect.Struct:
+		names := map[string]bool{}
+		for i := range t.NumField() {
+			sf := t.Field(i)
+			if !sf.IsExported() {
+				continue
+			}
+			tag := sf.Tag.Get("yaml")
+			if tag == "" || tag == "-" || strings.Contains(tag, ",") || names[tag] {
+				return fmt.Errorf("yamlout: %s.%s: a yaml tag with a name of its own and no options is required", t, sf.Name)
+			}
+			names[tag] = true
+			if err := checkMarshalType(sf.Type, seen); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("yamlout: %s (%s) is not supported", t, t.Kind())
+}
+
+// invalidUTF8 finds a string in v that is not valid UTF-8.
+func invalidUTF8(v reflect.Value) (string, bool) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			return invalidUTF8(v.Elem())
+		}
+	case reflect.String:
+		if !utf8.ValidString(v.String()) {
+			return v.String(), true
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			if s, ok := invalidUTF8(v.Index(i)); ok {
+				return s, true
+			}
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				if s, ok := invalidUTF8(v.Field(i)); ok {
+					return s, true
+				}
+			}
+		}
+	}
+	return "", false
+}
