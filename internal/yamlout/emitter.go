@@ -24,6 +24,8 @@
 
 package yamlout
 
+import "unicode/utf8"
+
 // Scalar styles an encoder asks for; the emitter may pick another.
 type style uint8
 
@@ -109,10 +111,14 @@ func (e *emitter) writeIndent() {
 		e.putBreak()
 	}
 	for e.column < indent {
-		e.put(' ')
+		n := min(indent-e.column, len(spaces))
+		e.buf = append(e.buf, spaces[:n]...)
+		e.column += n
 	}
 	e.whitespace = true
 }
+
+const spaces = "                                                                "
 
 func (e *emitter) writeIndicator(indicator string, needWhitespace, isWhitespace, isIndention bool) {
 	if needWhitespace && !e.whitespace {
@@ -220,6 +226,22 @@ func (e *emitter) scalarAnalyzed(value string, a analysis, want style, ctx conte
 	allowBreaks := !ctx.simpleKey
 	switch st {
 	case plainStyle:
+		if !a.multiline {
+			// The common case, at once: no break, so no indent to write.
+			if len(value) > 0 {
+				if !e.whitespace {
+					e.put(' ')
+				}
+				e.buf = append(e.buf, value...)
+				e.column += utf8.RuneCountInString(value)
+				e.whitespace = false
+			}
+			e.indention = false
+			if e.ctx.root {
+				e.openEnded = true
+			}
+			break
+		}
 		e.writePlain(value, allowBreaks)
 	case singleQuotedStyle:
 		e.writeSingleQuoted(value, allowBreaks)
