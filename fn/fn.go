@@ -33,6 +33,11 @@ type Request struct {
 	Models   []*yaml.RNode
 	Platform *yaml.RNode
 	Layer    schema.Layer
+	// Release lets Render drop each model's node (set it to nil in Models)
+	// once the model is decoded, keeping only what its results need, so a
+	// caller that has no other use for the nodes does not hold a fleet's
+	// parsed input and its decoded models at once.
+	Release bool
 }
 
 // Render decodes and validates a request. It returns the fleet, ready to
@@ -46,10 +51,17 @@ func Render(req Request) (*render.Fleet, framework.Results) {
 		platform = p
 	}
 	models := make([]*schema.ServedModel, 0, len(req.Models))
-	for _, n := range req.Models {
+	var released []source
+	if req.Release {
+		released = make([]source, len(req.Models))
+	}
+	for i, n := range req.Models {
 		m, errs := input.DecodeNode(n, decode.ServedModel)
 		results = append(results, fieldResults(n, errs)...)
 		models = append(models, m)
+		if req.Release {
+			released[i], req.Models[i] = sourceOf(n), nil
+		}
 	}
 	if hasError(results) {
 		return nil, results
@@ -58,9 +70,13 @@ func Render(req Request) (*render.Fleet, framework.Results) {
 	fleet := render.Prepare(models, render.Options{Platform: platform, Layer: req.Layer})
 	for _, d := range fleet.Diagnostics {
 		var src *yaml.RNode
-		if d.Input >= 0 && d.Input < len(req.Models) {
+		switch {
+		case d.Input >= 0 && d.Input < len(released):
+			results = append(results, released[d.Input].result(d))
+			continue
+		case d.Input >= 0 && d.Input < len(req.Models):
 			src = req.Models[d.Input]
-		} else if d.Object.Kind == schema.KindPlatform {
+		case d.Object.Kind == schema.KindPlatform:
 			src = req.Platform
 		}
 		results = append(results, diagnosticResult(src, d))
@@ -89,6 +105,31 @@ var severities = map[render.Severity]framework.Severity{
 // diagnosticResult builds a KRM result: severity, the input's resourceRef,
 // the field path and value, and the file the input came from.
 func diagnosticResult(src *yaml.RNode, d render.Diagnostic) *framework.Result {
+	return sourceOf(src).result(d)
+}
+
+// source is what a result says about the input it is about, kept apart
+// from the input's node: its identity and its file.
+type source struct {
+	object      bool
+	ref         yaml.ResourceIdentifier
+	path, index string
+	fileErr     error
+}
+
+func sourceOf(n *yaml.RNode) source {
+	if !input.IsObject(n) {
+		return source{}
+	}
+	s := source{object: true, ref: yaml.ResourceIdentifier{
+		TypeMeta: yaml.TypeMeta{APIVersion: n.GetApiVersion(), Kind: n.GetKind()},
+		NameMeta: yaml.NameMeta{Name: n.GetName(), Namespace: n.GetNamespace()},
+	}}
+	s.path, s.index, s.fileErr = kioutil.GetFileAnnotations(n)
+	return s
+}
+
+func (s source) result(d render.Diagnostic) *framework.Result {
 	r := &framework.Result{Severity: severities[d.Severity], Message: d.Message}
 	if d.Field != "" {
 		r.Field = &framework.Field{Path: d.Field}
@@ -96,20 +137,18 @@ func diagnosticResult(src *yaml.RNode, d render.Diagnostic) *framework.Result {
 			r.Field.CurrentValue = d.Value
 		}
 	}
-	if !input.IsObject(src) {
+	if !s.object {
 		if d.Object.Name != "" {
 			r.ResourceRef = &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: d.Object.APIVersion, Kind: d.Object.Kind},
 				NameMeta: yaml.NameMeta{Name: d.Object.Name, Namespace: d.Object.Namespace}}
 		}
 		return r
 	}
-	r.ResourceRef = &yaml.ResourceIdentifier{
-		TypeMeta: yaml.TypeMeta{APIVersion: src.GetApiVersion(), Kind: src.GetKind()},
-		NameMeta: yaml.NameMeta{Name: src.GetName(), Namespace: src.GetNamespace()},
-	}
-	if path, index, err := kioutil.GetFileAnnotations(src); err == nil && path != "" {
-		r.File = &framework.File{Path: path}
-		if i, err := strconv.Atoi(index); err == nil {
+	ref := s.ref
+	r.ResourceRef = &ref
+	if s.fileErr == nil && s.path != "" {
+		r.File = &framework.File{Path: s.path}
+		if i, err := strconv.Atoi(s.index); err == nil {
 			r.File.Index = i
 		}
 	}

@@ -103,7 +103,9 @@ func RenderFiles(a RenderArgs, stderr io.Writer) (write func(io.Writer) error, c
 			a.Name, schema.KindModel, strings.Join(a.Files, ", "), strings.Join(found, ", "))
 		return nil, exitInvalid
 	}
-	req := fn.Request{Models: models, Platform: in.platform, Layer: a.Layer}
+	// Release: the nodes are dropped as they are decoded, so the parsed
+	// input of a fleet and its decoded models are not held at once.
+	req := fn.Request{Models: models, Platform: in.platform, Layer: a.Layer, Release: true}
 	fleet, results := fn.Render(req)
 	printResults(stderr, results)
 	if results.ExitCode() != 0 {
