@@ -66,10 +66,22 @@ include argocd/argocd.mk
 .PHONY: test
 test: lint unit fuzz conformance image-test cmp-test cmp-image-test ## Everything CI runs.
 
+# `make bench`: the fleet curve (1, 100, 1,000 and 10,000 models) beside its
+# floor, go.yaml.in/yaml/v3 decoding and encoding the same output, measured in
+# one run: cmd/servelayer's BenchmarkFleet through benchstat (a row per size,
+# a column per path, each compared with the floor), then whole processes with
+# /usr/bin/time -v (hack/fleetbench.sh: wall, CPU, peak RSS and the ratios),
+# then the library's own benchmarks. BENCH_COUNT runs of each benchmark.
+BENCH_COUNT ?= 6
+BENCHSTAT   := go run golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION)
+
 .PHONY: bench
-bench: ## Benchmarks (compare runs with benchstat).
-	go test -run '^$$' -bench . -benchmem -count 6 ./render | tee $(BIN)/bench.txt
-	go run golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION) $(BIN)/bench.txt
+bench: build ## The fleet curve beside its floor: benchstat, then whole processes (hack/fleetbench.sh).
+	go test -run '^$$' -bench '^BenchmarkFleet$$' -benchmem -count $(BENCH_COUNT) -timeout 60m ./cmd/servelayer | tee $(BIN)/bench-fleet.txt
+	$(BENCHSTAT) -row /models -col /path $(BIN)/bench-fleet.txt
+	hack/fleetbench.sh
+	go test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./render | tee $(BIN)/bench-render.txt
+	$(BENCHSTAT) $(BIN)/bench-render.txt
 
 .PHONY: help
 help:

@@ -46,15 +46,3 @@ func TestFleetOf10000Models(t *testing.T) {
 		}
 	}
 }
-
-// BenchmarkFunctionFleet is the function over a 1,000-model fleet.
-func BenchmarkFunctionFleet(b *testing.B) {
-	in := corpus.ResourceListFor(corpus.Fleet(1000), []byte(corpus.FleetPlatform))
-	b.SetBytes(int64(len(in)))
-	for b.Loop() {
-		var out bytes.Buffer
-		if _, err := fn.Run(&kio.ByteReadWriter{Reader: bytes.NewReader(in), Writer: &out, KeepReaderAnnotations: true}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}

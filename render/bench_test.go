@@ -1,7 +1,6 @@
 package render_test
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/servelayer/servelayer/decode"
@@ -25,8 +24,9 @@ func benchModel(b *testing.B, name string, layer schema.Layer) *schema.ServedMod
 	return m
 }
 
-// BenchmarkRender renders one model per layer, and a 1,000-model fleet
-// (a third on each layer). Per-model fleet cost is ns/op divided by 1,000.
+// BenchmarkRender renders one model per layer to YAML: the library's cost
+// of one model. Fleets: BenchmarkRenderFleet, and cmd/servelayer's
+// BenchmarkFleet for whole renders beside their floor.
 func BenchmarkRender(b *testing.B) {
 	p := schema.DefaultPlatform()
 	p.Spec.Features = schema.Features{KServe: true, LLMD: true}
@@ -45,21 +45,4 @@ func BenchmarkRender(b *testing.B) {
 			}
 		})
 	}
-	b.Run("fleet-1000", func(b *testing.B) {
-		models := make([]*schema.ServedModel, 1000)
-		for i := range models {
-			models[i] = benchModel(b, fmt.Sprintf("model-%04d", i), schema.Layers[i%3])
-		}
-		b.ReportAllocs()
-		for b.Loop() {
-			res := render.RenderFleet(models, render.Options{Platform: p})
-			if res.HasErrors() {
-				b.Fatal(res.Errors()[0])
-			}
-			if _, err := res.YAML(); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1000, "ns/model")
-	})
 }
