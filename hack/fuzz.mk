@@ -24,6 +24,10 @@
 #   FuzzFunction  10000x   19-24 s   ~500-1300
 #   FuzzWriters   20000x   24-27 s   ~1000-3000 (its baseline of ~500
 #                                    inputs, some of them large, takes ~10 s)
+#   FuzzWriter     5000x   15-30 s   ~200-600 (every manifest type filled
+#                                    from the input, each read back by kio)
+#   FuzzScalar    50000x   15-25 s   ~3000
+#   FuzzMarshal   20000x   10-20 s   ~1500
 #
 # The baseline pass covers the cached corpus (GOCACHE/fuzz) too, which grows
 # with every run; `go clean -fuzzcache` resets it.
@@ -34,11 +38,17 @@
 FUZZ_EXECS_FuzzRender   ?= 20000x
 FUZZ_EXECS_FuzzFunction ?= 10000x
 FUZZ_EXECS_FuzzWriters  ?= 20000x
+FUZZ_EXECS_FuzzWriter   ?= 5000x
+FUZZ_EXECS_FuzzScalar   ?= 50000x
+FUZZ_EXECS_FuzzMarshal  ?= 20000x
 FUZZMINIMIZE            ?= 100x
 # target:package:executions
 FUZZ_TARGETS := FuzzRender:./render:$(FUZZ_EXECS_FuzzRender) \
                 FuzzFunction:./fn:$(FUZZ_EXECS_FuzzFunction) \
-                FuzzWriters:./fn:$(FUZZ_EXECS_FuzzWriters)
+                FuzzWriters:./fn:$(FUZZ_EXECS_FuzzWriters) \
+                FuzzWriter:./internal/yamlout:$(FUZZ_EXECS_FuzzWriter) \
+                FuzzScalar:./internal/yamlout:$(FUZZ_EXECS_FuzzScalar) \
+                FuzzMarshal:./internal/yamlout:$(FUZZ_EXECS_FuzzMarshal)
 
 .PHONY: fuzz
 fuzz: ## Run every fuzz target for a fixed number of executions (see hack/fuzz.mk).
