@@ -36,50 +36,16 @@ RUNS=${RUNS:-3}
 LOOP=${LOOP:-50}
 SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(1 100 1000 10000)
-[ -x /usr/bin/time ] || { echo "fleetbench: /usr/bin/time is required (Debian: apt-get install time)" >&2; exit 2; }
-abs() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+ME=fleetbench
+. hack/measure.sh
 for b in "$SERVELAYER" ${BASELINE:+"$BASELINE"}; do
   [ -x "$b" ] || { echo "fleetbench: $b is not an executable (make build)" >&2; exit 2; }
 done
 SERVELAYER=$(abs "$SERVELAYER")
 [ -z "$BASELINE" ] || BASELINE=$(abs "$BASELINE")
-
-own_work=
-if [ -z "${WORK:-}" ]; then
-  WORK=$(mktemp -d)
-  own_work=1
-fi
-cleanup() { [ -z "$own_work" ] || rm -rf "$WORK"; }
-trap cleanup EXIT
 FLEET=$WORK/fleet-tool
 go build -o "$FLEET" ./hack/fleet
 
-# measure NAME OUT CMD...: runs CMD under /usr/bin/time -v, stdout to OUT,
-# and appends "<wall s> <cpu s> <peak RSS KiB>" to $WORK/NAME.runs.
-measure() {
-  local name=$1 out=$2
-  shift 2
-  /usr/bin/time -v -o "$WORK/time.txt" "$@" >"$out" 2>"$WORK/stderr.txt" || {
-    echo "fleetbench: failed: $*" >&2
-    cat "$WORK/stderr.txt" >&2
-    exit 1
-  }
-  awk -F': ' '
-    /Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; wall = s }
-    /User time/ { cpu += $2 }
-    /System time/ { cpu += $2 }
-    /Maximum resident set size/ { rss = $2 }
-    END { printf "%.3f %.3f %d\n", wall, cpu, rss }' "$WORK/time.txt" >>"$WORK/$name.runs"
-}
-
-# median NAME: "<wall> <cpu> <rss>", each the median of its column.
-median() {
-  local f=$WORK/$1.runs m
-  m=$((($(wc -l <"$f") + 1) / 2))
-  echo "$(cut -d' ' -f1 "$f" | sort -g | sed -n "${m}p") $(cut -d' ' -f2 "$f" | sort -g | sed -n "${m}p") $(cut -d' ' -f3 "$f" | sort -g | sed -n "${m}p")"
-}
-
-mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "n/a" }'; }
 cell() { printf '%.2f s, %.2f s, %s MiB' "$1" "$2" "$(mib "$3")"; }
 

@@ -9,6 +9,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/servelayer/servelayer/internal/corpus"
+	"github.com/servelayer/servelayer/internal/yamlout"
 	"github.com/servelayer/servelayer/render"
 )
 
@@ -69,13 +70,7 @@ func TestFleetWritesWhatRenderFleetReturns(t *testing.T) {
 						t.Fatal(err)
 					}
 					var enc bytes.Buffer
-					e := yaml.NewEncoder(&enc)
-					e.SetIndent(2)
-					e.CompactSeqIndent()
-					if err := e.Encode(ref); err != nil {
-						t.Fatal(err)
-					}
-					if err := e.Close(); err != nil {
+					if err := yamlout.Encode(&enc, ref); err != nil {
 						t.Fatal(err)
 					}
 					if string(got) != enc.String() {

@@ -3,8 +3,6 @@ package render
 import (
 	"strings"
 
-	yaml "go.yaml.in/yaml/v3"
-
 	"github.com/servelayer/servelayer/internal/k8s"
 	"github.com/servelayer/servelayer/internal/yamlout"
 	"github.com/servelayer/servelayer/schema"
@@ -44,10 +42,7 @@ func modelList(entries []liteLLMEntry) string {
 		return string(b)
 	}
 	var b strings.Builder
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	enc.CompactSeqIndent()
-	if err := enc.Encode(entries); err != nil { // strings and structs: cannot fail
+	if err := yamlout.Encode(&b, entries); err != nil { // strings and structs: cannot fail
 		panic(err)
 	}
 	return b.String()

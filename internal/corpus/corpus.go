@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/servelayer/servelayer/internal/yamlout"
 )
 
 // Case is one case of testdata/bad.
@@ -344,13 +346,7 @@ func YAMLFloor(w io.Writer, data []byte) error {
 				return err
 			}
 		}
-		enc := yaml.NewEncoder(w)
-		enc.SetIndent(2)
-		enc.CompactSeqIndent()
-		if err := enc.Encode(&n); err != nil {
-			return err
-		}
-		if err := enc.Close(); err != nil {
+		if err := yamlout.Encode(w, &n); err != nil {
 			return err
 		}
 	}

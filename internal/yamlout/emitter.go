@@ -226,23 +226,7 @@ func (e *emitter) scalarAnalyzed(value string, a analysis, want style, ctx conte
 	allowBreaks := !ctx.simpleKey
 	switch st {
 	case plainStyle:
-		if !a.multiline {
-			// The common case, at once: no break, so no indent to write.
-			if len(value) > 0 {
-				if !e.whitespace {
-					e.put(' ')
-				}
-				e.buf = append(e.buf, value...)
-				e.column += utf8.RuneCountInString(value)
-				e.whitespace = false
-			}
-			e.indention = false
-			if e.ctx.root {
-				e.openEnded = true
-			}
-			break
-		}
-		e.writePlain(value, allowBreaks)
+		e.writePlain(value)
 	case singleQuotedStyle:
 		e.writeSingleQuoted(value, allowBreaks)
 	case doubleQuotedStyle:
@@ -482,31 +466,16 @@ func analyzeScalar(value string) analysis {
 // The writers leave out the original's line folding: with unlimited width
 // the column never exceeds it.
 
-func (e *emitter) writePlain(value string, _ bool) {
-	if len(value) > 0 && !e.whitespace {
-		e.put(' ')
-	}
-	breaks := false
-	for i := 0; i < len(value); {
-		switch {
-		case value[i] == ' ':
-			i = e.write(value, i)
-		case isBreak(value, i):
-			if !breaks && value[i] == '\n' {
-				e.putBreak()
-			}
-			i = e.writeBreak(value, i)
-			breaks = true
-		default:
-			if breaks {
-				e.writeIndent()
-			}
-			i = e.write(value, i)
-			e.indention = false
-			breaks = false
-		}
-	}
+// writePlain is yaml_emitter_write_plain_scalar for the values the
+// analysis lets be plain, which hold no line break (so no indent is ever
+// written inside one) and no space the unlimited width would fold.
+func (e *emitter) writePlain(value string) {
 	if len(value) > 0 {
+		if !e.whitespace {
+			e.put(' ')
+		}
+		e.buf = append(e.buf, value...)
+		e.column += utf8.RuneCountInString(value)
 		e.whitespace = false
 	}
 	e.indention = false

@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 )
 
@@ -20,7 +19,7 @@ import (
 // is not valid UTF-8 (yaml.v3 writes those as !!binary), is an error.
 func AppendMarshal(dst []byte, v any) ([]byte, error) {
 	rv := reflect.ValueOf(v)
-	if err := checkMarshal(rv.Type()); err != nil {
+	if err := yamlDialect.check(rv.Type()); err != nil {
 		return dst, err
 	}
 	if s, ok := invalidUTF8(rv); ok {
@@ -62,7 +61,7 @@ func marshalValue(e *emitter, v reflect.Value, ctx context, parentSeqItem bool) 
 		}
 		e.endSequence()
 	case reflect.Struct:
-		fields := yamlFields(v.Type())
+		fields := yamlDialect.fields(v.Type())
 		if len(fields) == 0 {
 			e.emptyFlow(ctx, parentSeqItem, "{", "}")
 			return
@@ -109,92 +108,6 @@ func isOldBool(s string) bool {
 		return true
 	}
 	return false
-}
-
-var yamlFieldCache sync.Map // reflect.Type -> []field
-
-// yamlFields lists a struct's fields as yaml.v3 writes them (checked by
-// checkMarshal: every exported field named, no options).
-func yamlFields(t reflect.Type) []field {
-	if f, ok := yamlFieldCache.Load(t); ok {
-		return f.([]field)
-	}
-	var out []field
-	for i := range t.NumField() {
-		sf := t.Field(i)
-		if !sf.IsExported() {
-			continue
-		}
-		name := sf.Tag.Get("yaml")
-		out = append(out, field{name: name, index: []int{i}, nameAnalysis: analyze(name), nameStyle: goStringStyle(name)})
-	}
-	yamlFieldCache.Store(t, out)
-	return out
-}
-
-var (
-	yamlMarshaler = reflect.TypeFor[interface{ MarshalYAML() (any, error) }]()
-	isZeroer      = reflect.TypeFor[interface{ IsZero() bool }]()
-)
-
-var marshalChecked sync.Map // reflect.Type -> error
-
-func checkMarshal(t reflect.Type) error {
-	if err, ok := marshalChecked.Load(t); ok {
-		if err == nil {
-			return nil
-		}
-		return err.(error)
-	}
-	err := checkMarshalType(t, map[reflect.Type]bool{})
-	marshalChecked.Store(t, err)
-	return err
-}
-
-func checkMarshalType(t reflect.Type, seen map[reflect.Type]bool) error {
-	if seen[t] {
-		return nil
-	}
-	seen[t] = true
-	if t.PkgPath() == "time" {
-		return fmt.Errorf("yamlout: %s is written by yaml.v3's own rules", t)
-	}
-	// Interfaces, not MethodByName: a method looked up by a name the linker
-	// cannot see keeps every exported method of every type in the binary.
-	for _, i := range []reflect.Type{yamlMarshaler, textMarshaler, isZeroer} {
-		if t.Implements(i) || reflect.PointerTo(t).Implements(i) {
-			return fmt.Errorf("yamlout: %s implements %s", t, i)
-		}
-	}
-	switch t.Kind() {
-	case reflect.String, reflect.Bool,
-		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return nil
-	case reflect.Pointer, reflect.Slice:
-		if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
-			return fmt.Errorf("yamlout: %s: byte slices are not supported", t)
-		}
-		return checkMarshalType(t.Elem(), seen)
-	case reflect.Struct:
-		names := map[string]bool{}
-		for i := range t.NumField() {
-			sf := t.Field(i)
-			if !sf.IsExported() {
-				continue
-			}
-			tag := sf.Tag.Get("yaml")
-			if tag == "" || tag == "-" || strings.Contains(tag, ",") || names[tag] {
-				return fmt.Errorf("yamlout: %s.%s: a yaml tag with a name of its own and no options is required", t, sf.Name)
-			}
-			names[tag] = true
-			if err := checkMarshalType(sf.Type, seen); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	return fmt.Errorf("yamlout: %s (%s) is not supported", t, t.Kind())
 }
 
 // invalidUTF8 finds a string in v that is not valid UTF-8.

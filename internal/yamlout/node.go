@@ -9,6 +9,20 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 )
 
+// Encode writes v with a go.yaml.in/yaml/v3 Encoder set up as kyaml sets
+// it up (2-space indent, compact sequences) and closed after v: the writer
+// whose bytes this package reproduces, and the one to use for what it does
+// not support.
+func Encode(w io.Writer, v any) error {
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	enc.CompactSeqIndent()
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	return enc.Close()
+}
+
 // Node returns v's JSON form as a yaml.Node, fields in struct order, in
 // block style: the tree whose encoding the writers reproduce, and what a
 // caller that needs a node (kyaml's RNode wraps the same type) gets.

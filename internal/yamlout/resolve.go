@@ -42,9 +42,10 @@ var resolveMap = func() map[string]bool {
 
 // numberByte holds the bytes of everything a 'D' or 'S' scalar can resolve
 // to: decimal, hexadecimal (0x), octal (0o), binary (0b) and underscored
-// integers, floats with exponents, and the timestamp layouts.
+// integers, floats with exponents, and the timestamp layouts (time.Parse
+// also takes a comma before fractional seconds).
 var numberByte = func() (t [256]bool) {
-	for _, c := range "0123456789abcdefABCDEFxXoO_+-.:tTZ " {
+	for _, c := range "0123456789abcdefABCDEFxXoO_+-.,:tTZ " {
 		t[c] = true
 	}
 	return t
@@ -93,28 +94,22 @@ func resolvesToString(in string) bool {
 				return false
 			}
 		}
-		if strings.HasPrefix(plain, "0b") {
-			if _, err := strconv.ParseInt(plain[2:], 2, 64); err == nil {
-				return false
-			}
-			if _, err := strconv.ParseUint(plain[2:], 2, 64); err == nil {
-				return false
-			}
-		} else if strings.HasPrefix(plain, "-0b") {
-			if _, err := strconv.ParseInt("-"+plain[3:], 2, 64); err == nil {
-				return false
-			}
-		}
-		if strings.HasPrefix(plain, "0o") {
-			if _, err := strconv.ParseInt(plain[2:], 8, 64); err == nil {
-				return false
-			}
-			if _, err := strconv.ParseUint(plain[2:], 8, 64); err == nil {
-				return false
-			}
-		} else if strings.HasPrefix(plain, "-0o") {
-			if _, err := strconv.ParseInt("-"+plain[3:], 8, 64); err == nil {
-				return false
+		// Binary, and octal as YAML 1.2 spells it, with an optional minus.
+		for _, p := range []struct {
+			prefix string
+			base   int
+		}{{"0b", 2}, {"0o", 8}} {
+			if rest, ok := strings.CutPrefix(plain, p.prefix); ok {
+				if _, err := strconv.ParseInt(rest, p.base, 64); err == nil {
+					return false
+				}
+				if _, err := strconv.ParseUint(rest, p.base, 64); err == nil {
+					return false
+				}
+			} else if rest, ok := strings.CutPrefix(plain, "-"+p.prefix); ok {
+				if _, err := strconv.ParseInt("-"+rest, p.base, 64); err == nil {
+					return false
+				}
 			}
 		}
 	}

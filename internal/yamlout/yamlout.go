@@ -20,7 +20,6 @@
 package yamlout
 
 import (
-	"fmt"
 	"reflect"
 	"slices"
 	"strconv"
@@ -44,7 +43,7 @@ var emitters = sync.Pool{New: func() any { return new(emitter) }}
 
 func appendDoc(dst []byte, v any, listItem bool) (out []byte, err error) {
 	rv := reflect.ValueOf(v)
-	if err := check(rv.Type()); err != nil {
+	if err := jsonDialect.check(rv.Type()); err != nil {
 		return dst, err
 	}
 	e := emitters.Get().(*emitter)
@@ -84,12 +83,7 @@ func value(e *emitter, v reflect.Value, ctx context, parentSeqItem bool) {
 		var b [24]byte
 		e.scalar(string(strconv.AppendUint(b[:0], v.Uint(), 10)), plainStyle, ctx, parentSeqItem)
 	case reflect.Slice:
-		if v.IsNil() {
-			e.scalar("null", plainStyle, ctx, parentSeqItem)
-			return
-		}
-		if v.Len() == 0 {
-			e.emptyFlow(ctx, parentSeqItem, "[", "]")
+		if nullOrEmpty(e, v, ctx, parentSeqItem) {
 			return
 		}
 		e.beginSequence(ctx, parentSeqItem)
@@ -99,12 +93,7 @@ func value(e *emitter, v reflect.Value, ctx context, parentSeqItem bool) {
 		}
 		e.endSequence()
 	case reflect.Map:
-		if v.IsNil() {
-			e.scalar("null", plainStyle, ctx, parentSeqItem)
-			return
-		}
-		if v.Len() == 0 {
-			e.emptyFlow(ctx, parentSeqItem, "{", "}")
+		if nullOrEmpty(e, v, ctx, parentSeqItem) {
 			return
 		}
 		keys := make([]string, 0, v.Len())
@@ -135,7 +124,7 @@ func value(e *emitter, v reflect.Value, ctx context, parentSeqItem bool) {
 		}
 		e.endMapping()
 	case reflect.Struct:
-		fields := structFields(v.Type())
+		fields := jsonDialect.fields(v.Type())
 		n := 0
 		for i := range fields {
 			if !fields[i].omit(v) {
@@ -157,6 +146,23 @@ func value(e *emitter, v reflect.Value, ctx context, parentSeqItem bool) {
 		}
 		e.endMapping()
 	}
+}
+
+// nullOrEmpty writes a nil slice or map as null, as encoding/json does,
+// and an empty one in flow style, as the emitter does; it reports whether
+// it wrote v.
+func nullOrEmpty(e *emitter, v reflect.Value, ctx context, parentSeqItem bool) bool {
+	switch {
+	case v.IsNil():
+		e.scalar("null", plainStyle, ctx, parentSeqItem)
+	case v.Len() > 0:
+		return false
+	case v.Kind() == reflect.Map:
+		e.emptyFlow(ctx, parentSeqItem, "{", "}")
+	default:
+		e.emptyFlow(ctx, parentSeqItem, "[", "]")
+	}
+	return true
 }
 
 // stringStyle is the style yaml.v3's encoder asks for a string scalar
@@ -189,170 +195,4 @@ func validUTF8(s string) string {
 		i += size
 	}
 	return b.String()
-}
-
-// field is one field encoding/json writes.
-type field struct {
-	name      string
-	index     []int
-	omitEmpty bool
-	// How the name is written, worked out once.
-	nameAnalysis analysis
-	nameStyle    style
-}
-
-// omit reports whether the field of struct v is left out: omitempty and
-// empty as encoding/json defines it.
-func (f *field) omit(v reflect.Value) bool {
-	if !f.omitEmpty {
-		return false
-	}
-	fv := v.FieldByIndex(f.index)
-	switch fv.Kind() {
-	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
-		return fv.Len() == 0
-	case reflect.Bool:
-		return !fv.Bool()
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return fv.Int() == 0
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return fv.Uint() == 0
-	case reflect.Interface, reflect.Pointer:
-		return fv.IsNil()
-	}
-	return false
-}
-
-var fieldCache sync.Map // reflect.Type -> []field
-
-func structFields(t reflect.Type) []field {
-	if f, ok := fieldCache.Load(t); ok {
-		return f.([]field)
-	}
-	fields, err := collectFields(t, nil)
-	if err != nil {
-		panic(err) // check ran first
-	}
-	fieldCache.Store(t, fields)
-	return fields
-}
-
-// collectFields lists the fields encoding/json writes, in its order: an
-// embedded struct without a json name has its fields inlined where it is.
-// A name written twice is an error here (encoding/json would resolve it by
-// depth): the manifests have none, and no rule is guessed.
-func collectFields(t reflect.Type, index []int) ([]field, error) {
-	var out []field
-	for i := range t.NumField() {
-		sf := t.Field(i)
-		tag := sf.Tag.Get("json")
-		if tag == "-" {
-			continue
-		}
-		name, opts, _ := strings.Cut(tag, ",")
-		idx := append(slices.Clone(index), i)
-		if sf.Anonymous && name == "" {
-			ft := sf.Type
-			if ft.Kind() != reflect.Struct {
-				return nil, fmt.Errorf("yamlout: %s: embedded %s is not a struct", t, ft)
-			}
-			inner, err := collectFields(ft, idx)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, inner...)
-			continue
-		}
-		if !sf.IsExported() {
-			continue
-		}
-		if name == "" {
-			name = sf.Name
-		}
-		f := field{name: name, index: idx, nameAnalysis: analyze(validUTF8(name)), nameStyle: stringStyle(validUTF8(name))}
-		f.name = validUTF8(name)
-		for _, o := range strings.Split(opts, ",") {
-			switch o {
-			case "omitempty":
-				f.omitEmpty = true
-			case "":
-			default:
-				return nil, fmt.Errorf("yamlout: %s.%s: json option %q is not supported", t, sf.Name, o)
-			}
-		}
-		out = append(out, f)
-	}
-	seen := map[string]bool{}
-	for _, f := range out {
-		if seen[f.name] {
-			return nil, fmt.Errorf("yamlout: %s: field name %q appears twice", t, f.name)
-		}
-		seen[f.name] = true
-	}
-	return out, nil
-}
-
-var checked sync.Map // reflect.Type -> error
-
-// check reports whether every type reachable from t is one value writes
-// the way encoding/json does.
-func check(t reflect.Type) error {
-	if err, ok := checked.Load(t); ok {
-		if err == nil {
-			return nil
-		}
-		return err.(error)
-	}
-	err := checkType(t, map[reflect.Type]bool{})
-	checked.Store(t, err)
-	return err
-}
-
-var (
-	jsonMarshaler = reflect.TypeFor[interface{ MarshalJSON() ([]byte, error) }]()
-	textMarshaler = reflect.TypeFor[interface{ MarshalText() ([]byte, error) }]()
-)
-
-func checkType(t reflect.Type, seen map[reflect.Type]bool) error {
-	if seen[t] {
-		return nil
-	}
-	seen[t] = true
-	if t.Implements(jsonMarshaler) || t.Implements(textMarshaler) ||
-		reflect.PointerTo(t).Implements(jsonMarshaler) || reflect.PointerTo(t).Implements(textMarshaler) {
-		return fmt.Errorf("yamlout: %s has its own marshaler", t)
-	}
-	switch t.Kind() {
-	case reflect.String, reflect.Bool,
-		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return nil
-	case reflect.Pointer:
-		return checkType(t.Elem(), seen)
-	case reflect.Slice:
-		if t.Elem().Kind() == reflect.Uint8 {
-			return fmt.Errorf("yamlout: %s: encoding/json writes byte slices as base64", t)
-		}
-		return checkType(t.Elem(), seen)
-	case reflect.Map:
-		if t.Key().Kind() != reflect.String {
-			return fmt.Errorf("yamlout: %s: map keys must be strings", t)
-		}
-		if err := checkType(t.Key(), seen); err != nil {
-			return err
-		}
-		return checkType(t.Elem(), seen)
-	case reflect.Struct:
-		fields, err := collectFields(t, nil)
-		if err != nil {
-			return err
-		}
-		for _, f := range fields {
-			if err := checkType(t.FieldByIndex(f.index).Type, seen); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	return fmt.Errorf("yamlout: %s (%s) is not supported", t, t.Kind())
 }
