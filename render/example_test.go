@@ -99,3 +99,34 @@ func ExampleResult_YAML() {
 	// Output:
 	// [apiVersion: v1 kind: ConfigMap]
 }
+
+// Validate a fleet, then write it one model at a time: identities are
+// known (and checked against each other) before anything is rendered for
+// writing.
+func ExamplePrepare() {
+	var fleet []*schema.ServedModel
+	for _, name := range []string{"qwen", "granite"} {
+		m, _ := decode.ServedModel([]byte(strings.ReplaceAll(qwenSpec, "qwen", name)))
+		fleet = append(fleet, m)
+	}
+	f := render.Prepare(fleet, render.Options{})
+	if f.HasErrors() {
+		fmt.Println(f.Errors())
+		return
+	}
+	for i := range f.Len() {
+		ref, model := f.Ref(i)
+		fmt.Println(ref, "of", model.Name)
+	}
+	var out strings.Builder
+	if err := f.WriteYAML(&out); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Println(strings.Count(out.String(), "\nkind: "), "documents")
+	// Output:
+	// ConfigMap litellm/litellm-granite of granite
+	// ConfigMap litellm/litellm-qwen of qwen
+	// InferenceService kserve/granite of granite
+	// InferenceService kserve/qwen of qwen
+	// 4 documents
+}

@@ -1,6 +1,7 @@
 // Package render turns a ServedModel (and optionally a Platform) into the
 // Kubernetes objects of one serving layer. It is pure: no I/O, no
-// environment, no clock, no network. Input is never modified.
+// environment, no clock, no network (Fleet.WriteYAML writes to the
+// io.Writer it is given, and to nothing else). Input is never modified.
 //
 // Invalid input yields field-pathed errors and no objects at all: a
 // partial render under GitOps auto-prune would delete workloads.

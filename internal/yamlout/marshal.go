@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -88,7 +89,11 @@ func goStringStyle(s string) style {
 	return plainStyle
 }
 
-var base60float = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
+// base60float is compiled when first needed: a process that renders one
+// model should not pay for it at start-up.
+var base60float = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
+})
 
 func isBase60Float(s string) bool {
 	if s == "" {
@@ -98,7 +103,7 @@ func isBase60Float(s string) bool {
 	if !(c == '+' || c == '-' || c >= '0' && c <= '9') || strings.IndexByte(s, ':') < 0 {
 		return false
 	}
-	return base60float.MatchString(s)
+	return base60float().MatchString(s)
 }
 
 func isOldBool(s string) bool {

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -51,7 +52,10 @@ var numberByte = func() (t [256]bool) {
 	return t
 }()
 
-var yamlStyleFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+// yamlStyleFloat is compiled when first needed (see base60float).
+var yamlStyleFloat = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+})
 
 func resolvesToString(in string) bool {
 	hint := byte('N')
@@ -89,7 +93,7 @@ func resolvesToString(in string) bool {
 		if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
 			return false
 		}
-		if yamlStyleFloat.MatchString(plain) {
+		if yamlStyleFloat().MatchString(plain) {
 			if _, err := strconv.ParseFloat(plain, 64); err == nil {
 				return false
 			}
