@@ -55,12 +55,7 @@ func marshalValue(e *emitter, v reflect.Value, ctx context, parentSeqItem bool) 
 			e.emptyFlow(ctx, parentSeqItem, "[", "]")
 			return
 		}
-		e.beginSequence(ctx, parentSeqItem)
-		for i := range v.Len() {
-			e.item()
-			marshalValue(e, v.Index(i), context{sequence: true}, true)
-		}
-		e.endSequence()
+		sequence(e, v, ctx, parentSeqItem, marshalValue)
 	case reflect.Struct:
 		fields := yamlDialect.fields(v.Type())
 		if len(fields) == 0 {

@@ -83,15 +83,9 @@ func value(e *emitter, v reflect.Value, ctx context, parentSeqItem bool) {
 		var b [24]byte
 		e.scalar(string(strconv.AppendUint(b[:0], v.Uint(), 10)), plainStyle, ctx, parentSeqItem)
 	case reflect.Slice:
-		if nullOrEmpty(e, v, ctx, parentSeqItem) {
-			return
+		if !nullOrEmpty(e, v, ctx, parentSeqItem) {
+			sequence(e, v, ctx, parentSeqItem, value)
 		}
-		e.beginSequence(ctx, parentSeqItem)
-		for i := range v.Len() {
-			e.item()
-			value(e, v.Index(i), context{sequence: true}, true)
-		}
-		e.endSequence()
 	case reflect.Map:
 		if nullOrEmpty(e, v, ctx, parentSeqItem) {
 			return
@@ -146,6 +140,17 @@ func value(e *emitter, v reflect.Value, ctx context, parentSeqItem bool) {
 		}
 		e.endMapping()
 	}
+}
+
+// sequence writes a non-empty slice as a block sequence, each item with
+// write.
+func sequence(e *emitter, v reflect.Value, ctx context, parentSeqItem bool, write func(*emitter, reflect.Value, context, bool)) {
+	e.beginSequence(ctx, parentSeqItem)
+	for i := range v.Len() {
+		e.item()
+		write(e, v.Index(i), context{sequence: true}, true)
+	}
+	e.endSequence()
 }
 
 // nullOrEmpty writes a nil slice or map as null, as encoding/json does,
