@@ -21,6 +21,7 @@ const (
 	PredictorSuffix            = "-predictor"
 	Port                       = 8080
 	AnnotationDeploymentMode   = "serving.kserve.io/deploymentMode"
+	annotationAutoscalerClass  = "serving.kserve.io/autoscalerClass"
 	annotationProgressDeadline = "serving.knative.dev/progress-deadline"
 	apiVersion                 = "serving.kserve.io/v1beta1"
 	kind                       = "InferenceService"
@@ -140,6 +141,14 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 	if !standard {
 		// Knative's default 10-minute progress deadline would fail a slow load.
 		isvc.Metadata.Annotations[annotationProgressDeadline] = fmt.Sprintf("%ds", k8s.StartupBudgetSeconds+300)
+	}
+	if standard && s.Scaling == nil {
+		// Fixed replicas: without this KServe v0.17 still creates a CPU HPA
+		// (80%, min = max) and lets it own the Deployment's replicas; with
+		// it, KServe deletes the HPA and sets replicas to minReplicas
+		// (pkg/controller/v1beta1/inferenceservice/reconcilers/hpa/hpa_reconciler.go,
+		// reconcilers/deployment/deployment_reconciler.go).
+		isvc.Metadata.Annotations[annotationAutoscalerClass] = "none"
 	}
 	if s.Paused {
 		isvc.Metadata.Annotations[k8s.AnnotationStop] = "true"
