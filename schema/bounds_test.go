@@ -142,6 +142,9 @@ var boundSetups = map[string]boundSetup{
 			f.env(schema.EnvVar{Name: "HF_TOKEN", SecretKeyRef: &schema.SecretKeyRef{Name: "hf", Key: v}})
 		},
 	},
+	"ServedModel spec.engine.startupTimeoutSeconds": {
+		setInt: func(f *fixture, v int32) { f.model.Spec.Engine.StartupTimeoutSeconds = &v },
+	},
 	"ServedModel spec.routing.alias": {
 		setStr: func(f *fixture, v string) { f.model.Spec.Routing = &schema.Routing{Alias: v} },
 	},

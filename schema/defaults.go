@@ -70,6 +70,20 @@ func (r *Resources) defaultLimits() {
 	setDefault(&r.Limits.Memory, r.Memory)
 }
 
+// DefaultStartupTimeoutSeconds is the startup budget of a model that sets
+// none: 30 minutes to load the weights.
+const DefaultStartupTimeoutSeconds = 1800
+
+// StartupSeconds is the model's startup budget: spec.engine.startupTimeoutSeconds,
+// or DefaultStartupTimeoutSeconds. It is not defaulted into the spec, so the
+// rule table can tell a budget the user asked for from the default.
+func (s *ServedModelSpec) StartupSeconds() int32 {
+	if t := s.Engine.StartupTimeoutSeconds; t != nil {
+		return *t
+	}
+	return DefaultStartupTimeoutSeconds
+}
+
 // PoolResources returns the resources of a disaggregated pool: its own
 // override, or the model's.
 func (s *ServedModelSpec) PoolResources(p *Pool) *Resources {

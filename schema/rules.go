@@ -234,6 +234,17 @@ func minReplicasZero(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
 	return 0, sc != nil && sc.MinReplicas != nil && *sc.MinReplicas == 0
 }
 
+// startupPastProgressDeadline: a startup budget the user set beyond the
+// 600 s progress deadline KServe's Deployments keep. The default budget is
+// past it too; the README says so once rather than every model warning.
+func startupPastProgressDeadline(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+	t := m.Spec.Engine.StartupTimeoutSeconds
+	if t == nil {
+		return nil, false
+	}
+	return *t, *t > 600
+}
+
 func canarySet(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
 	r := m.Spec.Rollout
 	if r == nil || r.CanaryTrafficPercent == nil {
@@ -483,5 +494,29 @@ var rules = []Rule{
 		match: func(m *ServedModel, p *PlatformSpec, _ bool) (any, bool) {
 			return nil, m.Spec.Resources.GPUs > 0 && len(p.GPUNodes.Tolerations) > 0
 		},
+	},
+	{
+		ID: "kserve-progress-deadline", Field: "spec.engine.startupTimeoutSeconds",
+		When: "`spec.engine.startupTimeoutSeconds` is set above 600",
+		On:   []Layer{LayerKServe}, Mode: DeploymentModeStandard, Warning: true,
+		Problem: func(m *ServedModel, _ *PlatformSpec) string {
+			return fmt.Sprintf("the startup probe allows %d s, but KServe v0.17 gives the predictor Deployment progressDeadlineSeconds: 600 and no InferenceService field or annotation raises it: "+
+				"a load past 10 minutes marks the Deployment ProgressDeadlineExceeded (kubectl rollout status fails, and KServe reports it as the predictor's reason) until vLLM is ready; status only, the pod is not restarted",
+				m.Spec.StartupSeconds())
+		},
+		Fix:   text("wait on the InferenceService's Ready condition with a timeout past the budget rather than on the Deployment's rollout status"),
+		match: startupPastProgressDeadline,
+	},
+	{
+		ID: "llm-d-progress-deadline", Field: "spec.engine.startupTimeoutSeconds",
+		When: "`spec.engine.startupTimeoutSeconds` is set above 600",
+		On:   []Layer{LayerLLMD}, Warning: true,
+		Problem: func(m *ServedModel, _ *PlatformSpec) string {
+			return fmt.Sprintf("the startup probe allows %d s, but KServe v0.17 creates the workload Deployments without progressDeadlineSeconds (the API server's 600 applies) and the LLMInferenceService has no field for it: "+
+				"a load past 10 minutes marks them ProgressDeadlineExceeded (kubectl rollout status fails) until vLLM is ready; status only, the pod is not restarted",
+				m.Spec.StartupSeconds())
+		},
+		Fix:   text("wait on the LLMInferenceService's Ready condition with a timeout past the budget rather than on the Deployments' rollout status"),
+		match: startupPastProgressDeadline,
 	},
 }

@@ -180,6 +180,15 @@ type Engine struct {
 	// Env are extra environment variables for the vLLM container.
 	// +optional
 	Env []EnvVar `json:"env,omitempty"`
+
+	// StartupTimeoutSeconds is how long vLLM may take to load the model
+	// before its pod is restarted: the startup probe's budget on every
+	// layer (and raw-vllm's progress deadline, KServe Knative's
+	// progress-deadline). Default 1800 (30 minutes).
+	// +optional
+	// +kubebuilder:validation:Minimum=60
+	// +kubebuilder:validation:Maximum=86400
+	StartupTimeoutSeconds *int32 `json:"startupTimeoutSeconds,omitempty"`
 }
 
 // EnvVar is one environment variable with a literal value.

@@ -162,6 +162,7 @@ func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool, layer *Lay
 	errs = append(errs, validateMeta(m, layer)...)
 	errs = append(errs, validateModel(m, p, gated, sp.Child("model"))...)
 	errs = append(errs, validateEngine(m, p, gated, sp.Child("engine"))...)
+	errs = append(errs, validateStartup(m, p, gated, sp.Child("engine", "startupTimeoutSeconds"))...)
 	errs = append(errs, validateResources(&s.Resources, sp.Child("resources"))...)
 	errs = append(errs, ruleErrors("spec.resources.gpus", m, p, gated)...)
 	errs = append(errs, validateReplicas(m, p, gated, sp)...)
@@ -563,4 +564,15 @@ func layerStrings() []string {
 		out[i] = string(l)
 	}
 	return out
+}
+
+func validateStartup(m *ServedModel, p *PlatformSpec, gated bool, fp *field.Path) field.ErrorList {
+	t := m.Spec.Engine.StartupTimeoutSeconds
+	if t == nil {
+		return nil
+	}
+	if *t < 60 || *t > 86400 {
+		return field.ErrorList{field.Invalid(fp, *t, "must be between 60 and 86400 (seconds)")}
+	}
+	return ruleErrors(fp.String(), m, p, gated)
 }

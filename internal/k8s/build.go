@@ -26,8 +26,13 @@ const (
 	VLLMPort = 8000
 	// ModelsDir is where a pre-staged claim is mounted (read-only).
 	ModelsDir = "/models"
-	// StartupBudgetSeconds is how long a model may take to load (30 minutes).
-	StartupBudgetSeconds = 1800
+	// ProbePeriodSeconds is how often the startup probe checks a loading
+	// model; its failure threshold is the budget over this period.
+	ProbePeriodSeconds = 10
+	// ProgressSlackSeconds is how far past the startup budget a layer's
+	// progress deadline lies, so a slow load is not reported as a failed
+	// rollout before the startup probe gives up on it.
+	ProgressSlackSeconds = 300
 )
 
 // Object is one built object: its identity and its typed manifest.
@@ -121,14 +126,20 @@ func VLLMArgs(modelPath, served string, port int, user []string) []string {
 }
 
 // HealthProbes are tuned for slow model loads: the startup probe allows
-// StartupBudgetSeconds to load weights; readiness and liveness only start
-// after it.
-func HealthProbes(port int32) (startup, readiness, liveness *Probe) {
+// the model's startup budget (spec.engine.startupTimeoutSeconds) to load
+// weights; readiness and liveness only start after it.
+func HealthProbes(port, budget int32) (startup, readiness, liveness *Probe) {
 	get := func() *HTTPGetAction { return &HTTPGetAction{Path: "/health", Port: port} }
-	startup = &Probe{HTTPGet: get(), PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: StartupBudgetSeconds / 10}
+	startup = &Probe{HTTPGet: get(), PeriodSeconds: ProbePeriodSeconds, TimeoutSeconds: 5, FailureThreshold: StartupFailures(budget)}
 	readiness = &Probe{HTTPGet: get(), PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 3}
 	liveness = &Probe{HTTPGet: get(), PeriodSeconds: 20, TimeoutSeconds: 10, FailureThreshold: 6}
 	return startup, readiness, liveness
+}
+
+// StartupFailures is the startup probe's failure threshold for a budget:
+// the budget in probe periods, rounded up.
+func StartupFailures(budget int32) int32 {
+	return (budget + ProbePeriodSeconds - 1) / ProbePeriodSeconds
 }
 
 // Ptr returns a pointer to v.

@@ -125,7 +125,7 @@ type VolumeMount struct {
 }
 
 type Probe struct {
-	HTTPGet          *HTTPGetAction `json:"httpGet"`
+	HTTPGet          *HTTPGetAction `json:"httpGet,omitempty"`
 	PeriodSeconds    int32          `json:"periodSeconds,omitempty"`
 	TimeoutSeconds   int32          `json:"timeoutSeconds,omitempty"`
 	FailureThreshold int32          `json:"failureThreshold,omitempty"`

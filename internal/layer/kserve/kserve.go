@@ -112,7 +112,7 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 
 	// The same slow-load probes as raw-vllm in both modes: without the
 	// startup probe, liveness would kill vLLM while it loads the weights.
-	c.StartupProbe, c.ReadinessProbe, c.LivenessProbe = k8s.HealthProbes(Port)
+	c.StartupProbe, c.ReadinessProbe, c.LivenessProbe = k8s.HealthProbes(Port, s.StartupSeconds())
 	pred.Containers = []k8s.Container{c}
 	pred.NodeSelector, pred.Tolerations = k8s.GPUScheduling(&s.Resources, p)
 
@@ -127,7 +127,13 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 		pred.CanaryTrafficPercent = k8s.Ptr(int64(*s.Rollout.CanaryTrafficPercent))
 	}
 	if standard {
-		// As on raw-vllm: two vLLM pods rarely fit on one GPU node.
+		// As on raw-vllm: two vLLM pods rarely fit on one GPU node. KServe
+		// v0.17 then creates the Deployment without progressDeadlineSeconds
+		// (600 by the API server's default); without a strategy it would set
+		// 600 itself and roll out 25%/25% (a second GPU pod per rollout):
+		// reconcilers/deployment/deployment_reconciler.go, createRawDefaultDeployment
+		// and setDefaultDeploymentSpec. Nothing in the InferenceService raises
+		// it; see the kserve-progress-deadline rule.
 		pred.DeploymentStrategy = &k8s.Strategy{Type: "Recreate"}
 	}
 
@@ -140,7 +146,7 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 	isvc.Metadata.Annotations = map[string]string{AnnotationDeploymentMode: string(mode)}
 	if !standard {
 		// Knative's default 10-minute progress deadline would fail a slow load.
-		isvc.Metadata.Annotations[annotationProgressDeadline] = fmt.Sprintf("%ds", k8s.StartupBudgetSeconds+300)
+		isvc.Metadata.Annotations[annotationProgressDeadline] = fmt.Sprintf("%ds", s.StartupSeconds()+k8s.ProgressSlackSeconds)
 	}
 	if standard && s.Scaling == nil {
 		// Fixed replicas: without this KServe v0.17 still creates a CPU HPA

@@ -144,6 +144,12 @@ func workload(m *schema.ServedModel, p *schema.PlatformSpec, replicas *int32, sc
 			Args:            slices.Clone(s.Engine.Args),
 			Env:             k8s.EnvVars(s.Engine.Env),
 			Resources:       k8s.Resources(res, p),
+			// Only the budget: the preset's handler (/health on the pool's
+			// vLLM port, 8000, or 8001 behind the decode routing sidecar)
+			// survives KServe's strategic merge, and its 60 x 10 s would
+			// restart a model loading for more than 10 minutes
+			// (config/llmisvcconfig/config-llm-*-template.yaml).
+			StartupProbe:    &k8s.Probe{PeriodSeconds: k8s.ProbePeriodSeconds, FailureThreshold: k8s.StartupFailures(s.StartupSeconds())},
 			SecurityContext: k8s.Hardened(false),
 		}},
 	}}

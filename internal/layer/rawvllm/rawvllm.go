@@ -57,7 +57,8 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 	if s.Paused {
 		replicas = 0
 	}
-	startup, readiness, liveness := k8s.HealthProbes(k8s.VLLMPort)
+	budget := s.StartupSeconds()
+	startup, readiness, liveness := k8s.HealthProbes(k8s.VLLMPort, budget)
 	sel := map[string]string{k8s.LabelName: m.Name, k8s.LabelComponent: k8s.ComponentModelServer}
 	modelsMount := k8s.VolumeMount{Name: "models", MountPath: k8s.ModelsDir, ReadOnly: true}
 
@@ -112,7 +113,7 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 			Replicas: &replicas,
 			// Past the startup probe's budget, or a slow load reads as a
 			// failed rollout (ProgressDeadlineExceeded) to kubectl and Argo CD.
-			ProgressDeadlineSeconds: k8s.Ptr(int32(k8s.StartupBudgetSeconds + 300)),
+			ProgressDeadlineSeconds: k8s.Ptr(budget + k8s.ProgressSlackSeconds),
 			Selector:                k8s.LabelSelector{MatchLabels: sel},
 			// Recreate: two vLLM pods rarely fit on one GPU node.
 			Strategy: k8s.Strategy{Type: "Recreate"},
