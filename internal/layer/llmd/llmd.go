@@ -139,11 +139,11 @@ func workload(m *schema.ServedModel, p *schema.PlatformSpec, replicas *int32, sc
 		// a routing sidecar without a seccomp profile, so set it pod-wide.
 		SecurityContext: &k8s.PodSecurityContext{SeccompProfile: k8s.RuntimeDefaultSeccomp()},
 		Containers: []k8s.Container{{
-			Name:            Container,
-			Image:           s.Engine.Image,
-			Args:            slices.Clone(s.Engine.Args),
-			Env:             k8s.EnvVars(s.Engine.Env),
-			Resources:       k8s.Resources(res, p),
+			Name:      Container,
+			Image:     s.Engine.Image,
+			Args:      slices.Clone(s.Engine.Args),
+			Env:       k8s.EnvVars(s.Engine.Env),
+			Resources: k8s.Resources(res, p),
 			// Only the budget: the preset's handler (/health on the pool's
 			// vLLM port, 8000, or 8001 behind the decode routing sidecar)
 			// survives KServe's strategic merge, and its 60 x 10 s would
