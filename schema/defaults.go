@@ -57,6 +57,7 @@ func (m *ServedModel) Default(p *PlatformSpec) {
 			}
 			if pool.Resources != nil {
 				pool.Resources.defaultLimits()
+				setDefault(&pool.Resources.SharedMemory, s.Resources.SharedMemory)
 			}
 		}
 	}

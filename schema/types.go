@@ -235,6 +235,15 @@ type Resources struct {
 	// Limits override the cpu and memory limits; each defaults to its request.
 	// +optional
 	Limits *ResourceLimits `json:"limits,omitempty"`
+
+	// SharedMemory is the size of /dev/shm, a memory-backed volume vLLM's
+	// workers share tensors through (NCCL needs more than the container
+	// runtime's 64 MiB with tensor parallelism). It counts against the
+	// memory limit. Unset: raw-vllm and kserve mount one without a size
+	// limit (bounded by the memory limit); llm-d keeps its presets' 1Gi.
+	// In a pool's resources it defaults to the model's.
+	// +optional
+	SharedMemory Quantity `json:"sharedMemory,omitempty"`
 }
 
 // ResourceLimits are explicit cpu and memory limits.

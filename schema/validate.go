@@ -164,6 +164,7 @@ func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool, layer *Lay
 	errs = append(errs, validateEngine(m, p, gated, sp.Child("engine"))...)
 	errs = append(errs, validateStartup(m, p, gated, sp.Child("engine", "startupTimeoutSeconds"))...)
 	errs = append(errs, validateResources(&s.Resources, sp.Child("resources"))...)
+	errs = append(errs, validateSharedMemory(&s.Resources, sp.Child("resources"))...)
 	errs = append(errs, ruleErrors("spec.resources.gpus", m, p, gated)...)
 	errs = append(errs, validateReplicas(m, p, gated, sp)...)
 	errs = append(errs, validateRollout(m, p, gated, sp)...)
@@ -495,6 +496,9 @@ func validateDisaggregation(m *ServedModel, p *PlatformSpec, gated bool, sp *fie
 		}
 		if pool.p.Resources != nil {
 			errs = append(errs, validateResources(pool.p.Resources, pp.Child("resources"))...)
+			if pool.p.Resources.SharedMemory != s.Resources.SharedMemory { // defaulted from the model's, already checked
+				errs = append(errs, validateSharedMemory(pool.p.Resources, pp.Child("resources"))...)
+			}
 		}
 	}
 	return errs
@@ -575,4 +579,26 @@ func validateStartup(m *ServedModel, p *PlatformSpec, gated bool, fp *field.Path
 		return field.ErrorList{field.Invalid(fp, *t, "must be between 60 and 86400 (seconds)")}
 	}
 	return ruleErrors(fp.String(), m, p, gated)
+}
+
+// validateSharedMemory checks /dev/shm's size: a quantity that fits in the
+// memory limit, which a memory-backed volume counts against.
+func validateSharedMemory(r *Resources, p *field.Path) field.ErrorList {
+	if !r.SharedMemory.IsSet() {
+		return nil
+	}
+	fp := p.Child("sharedMemory")
+	if errs := positiveQuantity(fp, r.SharedMemory, false); len(errs) > 0 {
+		return errs
+	}
+	shm, _ := r.SharedMemory.Parse()
+	lim := r.Memory
+	if r.Limits != nil && r.Limits.Memory.IsSet() {
+		lim = r.Limits.Memory
+	}
+	if l, err := lim.Parse(); err == nil && shm.Cmp(l) >= 0 {
+		return field.ErrorList{field.Invalid(fp, string(r.SharedMemory), fmt.Sprintf(
+			"must be less than the memory limit (%s): /dev/shm is memory-backed and counts against it, so vLLM would be OOM-killed before it filled", lim))}
+	}
+	return nil
 }

@@ -119,6 +119,19 @@ func GPUScheduling(res *schema.Resources, p *schema.PlatformSpec) (map[string]st
 	return g.NodeSelector, tols
 }
 
+// SharedMemoryVolume is the name of the /dev/shm volume on every layer
+// (llm-d's presets call theirs dshm too, so servelayer's merges into it).
+const SharedMemoryVolume = "dshm"
+
+// SharedMemory is the memory-backed /dev/shm volume and its mount: vLLM's
+// workers share tensors through it, and NCCL needs more than the 64 MiB a
+// container gets by default. size is spec.resources.sharedMemory; empty
+// leaves it bounded only by the memory limit.
+func SharedMemory(size schema.Quantity) (Volume, VolumeMount) {
+	return Volume{Name: SharedMemoryVolume, EmptyDir: &EmptyDirVolumeSource{Medium: "Memory", SizeLimit: string(size)}},
+		VolumeMount{Name: SharedMemoryVolume, MountPath: "/dev/shm"}
+}
+
 // VLLMArgs are the arguments servelayer owns, then the user's.
 func VLLMArgs(modelPath, served string, port int, user []string) []string {
 	args := []string{"--model=" + modelPath, "--served-model-name", served, "--port", strconv.Itoa(port)}

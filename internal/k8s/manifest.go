@@ -160,7 +160,8 @@ type PVCVolumeSource struct {
 }
 
 type EmptyDirVolumeSource struct {
-	Medium string `json:"medium,omitempty"`
+	Medium    string `json:"medium,omitempty"`
+	SizeLimit string `json:"sizeLimit,omitempty"`
 }
 
 type Service struct {

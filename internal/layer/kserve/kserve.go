@@ -95,6 +95,9 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 		c.SecurityContext.SeccompProfile = k8s.RuntimeDefaultSeccomp()
 	}
 	var modelPath string
+	// The predictor has no /dev/shm beyond the runtime's 64 MiB unless it
+	// is mounted, and vLLM's NCCL fails on that with tensor parallelism.
+	shm, shmMount := k8s.SharedMemory(s.Resources.SharedMemory)
 	switch src := s.Model.Source; {
 	case src.PVC != nil:
 		modelPath = k8s.ModelsDir + "/" + src.PVC.Path
@@ -109,6 +112,8 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 		c.Env = k8s.EnvVars(s.Engine.Env, append([]k8s.EnvVar{{Name: "STORAGE_URI", Value: "oci://" + repo + "@" + digest}}, k8s.OfflineEnv()...)...)
 	}
 	c.Args = k8s.VLLMArgs(modelPath, s.Model.Name, Port, s.Engine.Args)
+	c.VolumeMounts = append(c.VolumeMounts, shmMount)
+	pred.Volumes = append(pred.Volumes, shm)
 
 	// The same slow-load probes as raw-vllm in both modes: without the
 	// startup probe, liveness would kill vLLM while it loads the weights.

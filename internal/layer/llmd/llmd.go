@@ -154,6 +154,13 @@ func workload(m *schema.ServedModel, p *schema.PlatformSpec, replicas *int32, sc
 		}},
 	}}
 	w.Template.NodeSelector, w.Template.Tolerations = k8s.GPUScheduling(res, p)
+	if res.SharedMemory.IsSet() {
+		// KServe merges the template into the preset's volumes by name
+		// (strategic merge): this raises the presets' 1Gi dshm, which their
+		// main container already mounts at /dev/shm.
+		shm, _ := k8s.SharedMemory(res.SharedMemory)
+		w.Template.Volumes = []k8s.Volume{shm}
+	}
 	if sc == nil {
 		w.Replicas = k8s.Ptr(*replicas)
 		return w

@@ -61,6 +61,7 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 	startup, readiness, liveness := k8s.HealthProbes(k8s.VLLMPort, budget)
 	sel := map[string]string{k8s.LabelName: m.Name, k8s.LabelComponent: k8s.ComponentModelServer}
 	modelsMount := k8s.VolumeMount{Name: "models", MountPath: k8s.ModelsDir, ReadOnly: true}
+	shm, shmMount := k8s.SharedMemory(s.Resources.SharedMemory)
 
 	check := fmt.Sprintf(`if [ ! -f %[1]s/config.json ]; then
   echo "servelayer: no model weights at %[1]s (claim %[2]s, path %[3]s): config.json is missing." >&2
@@ -89,7 +90,7 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 			Resources: k8s.Resources(&s.Resources, p),
 			VolumeMounts: []k8s.VolumeMount{
 				modelsMount,
-				{Name: "dshm", MountPath: "/dev/shm"},
+				shmMount,
 				{Name: "tmp", MountPath: "/tmp"},
 			},
 			StartupProbe:    startup,
@@ -99,8 +100,7 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 		}},
 		Volumes: []k8s.Volume{
 			{Name: "models", PersistentVolumeClaim: &k8s.PVCVolumeSource{ClaimName: src.ClaimName, ReadOnly: true}},
-			// vLLM's workers share tensors through /dev/shm.
-			{Name: "dshm", EmptyDir: &k8s.EmptyDirVolumeSource{Medium: "Memory"}},
+			shm,
 			{Name: "tmp", EmptyDir: &k8s.EmptyDirVolumeSource{}},
 		},
 	}
