@@ -52,12 +52,24 @@ func (Layer) Default(m *schema.ServedModel, p *schema.PlatformSpec) {
 	}
 }
 
+// certStorm is what KServe v0.17's LLMInferenceService controller does
+// while a workload pod has no IP: collectIPAddresses adds the Pending
+// pod's empty address, which no certificate can cover, so
+// ShouldRecreateCertificate is true on every reconcile; the new
+// certificate's hash is on the router-scheduler's pod template, so it
+// rolls (pkg/controller/v1alpha2/llmisvc/workload_tls_self_signed.go,
+// scheduler.go).
+func certStorm(name string) string {
+	return "and while a pod waits without an IP KServe v0.17's LLMInferenceService controller re-issues the model's self-signed certificate on every reconcile " +
+		"(the Pending pod adds an empty address no certificate covers) and so rolls the " + name + "-kserve-router-scheduler Deployment again and again"
+}
+
 // Validate warns about pools that cannot serve as asked.
 func (Layer) Validate(m *schema.ServedModel, p *schema.PlatformSpec, gated bool) (field.ErrorList, []layer.Warning) {
 	s := &m.Spec
 	d := s.Disaggregation
 	if d == nil {
-		return nil, nil
+		return nil, singlePoolWarnings(m, p, gated)
 	}
 	var ws []layer.Warning
 	for _, pool := range []struct {
@@ -78,11 +90,35 @@ func (Layer) Validate(m *schema.ServedModel, p *schema.PlatformSpec, gated bool)
 		dec := s.PoolResources(&d.Decode).GPUs * *d.Decode.Replicas
 		if pre+dec > *p.GPUs {
 			ws = append(ws, layer.Warning{Field: "spec.disaggregation", Message: fmt.Sprintf(
-				"prefill needs %d GPU(s) and decode %d, but the Platform has %d: rendered anyway, but only one pool will schedule until more GPUs join",
-				pre, dec, *p.GPUs)})
+				"prefill needs %d GPU(s) and decode %d, but the Platform has %d: rendered anyway, but pods of one pool stay Pending until more GPUs join, %s; "+
+					"until the GPUs are there, serve one pool (remove spec.disaggregation) so no pod waits without an IP",
+				pre, dec, *p.GPUs, certStorm(m.Name))})
 		}
 	}
 	return nil, ws
+}
+
+// singlePoolWarnings: more replicas than the Platform's GPUs leave some
+// Pending, which on llm-d also sets off the certificate re-issue.
+func singlePoolWarnings(m *schema.ServedModel, p *schema.PlatformSpec, gated bool) []layer.Warning {
+	s := &m.Spec
+	if !gated || p.GPUs == nil || s.Resources.GPUs == 0 {
+		return nil
+	}
+	path, n := "spec.replicas", int32(1)
+	switch {
+	case s.Replicas != nil:
+		n = *s.Replicas
+	case s.Scaling != nil:
+		path, n = "spec.scaling.minReplicas", max(*s.Scaling.MinReplicas, 1)
+	}
+	if s.Paused || s.Resources.GPUs*n <= *p.GPUs {
+		return nil
+	}
+	fit := *p.GPUs / s.Resources.GPUs
+	return []layer.Warning{{Field: path, Value: n, Message: fmt.Sprintf(
+		"%d replica(s) of %d GPU(s) do not fit the Platform's %d GPU(s): the rest stay Pending, %s; keep it at %d until more GPUs join",
+		n, s.Resources.GPUs, *p.GPUs, certStorm(m.Name), fit)}}
 }
 
 // Objects renders one LLMInferenceService. KServe's llm-d presets own the
