@@ -115,10 +115,13 @@ func singlePoolWarnings(m *schema.ServedModel, p *schema.PlatformSpec, gated boo
 	if s.Paused || s.Resources.GPUs*n <= *p.GPUs {
 		return nil
 	}
-	fit := *p.GPUs / s.Resources.GPUs
+	fix := fmt.Sprintf("keep it at %d until more GPUs join", *p.GPUs/s.Resources.GPUs)
+	if *p.GPUs < s.Resources.GPUs {
+		fix = "no replica fits: pause the model (spec.paused) until GPUs join"
+	}
 	return []layer.Warning{{Field: path, Value: n, Message: fmt.Sprintf(
-		"%d replica(s) of %d GPU(s) do not fit the Platform's %d GPU(s): the rest stay Pending, %s; keep it at %d until more GPUs join",
-		n, s.Resources.GPUs, *p.GPUs, certStorm(m.Name), fit)}}
+		"%d replica(s) of %d GPU(s) do not fit the Platform's %d GPU(s): the rest stay Pending, %s; %s",
+		n, s.Resources.GPUs, *p.GPUs, certStorm(m.Name), fix)}}
 }
 
 // Objects renders one LLMInferenceService. KServe's llm-d presets own the
