@@ -41,9 +41,9 @@ const (
 
 const (
 	reasonISVCRoot = "vLLM's image runs as root, and for an oci:// model KServe's modelcar replaces " +
-		"kserve-container's whole securityContext with {runAsUser: uidModelcar} (shipped config: 10; KServe " +
-		"documents that some clusters need 0), so a runAsNonRoot set by servelayer would be overwritten or " +
-		"would stop the pod; servelayer sets every other restricted field"
+		"kserve-container's whole securityContext with {runAsUser: uidModelcar} (shipped config: 1010; its _example " +
+		"block says 10, and KServe documents that some clusters need 0), so a runAsNonRoot set by servelayer would be " +
+		"overwritten or would stop the pod; servelayer sets every other restricted field"
 	reasonLLMDRoot = "KServe's llm-d presets run container main with runAsNonRoot: false (the llm-d/vLLM " +
 		"images run as root); servelayer does not override the preset"
 )

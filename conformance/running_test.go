@@ -1,0 +1,285 @@
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	kservev1alpha1 "github.com/kserve/kserve/pkg/apis/serving/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/pod-security-admission/api"
+)
+
+const (
+	reasonRunISVCRoot = "vLLM's image runs as root, so servelayer cannot set runAsNonRoot (see the rendered table); for an oci:// model KServe's " +
+		"modelcar also replaces kserve-container's whole securityContext with {runAsUser: 1010} (the shipped uidModelcar) and adds " +
+		"modelcar and modelcar-init without one"
+	reasonRunISVCModelcar = "oci:// only: KServe's modelcar replaces kserve-container's securityContext with {runAsUser: 1010}, dropping " +
+		"servelayer's allowPrivilegeEscalation: false and capabilities.drop: [ALL], and adds modelcar and modelcar-init without a " +
+		"securityContext (pkg/utils/storage.go ConfigureModelcarToContainer, CreateModelcarContainer)"
+	reasonRunISVCKnativeSeccomp = "Knative mode with oci:// only: servelayer's seccompProfile sits on kserve-container (Knative drops a pod " +
+		"securityContext unless kubernetes.podspec-securitycontext is enabled), and the modelcar replaces that container's securityContext"
+	reasonRunLLMDRoot = "KServe's llm-d presets run main, and with a prefill pool the llm-d-routing-sidecar, with runAsNonRoot: false; " +
+		"for oci:// the modelcar replaces main's securityContext with {runAsUser: 1010} and adds modelcar and modelcar-init without one"
+	reasonRunLLMDStorage = "hf:// adds KServe's storage-initializer init container without a securityContext (workload_storage.go, " +
+		"utils.CreateInitContainerWithConfig); oci:// replaces main's securityContext and adds the modelcar containers without one"
+)
+
+// runningExceptions allow restricted checks to fail on the pods KServe
+// runs (RunningPods). Each is listed, with the same reason, in README.md
+// ("Restricted exceptions of the pods KServe runs").
+var runningExceptions = []pssException{
+	{Kind: "InferenceService", Path: "spec.predictor", Check: "runAsNonRoot", Reason: reasonRunISVCRoot},
+	{Kind: "InferenceService", Path: "spec.predictor", Check: "allowPrivilegeEscalation", Reason: reasonRunISVCModelcar},
+	{Kind: "InferenceService", Path: "spec.predictor", Check: "capabilities_restricted", Reason: reasonRunISVCModelcar},
+	{Kind: "InferenceService", Path: "spec.predictor", Check: "seccompProfile_restricted", Reason: reasonRunISVCKnativeSeccomp},
+	{Kind: "LLMInferenceService", Path: "spec.template", Check: "runAsNonRoot", Reason: reasonRunLLMDRoot},
+	{Kind: "LLMInferenceService", Path: "spec.template", Check: "allowPrivilegeEscalation", Reason: reasonRunLLMDStorage},
+	{Kind: "LLMInferenceService", Path: "spec.template", Check: "capabilities_restricted", Reason: reasonRunLLMDStorage},
+	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "runAsNonRoot", Reason: reasonRunLLMDRoot},
+	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "allowPrivilegeEscalation", Reason: reasonRunLLMDStorage},
+	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "capabilities_restricted", Reason: reasonRunLLMDStorage},
+}
+
+// runningInputs are every input's running pods, once per test binary.
+func runningInputs(t *testing.T) []struct {
+	Doc
+	Pods []RunningPod
+} {
+	t.Helper()
+	cfg, err := ShippedKServeConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []struct {
+		Doc
+		Pods []RunningPod
+	}
+	for _, d := range inputs(t) {
+		obj, err := DecodeStrict(d)
+		if err != nil {
+			t.Fatalf("%s: %v", d, err)
+		}
+		pods, err := RunningPods(context.Background(), obj, cfg)
+		if err != nil {
+			t.Fatalf("%s: %v", d, err)
+		}
+		out = append(out, struct {
+			Doc
+			Pods []RunningPod
+		}{d, pods})
+	}
+	return out
+}
+
+// TestPodSecurityAsRun evaluates the pods KServe actually runs (presets
+// merged; modelcar, storage initializer, routing sidecar and scheduler
+// added) with k8s.io/pod-security-admission. Baseline must pass;
+// restricted may fail only what runningExceptions allows, and an exception
+// no pod needs any more fails too, so the README cannot go stale.
+func TestPodSecurityAsRun(t *testing.T) {
+	allowed := map[string]pssException{}
+	for _, e := range runningExceptions {
+		allowed[e.Kind+" "+e.Path+" "+string(e.Check)] = e
+	}
+	used := map[string]bool{}
+	var report []string
+	n := 0
+	for _, in := range runningInputs(t) {
+		for _, p := range in.Pods {
+			n++
+			base, err := EvaluatePSS(api.LevelBaseline, &p.Meta, p.Spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range base {
+				t.Errorf("%s %s, as KServe runs it: fails Pod Security Standards baseline: %s", in.Doc, p.Path, f)
+			}
+			restricted, err := EvaluatePSS(api.LevelRestricted, &p.Meta, p.Spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, f := range restricted {
+				ids = append(ids, string(f.Check))
+				key := in.GVK.Kind + " " + p.Path + " " + string(f.Check)
+				if _, ok := allowed[key]; ok {
+					used[key] = true
+					continue
+				}
+				t.Errorf("%s %s, as KServe runs it: fails restricted check %s, which no exception allows: %s", in.Doc, p.Path, f.Check, f)
+			}
+			report = append(report, fmt.Sprintf("%s %s: restricted fails [%s]", in.Doc, p.Path, strings.Join(ids, ", ")))
+		}
+	}
+	if n == 0 {
+		t.Fatal("no running pod among the inputs")
+	}
+	sort.Strings(report)
+	t.Logf("restricted-level results, as run:\n%s", strings.Join(report, "\n"))
+	for key := range allowed {
+		if !used[key] {
+			t.Errorf("running-pod exception %q is needed by no pod: remove it here and from README.md", key)
+		}
+	}
+}
+
+// TestPodSecurityAsRunDocumented: every running-pod exception is a row of
+// README.md's section on the pods KServe runs.
+func TestPodSecurityAsRunDocumented(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(root(t), "conformance", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const heading = "## Restricted exceptions of the pods KServe runs"
+	readme := string(data)
+	i := strings.Index(readme, heading)
+	if i < 0 {
+		t.Fatalf("README.md lacks the section %q", heading)
+	}
+	section := readme[i+len(heading):]
+	if j := strings.Index(section, "\n## "); j >= 0 {
+		section = section[:j]
+	}
+	for _, e := range runningExceptions {
+		row := fmt.Sprintf("| %s | `%s` | `%s` |", e.Kind, e.Path, e.Check)
+		if !strings.Contains(section, row) {
+			t.Errorf("README.md's section %q lacks the row %q", heading, row)
+		}
+	}
+}
+
+// TestModelcarUID: the uid KServe's modelcar runs kserve-container as is
+// the shipped uidModelcar, 1010 (not the _example block's 10).
+func TestModelcarUID(t *testing.T) {
+	seen := false
+	for _, in := range runningInputs(t) {
+		for _, p := range in.Pods {
+			if !hasContainer(p.Spec, "modelcar") {
+				continue
+			}
+			seen = true
+			for _, c := range p.Spec.Containers {
+				if c.Name != "kserve-container" && c.Name != "main" {
+					continue
+				}
+				if sc := c.SecurityContext; sc == nil || sc.RunAsUser == nil || *sc.RunAsUser != 1010 || sc.AllowPrivilegeEscalation != nil {
+					t.Errorf("%s %s: %s securityContext %+v, want KServe's {runAsUser: 1010} replacing servelayer's", in.Doc, p.Path, c.Name, sc)
+				}
+			}
+		}
+	}
+	if !seen {
+		t.Fatal("no input runs a modelcar")
+	}
+}
+
+func hasContainer(spec *corev1.PodSpec, name string) bool {
+	for _, c := range spec.Containers {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// TestLLMDMergeKeepsServelayer: what servelayer puts in an llm-d template
+// survives KServe's merge into its presets (llmisvc.MergeSpecs): the
+// startup budget replaces the presets' 60 x 10 s while the presets' probe
+// handler stays, and a sized /dev/shm replaces the presets' 1Gi.
+func TestLLMDMergeKeepsServelayer(t *testing.T) {
+	n := 0
+	for _, d := range inputs(t) {
+		if d.GVK != LLMInferenceServiceGVK {
+			continue
+		}
+		obj, err := DecodeStrict(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := obj.(*kservev1alpha1.LLMInferenceService)
+		_, merged, err := MergedLLMD(context.Background(), svc)
+		if err != nil {
+			t.Fatalf("%s: %v", d, err)
+		}
+		pools := []struct {
+			path            string
+			rendered, after *corev1.PodSpec
+		}{{"spec.template", svc.Spec.Template, merged.Template}}
+		if svc.Spec.Prefill != nil {
+			pools = append(pools, struct {
+				path            string
+				rendered, after *corev1.PodSpec
+			}{"spec.prefill.template", svc.Spec.Prefill.Template, merged.Prefill.Template})
+		}
+		for _, pool := range pools {
+			if pool.rendered == nil {
+				continue
+			}
+			n++
+			main := container(pool.rendered, "main")
+			got := container(pool.after, "main")
+			if main == nil || got == nil {
+				t.Errorf("%s %s: no container main before or after the merge", d, pool.path)
+				continue
+			}
+			if want := main.StartupProbe; want != nil {
+				p := got.StartupProbe
+				if p == nil || p.HTTPGet == nil || p.FailureThreshold != want.FailureThreshold || p.PeriodSeconds != want.PeriodSeconds {
+					t.Errorf("%s %s: merged startupProbe %+v, want the preset's handler with failureThreshold %d, periodSeconds %d",
+						d, pool.path, p, want.FailureThreshold, want.PeriodSeconds)
+				}
+			}
+			if want := volume(pool.rendered, "dshm"); want != nil && want.EmptyDir != nil && want.EmptyDir.SizeLimit != nil {
+				v := volume(pool.after, "dshm")
+				if v == nil || v.EmptyDir == nil || v.EmptyDir.SizeLimit == nil || v.EmptyDir.SizeLimit.Cmp(*want.EmptyDir.SizeLimit) != 0 ||
+					v.EmptyDir.Medium != corev1.StorageMediumMemory {
+					t.Errorf("%s %s: merged dshm %+v, want a memory-backed %s", d, pool.path, v, want.EmptyDir.SizeLimit)
+				}
+				if !mounts(got, "dshm", "/dev/shm") {
+					t.Errorf("%s %s: main does not mount dshm at /dev/shm after the merge", d, pool.path)
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no llm-d pod template among the inputs")
+	}
+}
+
+func container(spec *corev1.PodSpec, name string) *corev1.Container {
+	if spec == nil {
+		return nil
+	}
+	for i := range spec.Containers {
+		if spec.Containers[i].Name == name {
+			return &spec.Containers[i]
+		}
+	}
+	return nil
+}
+
+func volume(spec *corev1.PodSpec, name string) *corev1.Volume {
+	if spec == nil {
+		return nil
+	}
+	for i := range spec.Volumes {
+		if spec.Volumes[i].Name == name {
+			return &spec.Volumes[i]
+		}
+	}
+	return nil
+}
+
+func mounts(c *corev1.Container, name, path string) bool {
+	for _, m := range c.VolumeMounts {
+		if m.Name == name && m.MountPath == path {
+			return true
+		}
+	}
+	return false
+}
