@@ -36,6 +36,40 @@ func (p *Platform) Default() {
 	setDefault(&s.Images.Init, DefaultInitImage)
 	setDefault(&s.LiteLLM.Namespace, DefaultLiteLLMNS)
 	setDefault(&s.GPUNodes.Resource, DefaultGPUResource)
+	for i := range s.GPUClasses {
+		setDefault(&s.GPUClasses[i].Resource, s.GPUNodes.Resource)
+	}
+}
+
+// GPUClass returns how pods of the named GPU class reach their nodes: the
+// Platform's spec.gpuNodes for "", a spec.gpuClasses entry otherwise.
+func (p *PlatformSpec) GPUClass(name string) (*GPUNodes, bool) {
+	if name == "" {
+		return &p.GPUNodes, true
+	}
+	for i := range p.GPUClasses {
+		if p.GPUClasses[i].Name == name {
+			return &p.GPUClasses[i].GPUNodes, true
+		}
+	}
+	return nil, false
+}
+
+// GPUNodesOf is the GPU class of resources r: its own, or the default one
+// for a class the Platform does not declare (validation refuses that).
+func (p *PlatformSpec) GPUNodesOf(r *Resources) *GPUNodes {
+	if g, ok := p.GPUClass(r.GPUClass); ok {
+		return g
+	}
+	return &p.GPUNodes
+}
+
+// GPUClassPath is the Platform field path of resources r's GPU class.
+func (p *PlatformSpec) GPUClassPath(r *Resources) string {
+	if r.GPUClass == "" {
+		return "spec.gpuNodes"
+	}
+	return "spec.gpuClasses[" + r.GPUClass + "]"
 }
 
 // Default fills the ServedModel fields whose defaults do not depend on the
@@ -58,6 +92,7 @@ func (m *ServedModel) Default(p *PlatformSpec) {
 			if pool.Resources != nil {
 				pool.Resources.defaultLimits()
 				setDefault(&pool.Resources.SharedMemory, s.Resources.SharedMemory)
+				setDefault(&pool.Resources.GPUClass, s.Resources.GPUClass)
 			}
 		}
 	}

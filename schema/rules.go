@@ -333,17 +333,18 @@ var rules = []Rule{
 	},
 	{
 		ID: "gpus-exceed-node", Field: "spec.resources.gpus",
-		When: "`spec.resources.gpus` exceeds the Platform's `spec.gpuNodes.gpusPerNode`",
+		When: "`spec.resources.gpus` exceeds the `gpusPerNode` of its GPU class (the Platform's `spec.gpuNodes` or `spec.gpuClasses[]`)",
 		On:   allLayers, invalid: true,
 		Problem: func(m *ServedModel, p *PlatformSpec) string {
-			return fmt.Sprintf("a pod asks for %d GPUs but a node has at most %d (Platform spec.gpuNodes.gpusPerNode): the pod never schedules, and servelayer renders no replica spanning nodes yet",
-				m.Spec.Resources.GPUs, *p.GPUNodes.GPUsPerNode)
+			r := &m.Spec.Resources
+			return fmt.Sprintf("a pod asks for %d GPUs but a node has at most %d (Platform %s.gpusPerNode): the pod never schedules, and servelayer renders no replica spanning nodes yet",
+				r.GPUs, *p.GPUNodesOf(r).GPUsPerNode, p.GPUClassPath(r))
 		},
-		Fix: func(_ *ServedModel, p *PlatformSpec) string {
-			return fmt.Sprintf("request at most %d GPUs per pod", *p.GPUNodes.GPUsPerNode)
+		Fix: func(m *ServedModel, p *PlatformSpec) string {
+			return fmt.Sprintf("request at most %d GPUs per pod", *p.GPUNodesOf(&m.Spec.Resources).GPUsPerNode)
 		},
 		match: func(m *ServedModel, p *PlatformSpec, gated bool) (any, bool) {
-			g := p.GPUNodes.GPUsPerNode
+			g := p.GPUNodesOf(&m.Spec.Resources).GPUsPerNode
 			return m.Spec.Resources.GPUs, gated && g != nil && *g >= 0 && m.Spec.Resources.GPUs > *g // a negative g is the Platform's error
 		},
 	},
@@ -480,19 +481,28 @@ var rules = []Rule{
 		match:   func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) { return nil, m.Spec.Model.Source.PVC != nil },
 	},
 	{
-		ID: "knative-node-selector", Field: "Platform spec.gpuNodes.nodeSelector", When: "the model requests GPUs and the Platform sets `spec.gpuNodes.nodeSelector`",
+		ID: "knative-node-selector", Field: "Platform spec.gpuNodes.nodeSelector", When: "the model requests GPUs and its GPU class (the Platform's `spec.gpuNodes` or a `spec.gpuClasses[]` entry) sets a `nodeSelector`",
 		On: []Layer{LayerKServe}, Mode: DeploymentModeKnative, Warning: true,
 		Problem: knativeFlag("kubernetes.podspec-nodeselector"),
 		match: func(m *ServedModel, p *PlatformSpec, _ bool) (any, bool) {
-			return nil, m.Spec.Resources.GPUs > 0 && len(p.GPUNodes.NodeSelector) > 0
+			return nil, m.Spec.Resources.GPUs > 0 && len(p.GPUNodesOf(&m.Spec.Resources).NodeSelector) > 0
 		},
 	},
 	{
-		ID: "knative-tolerations", Field: "Platform spec.gpuNodes.tolerations", When: "the model requests GPUs and the Platform sets `spec.gpuNodes.tolerations`",
+		ID: "knative-tolerations", Field: "Platform spec.gpuNodes.tolerations", When: "the model requests GPUs and its GPU class sets `tolerations`",
 		On: []Layer{LayerKServe}, Mode: DeploymentModeKnative, Warning: true,
 		Problem: knativeFlag("kubernetes.podspec-tolerations"),
 		match: func(m *ServedModel, p *PlatformSpec, _ bool) (any, bool) {
-			return nil, m.Spec.Resources.GPUs > 0 && len(p.GPUNodes.Tolerations) > 0
+			return nil, m.Spec.Resources.GPUs > 0 && len(p.GPUNodesOf(&m.Spec.Resources).Tolerations) > 0
+		},
+	},
+	{
+		ID: "knative-affinity", Field: "Platform spec.gpuNodes.affinity", When: "the model requests GPUs and its GPU class sets `affinity`",
+		On: []Layer{LayerKServe}, Mode: DeploymentModeKnative, Warning: true,
+		Problem: knativeFlag("kubernetes.podspec-affinity"),
+		match: func(m *ServedModel, p *PlatformSpec, _ bool) (any, bool) {
+			a := p.GPUNodesOf(&m.Spec.Resources).Affinity
+			return nil, m.Spec.Resources.GPUs > 0 && a != nil && a.NodeAffinity != nil
 		},
 	},
 	{

@@ -226,11 +226,20 @@ type Resources struct {
 	// Memory request, such as 16Gi.
 	Memory Quantity `json:"memory"`
 
-	// GPUs is the number of nvidia.com/gpu per replica; requests equal limits.
+	// GPUs is the number of GPUs per replica (the GPU class's resource,
+	// default nvidia.com/gpu); requests equal limits.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=64
 	GPUs int32 `json:"gpus,omitempty"`
+
+	// GPUClass names one of the Platform's spec.gpuClasses: its extended
+	// resource, node selector, tolerations and affinity. Unset: the
+	// Platform's spec.gpuNodes. It needs gpus. In a pool's resources it
+	// defaults to the model's.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	GPUClass string `json:"gpuClass,omitempty"`
 
 	// Limits override the cpu and memory limits; each defaults to its request.
 	// +optional
@@ -332,9 +341,18 @@ type PlatformSpec struct {
 	// +kubebuilder:validation:Minimum=0
 	GPUs *int32 `json:"gpus,omitempty"`
 
-	// GPUNodes says how pods that request GPUs reach GPU nodes.
+	// GPUNodes says how pods that request GPUs reach GPU nodes: the
+	// default GPU class, for models that name none.
 	// +optional
 	GPUNodes GPUNodes `json:"gpuNodes,omitempty"`
+
+	// GPUClasses are the other kinds of GPU node the cluster has, declared
+	// once; a model picks one with spec.resources.gpuClass. Each class's
+	// resource defaults to spec.gpuNodes.resource.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	GPUClasses []GPUClass `json:"gpuClasses,omitempty"`
 
 	// Namespaces per layer; defaults serving, kserve and llm-d.
 	// +optional
@@ -375,6 +393,76 @@ type GPUNodes struct {
 	// +optional
 	// +kubebuilder:validation:Minimum=0
 	GPUsPerNode *int32 `json:"gpusPerNode,omitempty"`
+	// Affinity is node affinity added to every pod that requests GPUs of
+	// this class, such as a preference for one GPU product.
+	// +optional
+	Affinity *Affinity `json:"affinity,omitempty"`
+}
+
+// GPUClass is one kind of GPU node: a name models choose, and how their
+// pods reach such nodes.
+type GPUClass struct {
+	// Name is what a model sets in spec.resources.gpuClass, such as h100.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Name string `json:"name"`
+
+	GPUNodes `json:",inline"`
+}
+
+// Affinity is the node affinity of GPU pods, in Kubernetes' shape.
+type Affinity struct {
+	// NodeAffinity constrains the nodes the pods may run on.
+	// +optional
+	NodeAffinity *NodeAffinity `json:"nodeAffinity,omitempty"`
+}
+
+// NodeAffinity is Kubernetes' node affinity.
+type NodeAffinity struct {
+	// RequiredDuringSchedulingIgnoredDuringExecution: the pod only
+	// schedules on a node matching one of the terms.
+	// +optional
+	RequiredDuringSchedulingIgnoredDuringExecution *NodeSelector `json:"requiredDuringSchedulingIgnoredDuringExecution,omitempty"`
+	// PreferredDuringSchedulingIgnoredDuringExecution: the scheduler
+	// prefers nodes matching these terms, by weight.
+	// +optional
+	PreferredDuringSchedulingIgnoredDuringExecution []PreferredSchedulingTerm `json:"preferredDuringSchedulingIgnoredDuringExecution,omitempty"`
+}
+
+// NodeSelector is a list of node selector terms, ORed.
+type NodeSelector struct {
+	// NodeSelectorTerms are ORed.
+	NodeSelectorTerms []NodeSelectorTerm `json:"nodeSelectorTerms"`
+}
+
+// NodeSelectorTerm is a list of requirements, ANDed.
+type NodeSelectorTerm struct {
+	// MatchExpressions are node label requirements, ANDed.
+	// +optional
+	MatchExpressions []NodeSelectorRequirement `json:"matchExpressions,omitempty"`
+}
+
+// NodeSelectorRequirement is one node label requirement.
+type NodeSelectorRequirement struct {
+	// Key is the node label.
+	Key string `json:"key"`
+	// Operator is In, NotIn, Exists, DoesNotExist, Gt or Lt.
+	// +kubebuilder:validation:Enum=In;NotIn;Exists;DoesNotExist;Gt;Lt
+	Operator string `json:"operator"`
+	// Values: one or more for In and NotIn, none for Exists and
+	// DoesNotExist, one integer for Gt and Lt.
+	// +optional
+	Values []string `json:"values,omitempty"`
+}
+
+// PreferredSchedulingTerm is a weighted node selector term.
+type PreferredSchedulingTerm struct {
+	// Weight of the term, 1 to 100.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	Weight int32 `json:"weight"`
+	// Preference is the term.
+	Preference NodeSelectorTerm `json:"preference"`
 }
 
 // Toleration is a pod toleration (the subset GPU node taints need).

@@ -7,6 +7,7 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -40,9 +41,6 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 	if s.GPUs != nil && *s.GPUs < 0 {
 		errs = append(errs, field.Invalid(sp.Child("gpus"), *s.GPUs, "must be 0 or more"))
 	}
-	if s.GPUNodes.GPUsPerNode != nil && *s.GPUNodes.GPUsPerNode < 0 {
-		errs = append(errs, field.Invalid(sp.Child("gpuNodes", "gpusPerNode"), *s.GPUNodes.GPUsPerNode, "must be 0 or more"))
-	}
 	nsp := sp.Child("namespaces")
 	for _, n := range []struct {
 		name, v string
@@ -51,49 +49,8 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 			errs = append(errs, dnsLabel(nsp.Child(n.name), n.v)...)
 		}
 	}
-	gp := sp.Child("gpuNodes")
-	if r := s.GPUNodes.Resource; r != "" {
-		for _, msg := range validation.IsQualifiedName(r) {
-			errs = append(errs, field.Invalid(gp.Child("resource"), r, msg))
-		}
-		if !strings.Contains(r, "/") {
-			errs = append(errs, field.Invalid(gp.Child("resource"), r, "must be a domain-prefixed extended resource such as nvidia.com/gpu"))
-		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(s.GPUNodes.NodeSelector)) { // sorted: output must not depend on map order
-		v := s.GPUNodes.NodeSelector[k]
-		for _, msg := range validation.IsQualifiedName(k) {
-			errs = append(errs, field.Invalid(gp.Child("nodeSelector").Key(k), k, msg))
-		}
-		for _, msg := range validation.IsValidLabelValue(v) {
-			errs = append(errs, field.Invalid(gp.Child("nodeSelector").Key(k), v, msg))
-		}
-	}
-	for i, t := range s.GPUNodes.Tolerations {
-		tp := gp.Child("tolerations").Index(i)
-		switch t.Operator {
-		case "", "Equal":
-			if t.Key == "" {
-				errs = append(errs, field.Required(tp.Child("key"), "operator Equal needs a key"))
-			}
-		case "Exists":
-			if t.Value != "" {
-				errs = append(errs, field.Invalid(tp.Child("value"), t.Value, "must be empty with operator Exists"))
-			}
-		default:
-			errs = append(errs, field.NotSupported(tp.Child("operator"), t.Operator, []string{"Exists", "Equal"}))
-		}
-		switch t.Effect {
-		case "", "NoSchedule", "PreferNoSchedule", "NoExecute":
-		default:
-			errs = append(errs, field.NotSupported(tp.Child("effect"), t.Effect, []string{"NoSchedule", "PreferNoSchedule", "NoExecute"}))
-		}
-		if t.Key != "" {
-			for _, msg := range validation.IsQualifiedName(t.Key) {
-				errs = append(errs, field.Invalid(tp.Child("key"), t.Key, msg))
-			}
-		}
-	}
+	errs = append(errs, validateGPUNodes(sp.Child("gpuNodes"), &s.GPUNodes)...)
+	errs = append(errs, validateGPUClasses(sp.Child("gpuClasses"), s.GPUClasses)...)
 	if m := s.KServe.DeploymentMode; m != "" && m != DeploymentModeStandard && m != DeploymentModeKnative {
 		errs = append(errs, field.NotSupported(sp.Child("kserve", "deploymentMode"), m, []DeploymentMode{DeploymentModeStandard, DeploymentModeKnative}))
 	}
@@ -165,6 +122,7 @@ func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool, layer *Lay
 	errs = append(errs, validateStartup(m, p, gated, sp.Child("engine", "startupTimeoutSeconds"))...)
 	errs = append(errs, validateResources(&s.Resources, sp.Child("resources"))...)
 	errs = append(errs, validateSharedMemory(&s.Resources, sp.Child("resources"))...)
+	errs = append(errs, validateGPUClassChoice(&s.Resources, p, sp.Child("resources"))...)
 	errs = append(errs, ruleErrors("spec.resources.gpus", m, p, gated)...)
 	errs = append(errs, validateReplicas(m, p, gated, sp)...)
 	errs = append(errs, validateRollout(m, p, gated, sp)...)
@@ -499,6 +457,9 @@ func validateDisaggregation(m *ServedModel, p *PlatformSpec, gated bool, sp *fie
 			if pool.p.Resources.SharedMemory != s.Resources.SharedMemory { // defaulted from the model's, already checked
 				errs = append(errs, validateSharedMemory(pool.p.Resources, pp.Child("resources"))...)
 			}
+			if pool.p.Resources.GPUClass != s.Resources.GPUClass { // an inherited class was checked with the model's resources
+				errs = append(errs, validateGPUClassChoice(pool.p.Resources, p, pp.Child("resources"))...)
+			}
 		}
 	}
 	return errs
@@ -599,6 +560,161 @@ func validateSharedMemory(r *Resources, p *field.Path) field.ErrorList {
 	if l, err := lim.Parse(); err == nil && shm.Cmp(l) >= 0 {
 		return field.ErrorList{field.Invalid(fp, string(r.SharedMemory), fmt.Sprintf(
 			"must be less than the memory limit (%s): /dev/shm is memory-backed and counts against it, so vLLM would be OOM-killed before it filled", lim))}
+	}
+	return nil
+}
+
+// validateGPUNodes checks one GPU class: the default (spec.gpuNodes) or a
+// spec.gpuClasses entry.
+func validateGPUNodes(gp *field.Path, g *GPUNodes) field.ErrorList {
+	var errs field.ErrorList
+	if g.GPUsPerNode != nil && *g.GPUsPerNode < 0 {
+		errs = append(errs, field.Invalid(gp.Child("gpusPerNode"), *g.GPUsPerNode, "must be 0 or more"))
+	}
+	if r := g.Resource; r != "" {
+		for _, msg := range validation.IsQualifiedName(r) {
+			errs = append(errs, field.Invalid(gp.Child("resource"), r, msg))
+		}
+		if !strings.Contains(r, "/") {
+			errs = append(errs, field.Invalid(gp.Child("resource"), r, "must be a domain-prefixed extended resource such as nvidia.com/gpu"))
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(g.NodeSelector)) { // sorted: output must not depend on map order
+		v := g.NodeSelector[k]
+		for _, msg := range validation.IsQualifiedName(k) {
+			errs = append(errs, field.Invalid(gp.Child("nodeSelector").Key(k), k, msg))
+		}
+		for _, msg := range validation.IsValidLabelValue(v) {
+			errs = append(errs, field.Invalid(gp.Child("nodeSelector").Key(k), v, msg))
+		}
+	}
+	for i, t := range g.Tolerations {
+		tp := gp.Child("tolerations").Index(i)
+		switch t.Operator {
+		case "", "Equal":
+			if t.Key == "" {
+				errs = append(errs, field.Required(tp.Child("key"), "operator Equal needs a key"))
+			}
+		case "Exists":
+			if t.Value != "" {
+				errs = append(errs, field.Invalid(tp.Child("value"), t.Value, "must be empty with operator Exists"))
+			}
+		default:
+			errs = append(errs, field.NotSupported(tp.Child("operator"), t.Operator, []string{"Exists", "Equal"}))
+		}
+		switch t.Effect {
+		case "", "NoSchedule", "PreferNoSchedule", "NoExecute":
+		default:
+			errs = append(errs, field.NotSupported(tp.Child("effect"), t.Effect, []string{"NoSchedule", "PreferNoSchedule", "NoExecute"}))
+		}
+		if t.Key != "" {
+			for _, msg := range validation.IsQualifiedName(t.Key) {
+				errs = append(errs, field.Invalid(tp.Child("key"), t.Key, msg))
+			}
+		}
+	}
+	if a := g.Affinity; a != nil && a.NodeAffinity != nil {
+		ap := gp.Child("affinity", "nodeAffinity")
+		na := a.NodeAffinity
+		if r := na.RequiredDuringSchedulingIgnoredDuringExecution; r != nil {
+			rp := ap.Child("requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms")
+			if len(r.NodeSelectorTerms) == 0 {
+				errs = append(errs, field.Required(rp, "at least one term"))
+			}
+			for i, t := range r.NodeSelectorTerms {
+				errs = append(errs, validateNodeSelectorTerm(rp.Index(i), t)...)
+			}
+		}
+		for i, t := range na.PreferredDuringSchedulingIgnoredDuringExecution {
+			tp := ap.Child("preferredDuringSchedulingIgnoredDuringExecution").Index(i)
+			if t.Weight < 1 || t.Weight > 100 {
+				errs = append(errs, field.Invalid(tp.Child("weight"), t.Weight, "must be between 1 and 100"))
+			}
+			errs = append(errs, validateNodeSelectorTerm(tp.Child("preference"), t.Preference)...)
+		}
+	}
+	return errs
+}
+
+func validateNodeSelectorTerm(tp *field.Path, t NodeSelectorTerm) field.ErrorList {
+	var errs field.ErrorList
+	if len(t.MatchExpressions) == 0 {
+		errs = append(errs, field.Required(tp.Child("matchExpressions"), "at least one requirement"))
+	}
+	for i, r := range t.MatchExpressions {
+		rp := tp.Child("matchExpressions").Index(i)
+		for _, msg := range validation.IsQualifiedName(r.Key) {
+			errs = append(errs, field.Invalid(rp.Child("key"), r.Key, msg))
+		}
+		switch r.Operator {
+		case "In", "NotIn":
+			if len(r.Values) == 0 {
+				errs = append(errs, field.Required(rp.Child("values"), "at least one value with operator "+r.Operator))
+			}
+		case "Exists", "DoesNotExist":
+			if len(r.Values) > 0 {
+				errs = append(errs, field.Forbidden(rp.Child("values"), "must be empty with operator "+r.Operator))
+			}
+		case "Gt", "Lt":
+			if len(r.Values) != 1 {
+				errs = append(errs, field.Required(rp.Child("values"), "exactly one integer with operator "+r.Operator))
+			} else if _, err := strconv.ParseInt(r.Values[0], 10, 64); err != nil {
+				errs = append(errs, field.Invalid(rp.Child("values").Index(0), r.Values[0], "must be an integer with operator "+r.Operator))
+			}
+		default:
+			errs = append(errs, field.NotSupported(rp.Child("operator"), r.Operator, []string{"In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"}))
+		}
+		for j, v := range r.Values {
+			for _, msg := range validation.IsValidLabelValue(v) {
+				errs = append(errs, field.Invalid(rp.Child("values").Index(j), v, msg))
+			}
+		}
+	}
+	return errs
+}
+
+func validateGPUClasses(cp *field.Path, classes []GPUClass) field.ErrorList {
+	var errs field.ErrorList
+	seen := map[string]bool{}
+	for i := range classes {
+		c := &classes[i]
+		ip := cp.Index(i)
+		switch {
+		case c.Name == "":
+			errs = append(errs, field.Required(ip.Child("name"), "a DNS label, such as h100"))
+		case seen[c.Name]:
+			errs = append(errs, field.Duplicate(ip.Child("name"), c.Name))
+		default:
+			errs = append(errs, dnsLabel(ip.Child("name"), c.Name)...)
+		}
+		seen[c.Name] = true
+		errs = append(errs, validateGPUNodes(ip, &c.GPUNodes)...)
+	}
+	return errs
+}
+
+// validateGPUClassChoice checks spec.resources.gpuClass (or a pool's): a
+// class the Platform declares, on resources that request GPUs.
+func validateGPUClassChoice(r *Resources, p *PlatformSpec, rp *field.Path) field.ErrorList {
+	if r.GPUClass == "" {
+		return nil
+	}
+	fp := rp.Child("gpuClass")
+	if n := utf8.RuneCountInString(r.GPUClass); n > validation.DNS1123LabelMaxLength {
+		return field.ErrorList{field.TooLong(fp, r.GPUClass, validation.DNS1123LabelMaxLength)}
+	}
+	if _, ok := p.GPUClass(r.GPUClass); !ok {
+		names := make([]string, 0, len(p.GPUClasses))
+		for _, c := range p.GPUClasses {
+			names = append(names, strconv.Quote(c.Name))
+		}
+		if len(names) == 0 {
+			return field.ErrorList{field.Invalid(fp, r.GPUClass, "the Platform declares no GPU class (its spec.gpuClasses is empty); declare it there, or unset gpuClass for spec.gpuNodes")}
+		}
+		return field.ErrorList{field.Invalid(fp, r.GPUClass, "is not a GPU class of the Platform (spec.gpuClasses: "+strings.Join(names, ", ")+")")}
+	}
+	if r.GPUs == 0 {
+		return field.ErrorList{field.Invalid(fp, r.GPUClass, "needs gpus: a GPU class places only pods that request GPUs")}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package k8s
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/servelayer/servelayer/schema"
@@ -73,8 +74,9 @@ func Resources(res *schema.Resources, p *schema.PlatformSpec) ResourceRequiremen
 	}
 	if res.GPUs > 0 {
 		n := strconv.Itoa(int(res.GPUs))
-		rr.Requests[p.GPUNodes.Resource] = n
-		rr.Limits[p.GPUNodes.Resource] = n
+		gpu := p.GPUNodesOf(res).Resource
+		rr.Requests[gpu] = n
+		rr.Limits[gpu] = n
 	}
 	return rr
 }
@@ -105,18 +107,48 @@ func OfflineEnv() []EnvVar {
 	return []EnvVar{{Name: "HF_HUB_OFFLINE", Value: "1"}, {Name: "TRANSFORMERS_OFFLINE", Value: "1"}}
 }
 
-// GPUScheduling returns the Platform's GPU node selector and tolerations
-// for a pod that requests GPUs, and nothing for one that does not.
-func GPUScheduling(res *schema.Resources, p *schema.PlatformSpec) (map[string]string, []Toleration) {
+// Scheduling is where a pod of GPU class may run.
+type Scheduling struct {
+	NodeSelector map[string]string
+	Tolerations  []Toleration
+	Affinity     *Affinity
+}
+
+// GPUScheduling returns the node selector, tolerations and affinity of
+// the GPU class of res (spec.resources.gpuClass, or the Platform's
+// spec.gpuNodes) for a pod that requests GPUs, and nothing for one that
+// does not.
+func GPUScheduling(res *schema.Resources, p *schema.PlatformSpec) Scheduling {
 	if res.GPUs == 0 {
-		return nil, nil
+		return Scheduling{}
 	}
-	g := p.GPUNodes
-	var tols []Toleration
+	g := p.GPUNodesOf(res)
+	out := Scheduling{NodeSelector: g.NodeSelector}
 	for _, t := range g.Tolerations {
-		tols = append(tols, Toleration{Key: t.Key, Operator: t.Operator, Value: t.Value, Effect: t.Effect})
+		out.Tolerations = append(out.Tolerations, Toleration{Key: t.Key, Operator: t.Operator, Value: t.Value, Effect: t.Effect})
 	}
-	return g.NodeSelector, tols
+	if a := g.Affinity; a != nil && a.NodeAffinity != nil {
+		na := &NodeAffinity{}
+		if r := a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution; r != nil {
+			na.Required = &NodeSelector{}
+			for _, t := range r.NodeSelectorTerms {
+				na.Required.NodeSelectorTerms = append(na.Required.NodeSelectorTerms, nodeSelectorTerm(t))
+			}
+		}
+		for _, t := range a.NodeAffinity.PreferredDuringSchedulingIgnoredDuringExecution {
+			na.Preferred = append(na.Preferred, PreferredSchedulingTerm{Weight: t.Weight, Preference: nodeSelectorTerm(t.Preference)})
+		}
+		out.Affinity = &Affinity{NodeAffinity: na}
+	}
+	return out
+}
+
+func nodeSelectorTerm(t schema.NodeSelectorTerm) NodeSelectorTerm {
+	var out NodeSelectorTerm
+	for _, r := range t.MatchExpressions {
+		out.MatchExpressions = append(out.MatchExpressions, NodeSelectorRequirement{Key: r.Key, Operator: r.Operator, Values: slices.Clone(r.Values)})
+	}
+	return out
 }
 
 // SharedMemoryVolume is the name of the /dev/shm volume on every layer

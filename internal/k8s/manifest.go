@@ -49,6 +49,7 @@ type PodTemplateSpec struct {
 type PodSpec struct {
 	NodeSelector                 map[string]string   `json:"nodeSelector,omitempty"`
 	Tolerations                  []Toleration        `json:"tolerations,omitempty"`
+	Affinity                     *Affinity           `json:"affinity,omitempty"`
 	AutomountServiceAccountToken *bool               `json:"automountServiceAccountToken,omitempty"`
 	SecurityContext              *PodSecurityContext `json:"securityContext,omitempty"`
 	InitContainers               []Container         `json:"initContainers,omitempty"`
@@ -105,6 +106,34 @@ type Toleration struct {
 	Operator string `json:"operator,omitempty"`
 	Value    string `json:"value,omitempty"`
 	Effect   string `json:"effect,omitempty"`
+}
+
+type Affinity struct {
+	NodeAffinity *NodeAffinity `json:"nodeAffinity,omitempty"`
+}
+
+type NodeAffinity struct {
+	Required  *NodeSelector             `json:"requiredDuringSchedulingIgnoredDuringExecution,omitempty"`
+	Preferred []PreferredSchedulingTerm `json:"preferredDuringSchedulingIgnoredDuringExecution,omitempty"`
+}
+
+type NodeSelector struct {
+	NodeSelectorTerms []NodeSelectorTerm `json:"nodeSelectorTerms"`
+}
+
+type NodeSelectorTerm struct {
+	MatchExpressions []NodeSelectorRequirement `json:"matchExpressions,omitempty"`
+}
+
+type NodeSelectorRequirement struct {
+	Key      string   `json:"key"`
+	Operator string   `json:"operator"`
+	Values   []string `json:"values,omitempty"`
+}
+
+type PreferredSchedulingTerm struct {
+	Weight     int32            `json:"weight"`
+	Preference NodeSelectorTerm `json:"preference"`
 }
 
 type ContainerPort struct {
@@ -221,6 +250,7 @@ type PredictorSpec struct {
 	DeploymentStrategy   *Strategy           `json:"deploymentStrategy,omitempty"`
 	NodeSelector         map[string]string   `json:"nodeSelector,omitempty"`
 	Tolerations          []Toleration        `json:"tolerations,omitempty"`
+	Affinity             *Affinity           `json:"affinity,omitempty"`
 	Containers           []Container         `json:"containers"`
 	Volumes              []Volume            `json:"volumes,omitempty"`
 	SecurityContext      *PodSecurityContext `json:"securityContext,omitempty"`

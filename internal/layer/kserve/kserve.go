@@ -119,7 +119,8 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 	// startup probe, liveness would kill vLLM while it loads the weights.
 	c.StartupProbe, c.ReadinessProbe, c.LivenessProbe = k8s.HealthProbes(Port, s.StartupSeconds())
 	pred.Containers = []k8s.Container{c}
-	pred.NodeSelector, pred.Tolerations = k8s.GPUScheduling(&s.Resources, p)
+	sched := k8s.GPUScheduling(&s.Resources, p)
+	pred.NodeSelector, pred.Tolerations, pred.Affinity = sched.NodeSelector, sched.Tolerations, sched.Affinity
 
 	if s.Scaling != nil {
 		pred.MinReplicas = k8s.Ptr(*s.Scaling.MinReplicas)

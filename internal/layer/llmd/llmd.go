@@ -192,7 +192,8 @@ func workload(m *schema.ServedModel, p *schema.PlatformSpec, replicas *int32, sc
 			SecurityContext: k8s.Hardened(false),
 		}},
 	}}
-	w.Template.NodeSelector, w.Template.Tolerations = k8s.GPUScheduling(res, p)
+	sched := k8s.GPUScheduling(res, p)
+	w.Template.NodeSelector, w.Template.Tolerations, w.Template.Affinity = sched.NodeSelector, sched.Tolerations, sched.Affinity
 	if res.SharedMemory.IsSet() {
 		// KServe merges the template into the preset's volumes by name
 		// (strategic merge): this raises the presets' 1Gi dshm, which their

@@ -104,7 +104,8 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 			{Name: "tmp", EmptyDir: &k8s.EmptyDirVolumeSource{}},
 		},
 	}
-	pod.NodeSelector, pod.Tolerations = k8s.GPUScheduling(&s.Resources, p)
+	sched := k8s.GPUScheduling(&s.Resources, p)
+	pod.NodeSelector, pod.Tolerations, pod.Affinity = sched.NodeSelector, sched.Tolerations, sched.Affinity
 
 	dep := &k8s.Deployment{
 		TypeMeta: k8s.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
