@@ -169,6 +169,28 @@ var boundSetups = map[string]boundSetup{
 			f.disaggregated().Decode.Resources = r
 		},
 	},
+	"ServedModel spec.pod.serviceAccountName": {
+		setStr: func(f *fixture, v string) { f.model.Spec.Pod = &schema.Pod{ServiceAccountName: v} },
+	},
+	"ServedModel spec.pod.priorityClassName": {
+		setStr: func(f *fixture, v string) { f.model.Spec.Pod = &schema.Pod{PriorityClassName: v} },
+	},
+	"ServedModel spec.pod.imagePullSecrets[]": {
+		at:     "spec.pod.imagePullSecrets[1]",
+		setStr: func(f *fixture, v string) { f.model.Spec.Pod = &schema.Pod{ImagePullSecrets: []string{"registry-creds", v}} },
+	},
+	"ServedModel spec.pod.topologySpread[].maxSkew": {
+		at: "spec.pod.topologySpread[1].maxSkew",
+		setInt: func(f *fixture, v int32) {
+			f.model.Spec.Pod = &schema.Pod{TopologySpread: []schema.TopologySpread{{TopologyKey: "topology.kubernetes.io/zone"}, {TopologyKey: "kubernetes.io/hostname", MaxSkew: &v}}}
+		},
+	},
+	"ServedModel spec.pod.topologySpread[].whenUnsatisfiable": {
+		at: "spec.pod.topologySpread[1].whenUnsatisfiable",
+		setStr: func(f *fixture, v string) {
+			f.model.Spec.Pod = &schema.Pod{TopologySpread: []schema.TopologySpread{{TopologyKey: "topology.kubernetes.io/zone"}, {TopologyKey: "kubernetes.io/hostname", WhenUnsatisfiable: v}}}
+		},
+	},
 	"ServedModel spec.routing.alias": {
 		setStr: func(f *fixture, v string) { f.model.Spec.Routing = &schema.Routing{Alias: v} },
 	},

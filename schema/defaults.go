@@ -136,3 +136,20 @@ func setDefault[T ~string](v *T, def T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// WhenUnsatisfiableOrDefault is the constraint's whenUnsatisfiable, or
+// ScheduleAnyway: a spread is a preference unless asked to be a rule.
+func (t TopologySpread) WhenUnsatisfiableOrDefault() string {
+	if t.WhenUnsatisfiable == "" {
+		return "ScheduleAnyway"
+	}
+	return t.WhenUnsatisfiable
+}
+
+// MaxSkewOrDefault is the constraint's maxSkew, or 1.
+func (t TopologySpread) MaxSkewOrDefault() int32 {
+	if t.MaxSkew == nil {
+		return 1
+	}
+	return *t.MaxSkew
+}

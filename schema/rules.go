@@ -259,6 +259,14 @@ func stageOnClaim(src string) func(*ServedModel, *PlatformSpec) string {
 	}
 }
 
+// llmdDeployments names the workload Deployments KServe creates for m on llm-d.
+func llmdDeployments(m *ServedModel) string {
+	if m.Spec.Disaggregation != nil {
+		return "Deployments " + m.Name + "-kserve and " + m.Name + "-kserve-prefill"
+	}
+	return "Deployment " + m.Name + "-kserve"
+}
+
 // namespaceOf names m's namespace for a message.
 func namespaceOf(m *ServedModel) string {
 	if m.Namespace == "" {
@@ -528,5 +536,39 @@ var rules = []Rule{
 		},
 		Fix:   text("wait on the LLMInferenceService's Ready condition with a timeout past the budget rather than on the Deployments' rollout status"),
 		match: startupPastProgressDeadline,
+	},
+	{
+		ID: "knative-priority-class", Field: "spec.pod.priorityClassName", When: "`spec.pod.priorityClassName` is set",
+		On: []Layer{LayerKServe}, Mode: DeploymentModeKnative, Warning: true,
+		Problem: knativeFlag("kubernetes.podspec-priorityclassname"),
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			if m.Spec.Pod == nil || m.Spec.Pod.PriorityClassName == "" {
+				return nil, false
+			}
+			return m.Spec.Pod.PriorityClassName, true
+		},
+	},
+	{
+		ID: "knative-topology-spread", Field: "spec.pod.topologySpread", When: "`spec.pod.topologySpread` is set",
+		On: []Layer{LayerKServe}, Mode: DeploymentModeKnative, Warning: true,
+		Problem: knativeFlag("kubernetes.podspec-topologyspreadconstraints"),
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			return nil, m.Spec.Pod != nil && len(m.Spec.Pod.TopologySpread) > 0
+		},
+	},
+	{
+		ID: "llm-d-pod-labels", Field: "spec.pod.labels", When: "`spec.pod.labels` is set",
+		On: []Layer{LayerLLMD}, Warning: true,
+		Problem: func(m *ServedModel, _ *PlatformSpec) string {
+			return "KServe v0.17 puts the workload's labels into the selector of the Deployments it creates (" + llmdDeployments(m) + "), which is immutable: " +
+				"adding, changing or removing one of these labels later makes KServe's update of them fail " +
+				"(workload_single_node.go shares one label map between the selector and the pod template)"
+		},
+		Fix: func(m *ServedModel, _ *PlatformSpec) string {
+			return "settle the labels before the first apply; to change them later, delete " + llmdDeployments(m) + " and KServe recreates them (the pods restart)"
+		},
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			return nil, m.Spec.Pod != nil && len(m.Spec.Pod.Labels) > 0
+		},
 	},
 }

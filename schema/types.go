@@ -103,6 +103,76 @@ type ServedModelSpec struct {
 	// Routing publishes the model to LiteLLM under a tenant-facing alias.
 	// +optional
 	Routing *Routing `json:"routing,omitempty"`
+
+	// Pod is what every pod that serves the model gets, on every layer:
+	// its identity, priority, pull secrets, metadata and spreading.
+	// +optional
+	Pod *Pod `json:"pod,omitempty"`
+}
+
+// Pod is what every model-server pod gets. servelayer renders each field
+// where the layer's pods take it: the Deployment's template on raw-vllm,
+// the predictor on kserve, every pool's template on llm-d.
+type Pod struct {
+	// ServiceAccountName runs the pods as this existing ServiceAccount. On
+	// llm-d its secrets also reach KServe's storage initializer (hf://
+	// credentials) and, with prefill/decode, the routing sidecar's Role is
+	// bound to it.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
+
+	// PriorityClassName is the pods' PriorityClass, so a model can preempt
+	// (or yield to) other workloads for GPUs.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	PriorityClassName string `json:"priorityClassName,omitempty"`
+
+	// ImagePullSecrets name Secrets of type kubernetes.io/dockerconfigjson
+	// in the model's namespace that the kubelet pulls the pods' images
+	// with: the vLLM image, and an oci:// modelcar.
+	// +optional
+	// +kubebuilder:validation:items:MaxLength=253
+	ImagePullSecrets []string `json:"imagePullSecrets,omitempty"`
+
+	// Labels are added to the pods, such as a team or cost-centre label.
+	// Keys servelayer or the layer's controller set (app.kubernetes.io/*,
+	// servelayer.dev/*, *kserve.io/*, *knative.dev/*, llm-d.ai/*,
+	// *kubernetes.io/*, app, component) are refused.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+
+	// Annotations are added to the pods, such as
+	// k8s.v1.cni.cncf.io/networks for a Multus network. Keys under
+	// servelayer.dev, *kserve.io and *knative.dev are refused.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+
+	// TopologySpread spreads the replicas over failure domains; servelayer
+	// fills each constraint's label selector with the layer's pod labels
+	// (per pool on llm-d).
+	// +optional
+	TopologySpread []TopologySpread `json:"topologySpread,omitempty"`
+}
+
+// TopologySpread is one topology spread constraint.
+type TopologySpread struct {
+	// TopologyKey is the node label whose values are the domains, such as
+	// topology.kubernetes.io/zone or kubernetes.io/hostname.
+	TopologyKey string `json:"topologyKey"`
+
+	// MaxSkew is the most the number of the model's pods may differ
+	// between two domains; default 1.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	MaxSkew *int32 `json:"maxSkew,omitempty"`
+
+	// WhenUnsatisfiable is ScheduleAnyway (default: a preference) or
+	// DoNotSchedule (a hard rule: a pod stays Pending rather than skew).
+	// +optional
+	// +kubebuilder:validation:Enum=DoNotSchedule;ScheduleAnyway
+	WhenUnsatisfiable string `json:"whenUnsatisfiable,omitempty"`
 }
 
 // Model is the served model name and its weights.

@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -130,6 +131,7 @@ func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool, layer *Lay
 	if r := s.Routing; r != nil {
 		errs = append(errs, printable(sp.Child("routing", "alias"), r.Alias, 256)...)
 	}
+	errs = append(errs, validatePod(m, p, gated, sp.Child("pod"))...)
 	return errs
 }
 
@@ -717,4 +719,114 @@ func validateGPUClassChoice(r *Resources, p *PlatformSpec, rp *field.Path) field
 		return field.ErrorList{field.Invalid(fp, r.GPUClass, "needs gpus: a GPU class places only pods that request GPUs")}
 	}
 	return nil
+}
+
+// Pod label and annotation keys servelayer and the layers' controllers
+// own: a user value would fight theirs (on llm-d a label would even reach
+// the Deployment's selector under KServe's own).
+var (
+	reservedLabelDomains      = []string{"app.kubernetes.io", "servelayer.dev", "kserve.io", "knative.dev", "llm-d.ai", "kubernetes.io", "k8s.io"}
+	reservedLabelKeys         = []string{"app", "component", "pod-template-hash"}
+	reservedAnnotationDomains = []string{"servelayer.dev", "kserve.io", "knative.dev"}
+)
+
+// reservedKey reports whether key's prefix is one of domains or a
+// subdomain of one, or key is one of keys.
+func reservedKey(key string, domains, keys []string) bool {
+	if slices.Contains(keys, key) {
+		return true
+	}
+	prefix, _, ok := strings.Cut(key, "/")
+	if !ok {
+		return false
+	}
+	return slices.ContainsFunc(domains, func(d string) bool { return prefix == d || strings.HasSuffix(prefix, "."+d) })
+}
+
+// validatePod checks spec.pod.
+func validatePod(m *ServedModel, p *PlatformSpec, gated bool, pp *field.Path) field.ErrorList {
+	pod := m.Spec.Pod
+	if pod == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	for _, n := range []struct {
+		name, v string
+	}{{"serviceAccountName", pod.ServiceAccountName}, {"priorityClassName", pod.PriorityClassName}} {
+		if n.v != "" {
+			errs = append(errs, dnsSubdomain(pp.Child(n.name), n.v)...)
+			errs = append(errs, ruleErrors(pp.Child(n.name).String(), m, p, gated)...)
+		}
+	}
+	seen := map[string]bool{}
+	for i, name := range pod.ImagePullSecrets {
+		ip := pp.Child("imagePullSecrets").Index(i)
+		switch {
+		case name == "":
+			errs = append(errs, field.Required(ip, "the name of a kubernetes.io/dockerconfigjson Secret"))
+		case seen[name]:
+			errs = append(errs, field.Duplicate(ip, name))
+		default:
+			errs = append(errs, dnsSubdomain(ip, name)...)
+		}
+		seen[name] = true
+	}
+	lp := pp.Child("labels")
+	for _, k := range slices.Sorted(maps.Keys(pod.Labels)) { // sorted: output must not depend on map order
+		kp := lp.Key(k)
+		for _, msg := range validation.IsQualifiedName(k) {
+			errs = append(errs, field.Invalid(kp, k, msg))
+		}
+		for _, msg := range validation.IsValidLabelValue(pod.Labels[k]) {
+			errs = append(errs, field.Invalid(kp, pod.Labels[k], msg))
+		}
+		if reservedKey(k, reservedLabelDomains, reservedLabelKeys) {
+			errs = append(errs, field.Forbidden(kp, "this label key is set by servelayer or the layer's controller (it selects the model's pods); choose another key"))
+		}
+	}
+	if len(pod.Labels) > 0 {
+		errs = append(errs, ruleErrors(lp.String(), m, p, gated)...)
+	}
+	ap := pp.Child("annotations")
+	for _, k := range slices.Sorted(maps.Keys(pod.Annotations)) {
+		for _, msg := range validation.IsQualifiedName(strings.ToLower(k)) {
+			errs = append(errs, field.Invalid(ap.Key(k), k, msg))
+		}
+		if reservedKey(k, reservedAnnotationDomains, nil) {
+			errs = append(errs, field.Forbidden(ap.Key(k), "annotations under this domain steer servelayer, KServe or Knative; set what they control through the spec"))
+		}
+	}
+	if err := apivalidation.ValidateAnnotationsSize(pod.Annotations); err != nil {
+		errs = append(errs, field.TooLong(ap, "", apivalidation.TotalAnnotationSizeLimitB))
+	}
+	tp := pp.Child("topologySpread")
+	type key struct{ topology, when string }
+	spreads := map[key]bool{}
+	for i, t := range pod.TopologySpread {
+		ip := tp.Index(i)
+		if t.TopologyKey == "" {
+			errs = append(errs, field.Required(ip.Child("topologyKey"), "a node label such as topology.kubernetes.io/zone"))
+		} else {
+			for _, msg := range validation.IsQualifiedName(t.TopologyKey) {
+				errs = append(errs, field.Invalid(ip.Child("topologyKey"), t.TopologyKey, msg))
+			}
+		}
+		if t.MaxSkew != nil && (*t.MaxSkew < 1 || *t.MaxSkew > 1000) {
+			errs = append(errs, field.Invalid(ip.Child("maxSkew"), *t.MaxSkew, "must be between 1 and 1000"))
+		}
+		switch t.WhenUnsatisfiable {
+		case "", "DoNotSchedule", "ScheduleAnyway":
+		default:
+			errs = append(errs, field.NotSupported(ip.Child("whenUnsatisfiable"), t.WhenUnsatisfiable, []string{"DoNotSchedule", "ScheduleAnyway"}))
+		}
+		k := key{t.TopologyKey, t.WhenUnsatisfiableOrDefault()}
+		if spreads[k] {
+			errs = append(errs, field.Duplicate(ip, fmt.Sprintf("%s/%s", k.topology, k.when)))
+		}
+		spreads[k] = true
+	}
+	if len(pod.TopologySpread) > 0 {
+		errs = append(errs, ruleErrors(tp.String(), m, p, gated)...)
+	}
+	return errs
 }

@@ -1,6 +1,7 @@
 package k8s
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 
@@ -206,3 +207,68 @@ func Hardened(nonRoot bool) *SecurityContext {
 
 // RuntimeDefaultSeccomp is the seccomp profile every pod gets.
 func RuntimeDefaultSeccomp() *SeccompProfile { return &SeccompProfile{Type: "RuntimeDefault"} }
+
+// PodKnobs are the pod fields spec.pod renders, for a pod whose labels
+// selector matches (the spread constraints' label selector).
+type PodKnobs struct {
+	TopologySpreadConstraints []TopologySpreadConstraint
+	PriorityClassName         string
+	ServiceAccountName        string
+	ImagePullSecrets          []LocalObjectReference
+}
+
+// PodKnobsOf renders spec.pod's identity, priority, pull secrets and
+// spreading for pods matching selector; pull adds pull secrets after the
+// user's (an oci:// source's credentials).
+func PodKnobsOf(m *schema.ServedModel, selector map[string]string, pull ...string) PodKnobs {
+	var k PodKnobs
+	pod := m.Spec.Pod
+	if pod == nil {
+		pod = &schema.Pod{}
+	}
+	k.ServiceAccountName, k.PriorityClassName = pod.ServiceAccountName, pod.PriorityClassName
+	for _, n := range append(slices.Clone(pod.ImagePullSecrets), pull...) {
+		if !slices.ContainsFunc(k.ImagePullSecrets, func(r LocalObjectReference) bool { return r.Name == n }) {
+			k.ImagePullSecrets = append(k.ImagePullSecrets, LocalObjectReference{Name: n})
+		}
+	}
+	for _, t := range pod.TopologySpread {
+		k.TopologySpreadConstraints = append(k.TopologySpreadConstraints, TopologySpreadConstraint{
+			MaxSkew: t.MaxSkewOrDefault(), TopologyKey: t.TopologyKey, WhenUnsatisfiable: t.WhenUnsatisfiableOrDefault(),
+			LabelSelector: LabelSelector{MatchLabels: maps.Clone(selector)},
+		})
+	}
+	return k
+}
+
+// Apply sets the knobs on a pod spec.
+func (k PodKnobs) Apply(ps *PodSpec) {
+	ps.TopologySpreadConstraints, ps.PriorityClassName = k.TopologySpreadConstraints, k.PriorityClassName
+	ps.ServiceAccountName, ps.ImagePullSecrets = k.ServiceAccountName, k.ImagePullSecrets
+}
+
+// PodLabels are the model's labels of a component plus spec.pod.labels
+// (validation refuses keys that would override servelayer's own).
+func PodLabels(m *schema.ServedModel, component string) map[string]string {
+	l := Labels(m, component)
+	if m.Spec.Pod != nil {
+		maps.Copy(l, m.Spec.Pod.Labels)
+	}
+	return l
+}
+
+// PodAnnotations are spec.pod.annotations, nil when there are none.
+func PodAnnotations(m *schema.ServedModel) map[string]string {
+	if m.Spec.Pod == nil || len(m.Spec.Pod.Annotations) == 0 {
+		return nil
+	}
+	return maps.Clone(m.Spec.Pod.Annotations)
+}
+
+// UserPodLabels are spec.pod.labels, nil when there are none.
+func UserPodLabels(m *schema.ServedModel) map[string]string {
+	if m.Spec.Pod == nil || len(m.Spec.Pod.Labels) == 0 {
+		return nil
+	}
+	return maps.Clone(m.Spec.Pod.Labels)
+}

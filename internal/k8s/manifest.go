@@ -47,10 +47,14 @@ type PodTemplateSpec struct {
 }
 
 type PodSpec struct {
-	NodeSelector                 map[string]string   `json:"nodeSelector,omitempty"`
-	Tolerations                  []Toleration        `json:"tolerations,omitempty"`
-	Affinity                     *Affinity           `json:"affinity,omitempty"`
-	AutomountServiceAccountToken *bool               `json:"automountServiceAccountToken,omitempty"`
+	NodeSelector                 map[string]string          `json:"nodeSelector,omitempty"`
+	Tolerations                  []Toleration               `json:"tolerations,omitempty"`
+	Affinity                     *Affinity                  `json:"affinity,omitempty"`
+	TopologySpreadConstraints    []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+	PriorityClassName            string                     `json:"priorityClassName,omitempty"`
+	ServiceAccountName           string                     `json:"serviceAccountName,omitempty"`
+	ImagePullSecrets             []LocalObjectReference     `json:"imagePullSecrets,omitempty"`
+	AutomountServiceAccountToken *bool                      `json:"automountServiceAccountToken,omitempty"`
 	SecurityContext              *PodSecurityContext `json:"securityContext,omitempty"`
 	InitContainers               []Container         `json:"initContainers,omitempty"`
 	Containers                   []Container         `json:"containers"`
@@ -134,6 +138,17 @@ type NodeSelectorRequirement struct {
 type PreferredSchedulingTerm struct {
 	Weight     int32            `json:"weight"`
 	Preference NodeSelectorTerm `json:"preference"`
+}
+
+type TopologySpreadConstraint struct {
+	MaxSkew           int32         `json:"maxSkew"`
+	TopologyKey       string        `json:"topologyKey"`
+	WhenUnsatisfiable string        `json:"whenUnsatisfiable"`
+	LabelSelector     LabelSelector `json:"labelSelector"`
+}
+
+type LocalObjectReference struct {
+	Name string `json:"name"`
 }
 
 type ContainerPort struct {
@@ -248,10 +263,17 @@ type PredictorSpec struct {
 	MaxReplicas          int32               `json:"maxReplicas,omitempty"`
 	CanaryTrafficPercent *int64              `json:"canaryTrafficPercent,omitempty"`
 	DeploymentStrategy   *Strategy           `json:"deploymentStrategy,omitempty"`
+	Labels               map[string]string   `json:"labels,omitempty"`
+	Annotations          map[string]string   `json:"annotations,omitempty"`
 	NodeSelector         map[string]string   `json:"nodeSelector,omitempty"`
 	Tolerations          []Toleration        `json:"tolerations,omitempty"`
 	Affinity             *Affinity           `json:"affinity,omitempty"`
-	Containers           []Container         `json:"containers"`
+	// The pod fields spec.pod renders.
+	TopologySpreadConstraints []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+	PriorityClassName         string                     `json:"priorityClassName,omitempty"`
+	ServiceAccountName        string                     `json:"serviceAccountName,omitempty"`
+	ImagePullSecrets          []LocalObjectReference     `json:"imagePullSecrets,omitempty"`
+	Containers                []Container                `json:"containers"`
 	Volumes              []Volume            `json:"volumes,omitempty"`
 	SecurityContext      *PodSecurityContext `json:"securityContext,omitempty"`
 }
@@ -276,9 +298,11 @@ type LLMModel struct {
 }
 
 type LLMWorkload struct {
-	Replicas *int32      `json:"replicas,omitempty"`
-	Scaling  *LLMScaling `json:"scaling,omitempty"`
-	Template *PodSpec    `json:"template,omitempty"`
+	Replicas    *int32            `json:"replicas,omitempty"`
+	Scaling     *LLMScaling       `json:"scaling,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Template    *PodSpec          `json:"template,omitempty"`
 }
 
 type LLMScaling struct {

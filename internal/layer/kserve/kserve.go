@@ -21,6 +21,8 @@ const (
 	PredictorSuffix            = "-predictor"
 	Port                       = 8080
 	AnnotationDeploymentMode   = "serving.kserve.io/deploymentMode"
+	podLabelISVC               = "serving.kserve.io/inferenceservice"
+	podLabelComponent          = "component"
 	annotationAutoscalerClass  = "serving.kserve.io/autoscalerClass"
 	annotationProgressDeadline = "serving.knative.dev/progress-deadline"
 	apiVersion                 = "serving.kserve.io/v1beta1"
@@ -121,6 +123,14 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 	pred.Containers = []k8s.Container{c}
 	sched := k8s.GPUScheduling(&s.Resources, p)
 	pred.NodeSelector, pred.Tolerations, pred.Affinity = sched.NodeSelector, sched.Tolerations, sched.Affinity
+	// KServe labels every predictor pod (Standard and Knative) with these
+	// (components/predictor.go buildObjectMeta); spreads select on them.
+	knobs := k8s.PodKnobsOf(m, map[string]string{podLabelISVC: m.Name, podLabelComponent: "predictor"})
+	pred.TopologySpreadConstraints, pred.PriorityClassName = knobs.TopologySpreadConstraints, knobs.PriorityClassName
+	pred.ServiceAccountName, pred.ImagePullSecrets = knobs.ServiceAccountName, knobs.ImagePullSecrets
+	// The predictor's labels and annotations are the pods' (they follow
+	// the InferenceService's own, which KServe copies too).
+	pred.Labels, pred.Annotations = k8s.UserPodLabels(m), k8s.PodAnnotations(m)
 
 	if s.Scaling != nil {
 		pred.MinReplicas = k8s.Ptr(*s.Scaling.MinReplicas)

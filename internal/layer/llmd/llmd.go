@@ -142,8 +142,8 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 		},
 	}
 	if d := s.Disaggregation; d != nil {
-		spec.LLMWorkload = workload(m, p, d.Decode.Replicas, nil, s.PoolResources(&d.Decode))
-		pre := workload(m, p, d.Prefill.Replicas, nil, s.PoolResources(&d.Prefill))
+		spec.LLMWorkload = workload(m, p, d.Decode.Replicas, nil, s.PoolResources(&d.Decode), componentWorkload)
+		pre := workload(m, p, d.Prefill.Replicas, nil, s.PoolResources(&d.Prefill), componentPrefill)
 		spec.Prefill = &pre
 		// Prefill hands its KV cache to decode over NIXL. KServe's presets
 		// add only the routing sidecar; vLLM needs the connector and the
@@ -155,8 +155,12 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 				ValueFrom: &k8s.EnvVarSource{FieldRef: &k8s.FieldSelector{FieldPath: "status.podIP"}}})
 		}
 	} else {
-		spec.LLMWorkload = workload(m, p, s.Replicas, s.Scaling, &s.Resources)
+		spec.LLMWorkload = workload(m, p, s.Replicas, s.Scaling, &s.Resources, componentWorkload)
 	}
+	// The workload's labels and annotations reach every pool's pods
+	// (propagateDeploymentMetadata in workload_single_node.go); see the
+	// llm-d-pod-labels rule for what KServe does with the labels.
+	spec.Labels, spec.Annotations = k8s.UserPodLabels(m), k8s.PodAnnotations(m)
 
 	obj := &k8s.LLMInferenceService{
 		TypeMeta: k8s.TypeMeta{APIVersion: apiVersion, Kind: kind},
@@ -171,7 +175,14 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 	return []k8s.Object{k8s.NewObject(apiVersion, kind, m, m.Name, obj)}
 }
 
-func workload(m *schema.ServedModel, p *schema.PlatformSpec, replicas *int32, sc *schema.Scaling, res *schema.Resources) k8s.LLMWorkload {
+// The app.kubernetes.io/component of the pods of each pool, as KServe
+// labels them (constants.LLMComponentWorkload, LLMComponentWorkloadPrefill).
+const (
+	componentWorkload = "llminferenceservice-workload"
+	componentPrefill  = "llminferenceservice-workload-prefill"
+)
+
+func workload(m *schema.ServedModel, p *schema.PlatformSpec, replicas *int32, sc *schema.Scaling, res *schema.Resources, component string) k8s.LLMWorkload {
 	s := &m.Spec
 	w := k8s.LLMWorkload{Template: &k8s.PodSpec{
 		// KServe's presets merge into this template; the decode preset adds
@@ -194,6 +205,7 @@ func workload(m *schema.ServedModel, p *schema.PlatformSpec, replicas *int32, sc
 	}}
 	sched := k8s.GPUScheduling(res, p)
 	w.Template.NodeSelector, w.Template.Tolerations, w.Template.Affinity = sched.NodeSelector, sched.Tolerations, sched.Affinity
+	k8s.PodKnobsOf(m, PoolSelector(m, component)).Apply(w.Template)
 	if res.SharedMemory.IsSet() {
 		// KServe merges the template into the preset's volumes by name
 		// (strategic merge): this raises the presets' 1Gi dshm, which their
@@ -223,4 +235,11 @@ func URI(src schema.ModelSource) string {
 	default:
 		return "hf://" + strings.TrimPrefix(src.HF, "hf://")
 	}
+}
+
+// PoolSelector selects the pods of one pool of m, by the labels KServe
+// gives them (workload_single_node.go singleNodeLabels, and the prefill
+// Deployment's).
+func PoolSelector(m *schema.ServedModel, component string) map[string]string {
+	return map[string]string{k8s.LabelName: m.Name, k8s.LabelComponent: component}
 }

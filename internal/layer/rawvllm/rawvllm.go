@@ -106,6 +106,7 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 	}
 	sched := k8s.GPUScheduling(&s.Resources, p)
 	pod.NodeSelector, pod.Tolerations, pod.Affinity = sched.NodeSelector, sched.Tolerations, sched.Affinity
+	k8s.PodKnobsOf(m, sel).Apply(&pod)
 
 	dep := &k8s.Deployment{
 		TypeMeta: k8s.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
@@ -118,7 +119,7 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 			Selector:                k8s.LabelSelector{MatchLabels: sel},
 			// Recreate: two vLLM pods rarely fit on one GPU node.
 			Strategy: k8s.Strategy{Type: "Recreate"},
-			Template: k8s.PodTemplateSpec{Metadata: k8s.ObjectMeta{Labels: k8s.Labels(m, k8s.ComponentModelServer)}, Spec: pod},
+			Template: k8s.PodTemplateSpec{Metadata: k8s.ObjectMeta{Labels: k8s.PodLabels(m, k8s.ComponentModelServer), Annotations: k8s.PodAnnotations(m)}, Spec: pod},
 		},
 	}
 	if s.Paused {
