@@ -176,8 +176,10 @@ var boundSetups = map[string]boundSetup{
 		setStr: func(f *fixture, v string) { f.model.Spec.Pod = &schema.Pod{PriorityClassName: v} },
 	},
 	"ServedModel spec.pod.imagePullSecrets[]": {
-		at:     "spec.pod.imagePullSecrets[1]",
-		setStr: func(f *fixture, v string) { f.model.Spec.Pod = &schema.Pod{ImagePullSecrets: []string{"registry-creds", v}} },
+		at: "spec.pod.imagePullSecrets[1]",
+		setStr: func(f *fixture, v string) {
+			f.model.Spec.Pod = &schema.Pod{ImagePullSecrets: []string{"registry-creds", v}}
+		},
 	},
 	"ServedModel spec.pod.topologySpread[].maxSkew": {
 		at: "spec.pod.topologySpread[1].maxSkew",

@@ -55,10 +55,10 @@ type PodSpec struct {
 	ServiceAccountName           string                     `json:"serviceAccountName,omitempty"`
 	ImagePullSecrets             []LocalObjectReference     `json:"imagePullSecrets,omitempty"`
 	AutomountServiceAccountToken *bool                      `json:"automountServiceAccountToken,omitempty"`
-	SecurityContext              *PodSecurityContext `json:"securityContext,omitempty"`
-	InitContainers               []Container         `json:"initContainers,omitempty"`
-	Containers                   []Container         `json:"containers"`
-	Volumes                      []Volume            `json:"volumes,omitempty"`
+	SecurityContext              *PodSecurityContext        `json:"securityContext,omitempty"`
+	InitContainers               []Container                `json:"initContainers,omitempty"`
+	Containers                   []Container                `json:"containers"`
+	Volumes                      []Volume                   `json:"volumes,omitempty"`
 }
 
 type PodSecurityContext struct {
@@ -259,23 +259,23 @@ type InferenceServiceSpec struct {
 // isvcPredictor is KServe's PredictorSpec: ComponentExtensionSpec and an
 // inline PodSpec (the custom-container form).
 type PredictorSpec struct {
-	MinReplicas          *int32              `json:"minReplicas,omitempty"`
-	MaxReplicas          int32               `json:"maxReplicas,omitempty"`
-	CanaryTrafficPercent *int64              `json:"canaryTrafficPercent,omitempty"`
-	DeploymentStrategy   *Strategy           `json:"deploymentStrategy,omitempty"`
-	Labels               map[string]string   `json:"labels,omitempty"`
-	Annotations          map[string]string   `json:"annotations,omitempty"`
-	NodeSelector         map[string]string   `json:"nodeSelector,omitempty"`
-	Tolerations          []Toleration        `json:"tolerations,omitempty"`
-	Affinity             *Affinity           `json:"affinity,omitempty"`
+	MinReplicas          *int32            `json:"minReplicas,omitempty"`
+	MaxReplicas          int32             `json:"maxReplicas,omitempty"`
+	CanaryTrafficPercent *int64            `json:"canaryTrafficPercent,omitempty"`
+	DeploymentStrategy   *Strategy         `json:"deploymentStrategy,omitempty"`
+	Labels               map[string]string `json:"labels,omitempty"`
+	Annotations          map[string]string `json:"annotations,omitempty"`
+	NodeSelector         map[string]string `json:"nodeSelector,omitempty"`
+	Tolerations          []Toleration      `json:"tolerations,omitempty"`
+	Affinity             *Affinity         `json:"affinity,omitempty"`
 	// The pod fields spec.pod renders.
 	TopologySpreadConstraints []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
 	PriorityClassName         string                     `json:"priorityClassName,omitempty"`
 	ServiceAccountName        string                     `json:"serviceAccountName,omitempty"`
 	ImagePullSecrets          []LocalObjectReference     `json:"imagePullSecrets,omitempty"`
 	Containers                []Container                `json:"containers"`
-	Volumes              []Volume            `json:"volumes,omitempty"`
-	SecurityContext      *PodSecurityContext `json:"securityContext,omitempty"`
+	Volumes                   []Volume                   `json:"volumes,omitempty"`
+	SecurityContext           *PodSecurityContext        `json:"securityContext,omitempty"`
 }
 
 // llmInferenceService mirrors serving.kserve.io/v1alpha1 LLMInferenceService.
