@@ -271,7 +271,7 @@ func (res *Result) checkCollisions(objs []Object) {
 // kindOrder puts dependencies first, the way kustomize's legacy order does.
 var kindOrder = map[string]int{
 	"PersistentVolumeClaim": 1, "ConfigMap": 2, "Service": 3, "Deployment": 4,
-	"InferenceService": 5, "LLMInferenceService": 6,
+	"InferenceService": 5, "LLMInferenceService": 6, "PodDisruptionBudget": 7,
 }
 
 // sortObjects orders objects by kind (dependencies first, ranked by

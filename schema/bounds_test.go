@@ -193,6 +193,9 @@ var boundSetups = map[string]boundSetup{
 			f.model.Spec.Pod = &schema.Pod{TopologySpread: []schema.TopologySpread{{TopologyKey: "topology.kubernetes.io/zone"}, {TopologyKey: "kubernetes.io/hostname", WhenUnsatisfiable: v}}}
 		},
 	},
+	"ServedModel spec.disruptionBudget.maxUnavailable": {
+		setInt: func(f *fixture, v int32) { f.model.Spec.DisruptionBudget = &schema.DisruptionBudget{MaxUnavailable: &v} },
+	},
 	"ServedModel spec.routing.alias": {
 		setStr: func(f *fixture, v string) { f.model.Spec.Routing = &schema.Routing{Alias: v} },
 	},

@@ -153,3 +153,11 @@ func (t TopologySpread) MaxSkewOrDefault() int32 {
 	}
 	return *t.MaxSkew
 }
+
+// MaxUnavailableOrDefault is the budget's maxUnavailable, or 1.
+func (d *DisruptionBudget) MaxUnavailableOrDefault() int32 {
+	if d.MaxUnavailable == nil {
+		return 1
+	}
+	return *d.MaxUnavailable
+}

@@ -108,6 +108,23 @@ type ServedModelSpec struct {
 	// its identity, priority, pull secrets, metadata and spreading.
 	// +optional
 	Pod *Pod `json:"pod,omitempty"`
+
+	// DisruptionBudget limits voluntary evictions of the model's pods (node
+	// drains, cluster-autoscaler scale-down): servelayer renders a
+	// PodDisruptionBudget for every pool that can run more replicas than
+	// maxUnavailable. Rollouts are not evictions and are not held back.
+	// +optional
+	DisruptionBudget *DisruptionBudget `json:"disruptionBudget,omitempty"`
+}
+
+// DisruptionBudget is how many pods of a pool may be evicted at once.
+type DisruptionBudget struct {
+	// MaxUnavailable is how many of a pool's pods a drain may take down at
+	// once; default 1.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	MaxUnavailable *int32 `json:"maxUnavailable,omitempty"`
 }
 
 // Pod is what every model-server pod gets. servelayer renders each field

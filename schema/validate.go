@@ -132,6 +132,7 @@ func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool, layer *Lay
 		errs = append(errs, printable(sp.Child("routing", "alias"), r.Alias, 256)...)
 	}
 	errs = append(errs, validatePod(m, p, gated, sp.Child("pod"))...)
+	errs = append(errs, validateDisruptionBudget(m, p, gated, sp.Child("disruptionBudget"))...)
 	return errs
 }
 
@@ -829,4 +830,15 @@ func validatePod(m *ServedModel, p *PlatformSpec, gated bool, pp *field.Path) fi
 		errs = append(errs, ruleErrors(tp.String(), m, p, gated)...)
 	}
 	return errs
+}
+
+func validateDisruptionBudget(m *ServedModel, p *PlatformSpec, gated bool, dp *field.Path) field.ErrorList {
+	d := m.Spec.DisruptionBudget
+	if d == nil {
+		return nil
+	}
+	if v := d.MaxUnavailable; v != nil && (*v < 1 || *v > 1000) {
+		return field.ErrorList{field.Invalid(dp.Child("maxUnavailable"), *v, "must be between 1 and 1000")}
+	}
+	return ruleErrors(dp.String(), m, p, gated)
 }

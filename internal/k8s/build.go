@@ -272,3 +272,59 @@ func UserPodLabels(m *schema.ServedModel) map[string]string {
 	}
 	return maps.Clone(m.Spec.Pod.Labels)
 }
+
+// DisruptionPool is one pool of a model's pods a PodDisruptionBudget can
+// protect: its budget's name, the labels its pods carry, and the most
+// pods it can run.
+type DisruptionPool struct {
+	Name     string
+	Selector map[string]string
+	MaxPods  int32
+}
+
+// Protected reports whether a budget of maxUnavailable protects anything:
+// a pool that can run more pods than a drain may take down.
+func (d DisruptionPool) Protected(maxUnavailable int32) bool { return d.MaxPods > maxUnavailable }
+
+// DisruptionBudgets renders spec.disruptionBudget: a policy/v1
+// PodDisruptionBudget for every pool it protects.
+func DisruptionBudgets(m *schema.ServedModel, pools []DisruptionPool) []Object {
+	b := m.Spec.DisruptionBudget
+	if b == nil {
+		return nil
+	}
+	var out []Object
+	for _, pool := range pools {
+		if !pool.Protected(b.MaxUnavailableOrDefault()) {
+			continue
+		}
+		pdb := &PodDisruptionBudget{
+			TypeMeta: TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
+			Metadata: Meta(m, pool.Name, ComponentModelServer),
+			Spec:     PDBSpec{MaxUnavailable: b.MaxUnavailableOrDefault(), Selector: LabelSelector{MatchLabels: maps.Clone(pool.Selector)}},
+		}
+		out = append(out, NewObject("policy/v1", "PodDisruptionBudget", m, pool.Name, pdb))
+	}
+	return out
+}
+
+// MaxPods is the most pods a single-pool model runs: scaling's maximum,
+// or its fixed replicas (0 when neither is set, as in a model validation
+// refuses).
+func MaxPods(s *schema.ServedModelSpec) int32 {
+	switch {
+	case s.Scaling != nil:
+		return s.Scaling.MaxReplicas
+	case s.Replicas != nil:
+		return *s.Replicas
+	}
+	return 0
+}
+
+// Deref is *p, or 0 for nil.
+func Deref(p *int32) int32 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}

@@ -330,3 +330,14 @@ type UntypedObjectRef struct {
 	Name      string `json:"name"`
 	Namespace string `json:"namespace,omitempty"`
 }
+
+type PodDisruptionBudget struct {
+	TypeMeta
+	Metadata ObjectMeta `json:"metadata"`
+	Spec     PDBSpec    `json:"spec"`
+}
+
+type PDBSpec struct {
+	MaxUnavailable int32         `json:"maxUnavailable"`
+	Selector       LabelSelector `json:"selector"`
+}

@@ -60,14 +60,28 @@ func (Layer) Default(m *schema.ServedModel, p *schema.PlatformSpec) {
 // "<name>-predictor-<namespace>" one DNS label.
 // Only a name and namespace valid on their own are checked, once.
 func (Layer) Validate(m *schema.ServedModel, _ *schema.PlatformSpec, _ bool) (field.ErrorList, []layer.Warning) {
+	ws := layer.DisruptionWarnings(m, pools(m))
 	host := m.Name + PredictorSuffix + "-" + m.Namespace
 	if len(host) <= validation.DNS1035LabelMaxLength || len(m.Name+PredictorSuffix) > validation.DNS1035LabelMaxLength ||
 		len(validation.IsDNS1035Label(m.Name)) > 0 || len(validation.IsDNS1123Label(m.Namespace)) > 0 {
-		return nil, nil
+		return nil, ws
 	}
 	return field.ErrorList{field.Invalid(field.NewPath("metadata", "name"), m.Name, fmt.Sprintf(
 		"must be no more than %d characters in namespace %s on layer kserve: KServe's host label %s is %d characters (63 at most)",
 		validation.DNS1035LabelMaxLength-len(PredictorSuffix)-1-len(m.Namespace), m.Namespace, host, len(host)))}, nil
+}
+
+// podSelector selects the predictor's pods by the labels KServe gives
+// them in both modes (components/predictor.go buildObjectMeta). KServe
+// v0.17 renders no PodDisruptionBudget of its own, so one selecting them
+// is the only one.
+func podSelector(m *schema.ServedModel) map[string]string {
+	return map[string]string{podLabelISVC: m.Name, podLabelComponent: "predictor"}
+}
+
+// pools is the predictor's one pool of pods.
+func pools(m *schema.ServedModel) []k8s.DisruptionPool {
+	return []k8s.DisruptionPool{{Name: m.Name, Selector: podSelector(m), MaxPods: k8s.MaxPods(&m.Spec)}}
 }
 
 // Objects renders one InferenceService with a custom-container predictor:
@@ -125,7 +139,7 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 	pred.NodeSelector, pred.Tolerations, pred.Affinity = sched.NodeSelector, sched.Tolerations, sched.Affinity
 	// KServe labels every predictor pod (Standard and Knative) with these
 	// (components/predictor.go buildObjectMeta); spreads select on them.
-	knobs := k8s.PodKnobsOf(m, map[string]string{podLabelISVC: m.Name, podLabelComponent: "predictor"})
+	knobs := k8s.PodKnobsOf(m, podSelector(m))
 	pred.TopologySpreadConstraints, pred.PriorityClassName = knobs.TopologySpreadConstraints, knobs.PriorityClassName
 	pred.ServiceAccountName, pred.ImagePullSecrets = knobs.ServiceAccountName, knobs.ImagePullSecrets
 	// The predictor's labels and annotations are the pods' (they follow
@@ -175,5 +189,5 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 	if s.Paused {
 		isvc.Metadata.Annotations[k8s.AnnotationStop] = "true"
 	}
-	return []k8s.Object{k8s.NewObject(apiVersion, kind, m, m.Name, isvc)}
+	return append([]k8s.Object{k8s.NewObject(apiVersion, kind, m, m.Name, isvc)}, k8s.DisruptionBudgets(m, pools(m))...)
 }

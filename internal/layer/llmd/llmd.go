@@ -69,9 +69,9 @@ func (Layer) Validate(m *schema.ServedModel, p *schema.PlatformSpec, gated bool)
 	s := &m.Spec
 	d := s.Disaggregation
 	if d == nil {
-		return nil, singlePoolWarnings(m, p, gated)
+		return nil, append(singlePoolWarnings(m, p, gated), layer.DisruptionWarnings(m, pools(m))...)
 	}
-	var ws []layer.Warning
+	ws := layer.DisruptionWarnings(m, pools(m))
 	for _, pool := range []struct {
 		path string
 		p    *schema.Pool
@@ -162,6 +162,7 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 	// llm-d-pod-labels rule for what KServe does with the labels.
 	spec.Labels, spec.Annotations = k8s.UserPodLabels(m), k8s.PodAnnotations(m)
 
+	budgets := k8s.DisruptionBudgets(m, pools(m))
 	obj := &k8s.LLMInferenceService{
 		TypeMeta: k8s.TypeMeta{APIVersion: apiVersion, Kind: kind},
 		Metadata: k8s.Meta(m, m.Name, k8s.ComponentModelServer),
@@ -172,7 +173,20 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 	if s.Paused {
 		obj.Metadata.Annotations[k8s.AnnotationStop] = "true"
 	}
-	return []k8s.Object{k8s.NewObject(apiVersion, kind, m, m.Name, obj)}
+	return append([]k8s.Object{k8s.NewObject(apiVersion, kind, m, m.Name, obj)}, budgets...)
+}
+
+// pools are the model's pools of pods: decode (or the one pool) and
+// prefill. KServe v0.17 renders no PodDisruptionBudget for them.
+func pools(m *schema.ServedModel) []k8s.DisruptionPool {
+	s := &m.Spec
+	if d := s.Disaggregation; d != nil {
+		return []k8s.DisruptionPool{
+			{Name: m.Name, Selector: PoolSelector(m, componentWorkload), MaxPods: k8s.Deref(d.Decode.Replicas)},
+			{Name: m.Name + "-prefill", Selector: PoolSelector(m, componentPrefill), MaxPods: k8s.Deref(d.Prefill.Replicas)},
+		}
+	}
+	return []k8s.DisruptionPool{{Name: m.Name, Selector: PoolSelector(m, componentWorkload), MaxPods: k8s.MaxPods(s)}}
 }
 
 // The app.kubernetes.io/component of the pods of each pool, as KServe

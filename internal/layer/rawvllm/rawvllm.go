@@ -40,9 +40,19 @@ func (Layer) Default(m *schema.ServedModel, p *schema.PlatformSpec) {
 	}
 }
 
-// Validate has nothing beyond the rule table: raw-vllm adds no suffix.
-func (Layer) Validate(*schema.ServedModel, *schema.PlatformSpec, bool) (field.ErrorList, []layer.Warning) {
-	return nil, nil
+// Validate has little beyond the rule table: raw-vllm adds no suffix.
+func (Layer) Validate(m *schema.ServedModel, _ *schema.PlatformSpec, _ bool) (field.ErrorList, []layer.Warning) {
+	return nil, layer.DisruptionWarnings(m, pools(m))
+}
+
+// selector selects the model's pods.
+func selector(m *schema.ServedModel) map[string]string {
+	return map[string]string{k8s.LabelName: m.Name, k8s.LabelComponent: k8s.ComponentModelServer}
+}
+
+// pools is the one pool of pods a disruption budget protects.
+func pools(m *schema.ServedModel) []k8s.DisruptionPool {
+	return []k8s.DisruptionPool{{Name: m.Name, Selector: selector(m), MaxPods: k8s.MaxPods(&m.Spec)}}
 }
 
 // Objects renders a Deployment and a Service. The weights are pre-staged on
@@ -59,7 +69,7 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 	}
 	budget := s.StartupSeconds()
 	startup, readiness, liveness := k8s.HealthProbes(k8s.VLLMPort, budget)
-	sel := map[string]string{k8s.LabelName: m.Name, k8s.LabelComponent: k8s.ComponentModelServer}
+	sel := selector(m)
 	modelsMount := k8s.VolumeMount{Name: "models", MountPath: k8s.ModelsDir, ReadOnly: true}
 	shm, shmMount := k8s.SharedMemory(s.Resources.SharedMemory)
 
@@ -136,8 +146,8 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 			Ports:    []k8s.ServicePort{{Name: "http", Port: k8s.VLLMPort, TargetPort: "http", Protocol: "TCP"}},
 		},
 	}
-	return []k8s.Object{
+	return append([]k8s.Object{
 		k8s.NewObject("apps/v1", "Deployment", m, m.Name, dep),
 		k8s.NewObject("v1", "Service", m, m.Name, svc),
-	}
+	}, k8s.DisruptionBudgets(m, pools(m))...)
 }
