@@ -194,7 +194,9 @@ var boundSetups = map[string]boundSetup{
 		},
 	},
 	"ServedModel spec.disruptionBudget.maxUnavailable": {
-		setInt: func(f *fixture, v int32) { f.model.Spec.DisruptionBudget = &schema.DisruptionBudget{MaxUnavailable: &v} },
+		setInt: func(f *fixture, v int32) {
+			f.model.Spec.DisruptionBudget = &schema.DisruptionBudget{MaxUnavailable: &v}
+		},
 	},
 	"ServedModel spec.routing.alias": {
 		setStr: func(f *fixture, v string) { f.model.Spec.Routing = &schema.Routing{Alias: v} },
