@@ -64,7 +64,11 @@ func RunningPods(ctx context.Context, obj runtime.Object, cfg *KServeConfig) ([]
 	case *appsv1.Deployment:
 		return []RunningPod{{Path: "spec.template.spec", Meta: o.Spec.Template.ObjectMeta, Spec: o.Spec.Template.Spec.DeepCopy()}}, nil
 	case *kservev1beta1.InferenceService:
-		p, err := runningPredictor(ctx, o, cfg)
+		cm, err := modelcarConfigMap(cfg)
+		if err != nil {
+			return nil, err
+		}
+		p, err := RunningPredictor(ctx, o, cfg, cm)
 		if err != nil {
 			return nil, err
 		}
@@ -104,7 +108,9 @@ func runningScheme() (*runtime.Scheme, error) {
 	return s, nil
 }
 
-func runningPredictor(ctx context.Context, isvc *kservev1beta1.InferenceService, cfg *KServeConfig) (RunningPod, error) {
+// RunningPredictor is the predictor pod of isvc as KServe runs it, with
+// KServe's pod webhook configured by cm (an inferenceservice-config).
+func RunningPredictor(ctx context.Context, isvc *kservev1beta1.InferenceService, cfg *KServeConfig, cm *corev1.ConfigMap) (RunningPod, error) {
 	const path = "spec.predictor"
 	def := DefaultInferenceService(isvc, cfg)
 	spec, err := corePodSpec(&def.Spec.Predictor.PodSpec)
@@ -125,10 +131,6 @@ func runningPredictor(ctx context.Context, isvc *kservev1beta1.InferenceService,
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
 		ObjectMeta: metav1.ObjectMeta{Name: def.Name + "-predictor", Namespace: def.Namespace, Labels: labels, Annotations: annotations},
 		Spec:       *spec,
-	}
-	cm, err := modelcarConfigMap(cfg)
-	if err != nil {
-		return RunningPod{}, err
 	}
 	scheme, err := runningScheme()
 	if err != nil {

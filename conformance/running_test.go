@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	kservev1alpha1 "github.com/kserve/kserve/pkg/apis/serving/v1alpha1"
+	kservev1beta1 "github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/pod-security-admission/api"
 )
@@ -282,4 +283,83 @@ func mounts(c *corev1.Container, name, path string) bool {
 		}
 	}
 	return false
+}
+
+// TestMetricsPortIsVLLMs: wherever a pod KServe runs carries
+// prometheus.io/scrape: "true", prometheus.io/port is a port the model
+// container declares (vLLM's serving port in that pod: 8000, kserve's
+// 8080, 8001 behind llm-d's decode routing sidecar), after KServe's pod
+// webhook and preset merge.
+func TestMetricsPortIsVLLMs(t *testing.T) {
+	n := 0
+	for _, in := range runningInputs(t) {
+		for _, p := range in.Pods {
+			if p.Meta.Annotations["prometheus.io/scrape"] != "true" {
+				continue
+			}
+			n++
+			port := p.Meta.Annotations["prometheus.io/port"]
+			var c *corev1.Container
+			for _, name := range []string{"vllm", "kserve-container", "main"} {
+				if c = container(p.Spec, name); c != nil {
+					break
+				}
+			}
+			if c == nil {
+				t.Errorf("%s %s: scraped, but no model container", in.Doc, p.Path)
+				continue
+			}
+			ok := false
+			for _, cp := range c.Ports {
+				ok = ok || fmt.Sprint(cp.ContainerPort) == port
+			}
+			if !ok || p.Meta.Annotations["prometheus.io/path"] != "/metrics" {
+				t.Errorf("%s %s: prometheus.io/port %q, path %q; container %s listens on %v", in.Doc, p.Path, port, p.Meta.Annotations["prometheus.io/path"], c.Name, c.Ports)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no scraped pod among the inputs")
+	}
+}
+
+// TestMetricsSurviveKServeScraping: on a cluster whose metricsAggregator
+// config enables KServe's own Prometheus annotations, KServe's pod webhook
+// would point prometheus.io/port at its aggregation port; servelayer's
+// predictors that scrape vLLM opt out, so the port stays vLLM's.
+func TestMetricsSurviveKServeScraping(t *testing.T) {
+	cfg, err := ShippedKServeConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm, err := modelcarConfigMap(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm.Data["metricsAggregator"] = `{"enableMetricAggregation": "false", "enablePrometheusScraping": "true"}`
+	n := 0
+	for _, d := range inputs(t) {
+		if d.GVK != InferenceServiceGVK {
+			continue
+		}
+		obj, err := DecodeStrict(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		isvc := obj.(*kservev1beta1.InferenceService)
+		if isvc.Spec.Predictor.Annotations["prometheus.io/scrape"] != "true" {
+			continue
+		}
+		n++
+		p, err := RunningPredictor(context.Background(), isvc, cfg, cm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := p.Meta.Annotations["prometheus.io/port"], isvc.Spec.Predictor.Annotations["prometheus.io/port"]; got != want {
+			t.Errorf("%s: KServe's pod webhook set prometheus.io/port %q, want vLLM's %q", d, got, want)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no InferenceService scrapes vLLM among the inputs")
+	}
 }

@@ -115,6 +115,20 @@ type ServedModelSpec struct {
 	// maxUnavailable. Rollouts are not evictions and are not held back.
 	// +optional
 	DisruptionBudget *DisruptionBudget `json:"disruptionBudget,omitempty"`
+
+	// Metrics makes vLLM's Prometheus metrics (/metrics on its serving
+	// port) scrapeable.
+	// +optional
+	Metrics *Metrics `json:"metrics,omitempty"`
+}
+
+// Metrics is how the model's metrics are scraped.
+type Metrics struct {
+	// Scrape adds the prometheus.io/scrape, prometheus.io/port and
+	// prometheus.io/path annotations to every vLLM pod, with the port vLLM
+	// listens on in that pod (8000; 8080 on kserve; 8001 behind llm-d's
+	// decode routing sidecar). Every layer passes them to its pods.
+	Scrape bool `json:"scrape"`
 }
 
 // DisruptionBudget is how many pods of a pool may be evicted at once.

@@ -796,6 +796,9 @@ func validatePod(m *ServedModel, p *PlatformSpec, gated bool, pp *field.Path) fi
 		if reservedKey(k, reservedAnnotationDomains, nil) {
 			errs = append(errs, field.Forbidden(ap.Key(k), "annotations under this domain steer servelayer, KServe or Knative; set what they control through the spec"))
 		}
+		if m.Spec.Metrics != nil && m.Spec.Metrics.Scrape && strings.HasPrefix(k, "prometheus.io/") {
+			errs = append(errs, field.Forbidden(ap.Key(k), "spec.metrics.scrape sets the prometheus.io annotations (with the port vLLM listens on in each pod); remove this one or spec.metrics"))
+		}
 	}
 	if err := apivalidation.ValidateAnnotationsSize(pod.Annotations); err != nil {
 		errs = append(errs, field.TooLong(ap, "", apivalidation.TotalAnnotationSizeLimitB))

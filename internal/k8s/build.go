@@ -257,12 +257,31 @@ func PodLabels(m *schema.ServedModel, component string) map[string]string {
 	return l
 }
 
-// PodAnnotations are spec.pod.annotations, nil when there are none.
-func PodAnnotations(m *schema.ServedModel) map[string]string {
-	if m.Spec.Pod == nil || len(m.Spec.Pod.Annotations) == 0 {
-		return nil
+// PodAnnotations are spec.pod.annotations, plus the Prometheus
+// annotations for vLLM on port when spec.metrics.scrape is set (or port
+// is 0); nil when there are none.
+func PodAnnotations(m *schema.ServedModel, port int32) map[string]string {
+	var out map[string]string
+	if m.Spec.Pod != nil && len(m.Spec.Pod.Annotations) > 0 {
+		out = maps.Clone(m.Spec.Pod.Annotations)
 	}
-	return maps.Clone(m.Spec.Pod.Annotations)
+	if mt := m.Spec.Metrics; mt != nil && mt.Scrape && port != 0 {
+		if out == nil {
+			out = map[string]string{}
+		}
+		maps.Copy(out, Scrape(port))
+	}
+	return out
+}
+
+// Scrape are the annotations Prometheus' kubernetes-pods scrape
+// configuration reads: vLLM serves /metrics on its serving port.
+func Scrape(port int32) map[string]string {
+	return map[string]string{
+		"prometheus.io/scrape": "true",
+		"prometheus.io/port":   strconv.Itoa(int(port)),
+		"prometheus.io/path":   "/metrics",
+	}
 }
 
 // UserPodLabels are spec.pod.labels, nil when there are none.

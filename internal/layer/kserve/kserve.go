@@ -16,17 +16,18 @@ import (
 // KServe's names: the predictor's container and suffix, where its modelcar
 // and storage initializer put the weights, and its annotations.
 const (
-	Container                  = "kserve-container"
-	ModelsDir                  = "/mnt/models"
-	PredictorSuffix            = "-predictor"
-	Port                       = 8080
-	AnnotationDeploymentMode   = "serving.kserve.io/deploymentMode"
-	podLabelISVC               = "serving.kserve.io/inferenceservice"
-	podLabelComponent          = "component"
-	annotationAutoscalerClass  = "serving.kserve.io/autoscalerClass"
-	annotationProgressDeadline = "serving.knative.dev/progress-deadline"
-	apiVersion                 = "serving.kserve.io/v1beta1"
-	kind                       = "InferenceService"
+	Container                    = "kserve-container"
+	ModelsDir                    = "/mnt/models"
+	PredictorSuffix              = "-predictor"
+	Port                         = 8080
+	AnnotationDeploymentMode     = "serving.kserve.io/deploymentMode"
+	podLabelISVC                 = "serving.kserve.io/inferenceservice"
+	annotationPrometheusScraping = "serving.kserve.io/enable-prometheus-scraping"
+	podLabelComponent            = "component"
+	annotationAutoscalerClass    = "serving.kserve.io/autoscalerClass"
+	annotationProgressDeadline   = "serving.knative.dev/progress-deadline"
+	apiVersion                   = "serving.kserve.io/v1beta1"
+	kind                         = "InferenceService"
 )
 
 // Layer is kserve.
@@ -144,7 +145,15 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 	pred.ServiceAccountName, pred.ImagePullSecrets = knobs.ServiceAccountName, knobs.ImagePullSecrets
 	// The predictor's labels and annotations are the pods' (they follow
 	// the InferenceService's own, which KServe copies too).
-	pred.Labels, pred.Annotations = k8s.UserPodLabels(m), k8s.PodAnnotations(m)
+	pred.Labels, pred.Annotations = k8s.UserPodLabels(m), k8s.PodAnnotations(m, Port)
+	if s.Metrics != nil && s.Metrics.Scrape {
+		// KServe's pod webhook rewrites prometheus.io/port to its own
+		// aggregation port (9091 or 9088) when the cluster's
+		// metricsAggregator config enables scraping; vLLM serves its
+		// metrics itself, so keep the webhook off these pods
+		// (webhook/admission/pod/metrics_aggregate_injector.go).
+		pred.Annotations[annotationPrometheusScraping] = "false"
+	}
 
 	if s.Scaling != nil {
 		pred.MinReplicas = k8s.Ptr(*s.Scaling.MinReplicas)

@@ -160,7 +160,16 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 	// The workload's labels and annotations reach every pool's pods
 	// (propagateDeploymentMetadata in workload_single_node.go); see the
 	// llm-d-pod-labels rule for what KServe does with the labels.
-	spec.Labels, spec.Annotations = k8s.UserPodLabels(m), k8s.PodAnnotations(m)
+	// With a prefill pool, decode's vLLM listens on 8001 behind the routing
+	// sidecar on 8000 (config-llm-decode-template.yaml); prefill's, and a
+	// single pool's, on 8000. The prefill pool's annotations override the
+	// workload's for its pods.
+	port := int32(llmdPort)
+	if s.Disaggregation != nil {
+		port = llmdDecodePort
+		spec.Prefill.Annotations = scrapeOnly(m, llmdPort)
+	}
+	spec.Labels, spec.Annotations = k8s.UserPodLabels(m), k8s.PodAnnotations(m, port)
 
 	budgets := k8s.DisruptionBudgets(m, pools(m))
 	obj := &k8s.LLMInferenceService{
@@ -187,6 +196,22 @@ func pools(m *schema.ServedModel) []k8s.DisruptionPool {
 		}
 	}
 	return []k8s.DisruptionPool{{Name: m.Name, Selector: PoolSelector(m, componentWorkload), MaxPods: k8s.MaxPods(s)}}
+}
+
+// The ports vLLM listens on in the presets: 8000, or 8001 in the decode
+// pool behind the routing sidecar.
+const (
+	llmdPort       = 8000
+	llmdDecodePort = 8001
+)
+
+// scrapeOnly are the Prometheus annotations of a pool whose vLLM port
+// differs from the workload's, nil unless spec.metrics.scrape.
+func scrapeOnly(m *schema.ServedModel, port int32) map[string]string {
+	if m.Spec.Metrics == nil || !m.Spec.Metrics.Scrape {
+		return nil
+	}
+	return k8s.Scrape(port)
 }
 
 // The app.kubernetes.io/component of the pods of each pool, as KServe

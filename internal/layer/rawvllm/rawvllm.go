@@ -129,7 +129,7 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 			Selector:                k8s.LabelSelector{MatchLabels: sel},
 			// Recreate: two vLLM pods rarely fit on one GPU node.
 			Strategy: k8s.Strategy{Type: "Recreate"},
-			Template: k8s.PodTemplateSpec{Metadata: k8s.ObjectMeta{Labels: k8s.PodLabels(m, k8s.ComponentModelServer), Annotations: k8s.PodAnnotations(m)}, Spec: pod},
+			Template: k8s.PodTemplateSpec{Metadata: k8s.ObjectMeta{Labels: k8s.PodLabels(m, k8s.ComponentModelServer), Annotations: k8s.PodAnnotations(m, k8s.VLLMPort)}, Spec: pod},
 		},
 	}
 	if s.Paused {
