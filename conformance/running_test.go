@@ -363,3 +363,49 @@ func TestMetricsSurviveKServeScraping(t *testing.T) {
 		t.Fatal("no InferenceService scrapes vLLM among the inputs")
 	}
 }
+
+// TestGatedModelCredentials: an hf:// model whose LLMInferenceService
+// names a Secret in serving.kserve.io/storageSecretName gets HF_TOKEN from
+// it in the storage-initializer KServe adds (KServe's own credential
+// builder), not only in main.
+func TestGatedModelCredentials(t *testing.T) {
+	n := 0
+	for _, in := range runningInputs(t) {
+		if in.GVK != LLMInferenceServiceGVK {
+			continue
+		}
+		obj, err := DecodeStrict(in.Doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret := obj.(*kservev1alpha1.LLMInferenceService).Annotations["serving.kserve.io/storageSecretName"]
+		if secret == "" {
+			continue
+		}
+		for _, p := range in.Pods {
+			if p.Path == "spec.router.scheduler.template" {
+				continue
+			}
+			n++
+			var init *corev1.Container
+			for i := range p.Spec.InitContainers {
+				if p.Spec.InitContainers[i].Name == "storage-initializer" {
+					init = &p.Spec.InitContainers[i]
+				}
+			}
+			found := false
+			if init != nil {
+				for _, e := range init.Env {
+					found = found || (e.Name == "HF_TOKEN" && e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil &&
+						e.ValueFrom.SecretKeyRef.Name == secret && e.ValueFrom.SecretKeyRef.Key == "HF_TOKEN")
+				}
+			}
+			if !found {
+				t.Errorf("%s %s: the storage-initializer does not get HF_TOKEN from Secret %s", in.Doc, p.Path, secret)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no hf:// model with credentials among the inputs")
+	}
+}

@@ -198,6 +198,14 @@ var boundSetups = map[string]boundSetup{
 			f.model.Spec.DisruptionBudget = &schema.DisruptionBudget{MaxUnavailable: &v}
 		},
 	},
+	"ServedModel spec.model.credentials.secretName": { // an oci modelcar on kserve, which something downloads
+		setStr: func(f *fixture, v string) {
+			f.kserve("Standard")
+			f.platform.Spec.KServe.Modelcar = true
+			f.model.Spec.Model.Source = schema.ModelSource{OCI: "registry.example.com/models/qwen@sha256:" + strings.Repeat("a", 64)}
+			f.model.Spec.Model.Credentials = &schema.ModelCredentials{SecretName: v}
+		},
+	},
 	"ServedModel spec.routing.alias": {
 		setStr: func(f *fixture, v string) { f.model.Spec.Routing = &schema.Routing{Alias: v} },
 	},

@@ -215,6 +215,26 @@ type Model struct {
 
 	// Source says where the weights are. Set exactly one of its fields.
 	Source ModelSource `json:"source"`
+
+	// Credentials authenticate whatever downloads the weights, for gated
+	// or private models: KServe's storage initializer for hf (llm-d), the
+	// kubelet pulling the modelcar image for oci. A pvc source downloads
+	// nothing and takes none.
+	// +optional
+	Credentials *ModelCredentials `json:"credentials,omitempty"`
+}
+
+// ModelCredentials name the Secret that fetches the weights.
+type ModelCredentials struct {
+	// SecretName is a Secret in the model's namespace. For hf: one holding
+	// the key HF_TOKEN (a Hugging Face token), passed to KServe's storage
+	// initializer by the serving.kserve.io/storageSecretName annotation
+	// (KServe skips a Secret without that key). For oci: a
+	// kubernetes.io/dockerconfigjson Secret, added to the pods'
+	// imagePullSecrets.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	SecretName string `json:"secretName"`
 }
 
 // ModelSource is where the weights come from; exactly one field is set.

@@ -119,6 +119,7 @@ func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool, layer *Lay
 
 	errs = append(errs, validateMeta(m, layer)...)
 	errs = append(errs, validateModel(m, p, gated, sp.Child("model"))...)
+	errs = append(errs, validateCredentials(m, p, gated, sp.Child("model", "credentials"))...)
 	errs = append(errs, validateEngine(m, p, gated, sp.Child("engine"))...)
 	errs = append(errs, validateStartup(m, p, gated, sp.Child("engine", "startupTimeoutSeconds"))...)
 	errs = append(errs, validateResources(&s.Resources, sp.Child("resources"))...)
@@ -844,4 +845,22 @@ func validateDisruptionBudget(m *ServedModel, p *PlatformSpec, gated bool, dp *f
 		return field.ErrorList{field.Invalid(dp.Child("maxUnavailable"), *v, "must be between 1 and 1000")}
 	}
 	return ruleErrors(dp.String(), m, p, gated)
+}
+
+// validateCredentials checks spec.model.credentials: a Secret name, for a
+// source something downloads.
+func validateCredentials(m *ServedModel, p *PlatformSpec, gated bool, cp *field.Path) field.ErrorList {
+	c := m.Spec.Model.Credentials
+	if c == nil {
+		return nil
+	}
+	np := cp.Child("secretName")
+	if c.SecretName == "" {
+		return field.ErrorList{field.Required(np, "a Secret holding HF_TOKEN (hf) or a kubernetes.io/dockerconfigjson Secret (oci)")}
+	}
+	errs := dnsSubdomain(np, c.SecretName)
+	if m.Spec.Model.Source.PVC != nil {
+		errs = append(errs, field.Forbidden(cp, "a pvc source is pre-staged: nothing downloads it, so no credentials reach anything; remove spec.model.credentials"))
+	}
+	return append(errs, ruleErrors(cp.String(), m, p, gated)...)
 }

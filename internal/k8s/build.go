@@ -347,3 +347,12 @@ func Deref(p *int32) int32 {
 	}
 	return *p
 }
+
+// PullCredentials are the pull secrets an oci:// source's credentials
+// add: the kubelet pulls the modelcar with the pod's imagePullSecrets.
+func PullCredentials(m *schema.ServedModel) []string {
+	if c := m.Spec.Model.Credentials; c != nil && m.Spec.Model.Source.OCI != "" {
+		return []string{c.SecretName}
+	}
+	return nil
+}

@@ -140,7 +140,7 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 	pred.NodeSelector, pred.Tolerations, pred.Affinity = sched.NodeSelector, sched.Tolerations, sched.Affinity
 	// KServe labels every predictor pod (Standard and Knative) with these
 	// (components/predictor.go buildObjectMeta); spreads select on them.
-	knobs := k8s.PodKnobsOf(m, podSelector(m))
+	knobs := k8s.PodKnobsOf(m, podSelector(m), k8s.PullCredentials(m)...)
 	pred.TopologySpreadConstraints, pred.PriorityClassName = knobs.TopologySpreadConstraints, knobs.PriorityClassName
 	pred.ServiceAccountName, pred.ImagePullSecrets = knobs.ServiceAccountName, knobs.ImagePullSecrets
 	// The predictor's labels and annotations are the pods' (they follow

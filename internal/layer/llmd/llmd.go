@@ -22,8 +22,11 @@ const (
 	ModelsDir = "/mnt/models"
 	// nixlKVTransfer is vLLM's KV-transfer config for prefill/decode over NIXL.
 	nixlKVTransfer = `{"kv_connector":"NixlConnector","kv_role":"kv_both"}`
-	apiVersion     = "serving.kserve.io/v1alpha1"
-	kind           = "LLMInferenceService"
+	// annotationStorageSecret is the shipped credentials config's
+	// storageSecretNameAnnotation.
+	annotationStorageSecret = "serving.kserve.io/storageSecretName"
+	apiVersion              = "serving.kserve.io/v1alpha1"
+	kind                    = "LLMInferenceService"
 )
 
 // Layer is llm-d.
@@ -179,6 +182,14 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 	}
 	// The CRD is too large for client-side apply's last-applied annotation.
 	obj.Metadata.Annotations = map[string]string{k8s.AnnotationArgoSyncOptions: "ServerSideApply=true"}
+	if c := s.Model.Credentials; c != nil && s.Model.Source.HF != "" {
+		// KServe's storage initializer takes credentials only from this
+		// annotation or the ServiceAccount's secrets, and reads HF_TOKEN
+		// from the Secret (workload_storage.go attachHfModelArtifact,
+		// credentials/service_account_credentials.go); engine env reaches
+		// only main.
+		obj.Metadata.Annotations[annotationStorageSecret] = c.SecretName
+	}
 	if s.Paused {
 		obj.Metadata.Annotations[k8s.AnnotationStop] = "true"
 	}
@@ -244,7 +255,7 @@ func workload(m *schema.ServedModel, p *schema.PlatformSpec, replicas *int32, sc
 	}}
 	sched := k8s.GPUScheduling(res, p)
 	w.Template.NodeSelector, w.Template.Tolerations, w.Template.Affinity = sched.NodeSelector, sched.Tolerations, sched.Affinity
-	k8s.PodKnobsOf(m, PoolSelector(m, component)).Apply(w.Template)
+	k8s.PodKnobsOf(m, PoolSelector(m, component), k8s.PullCredentials(m)...).Apply(w.Template)
 	if res.SharedMemory.IsSet() {
 		// KServe merges the template into the preset's volumes by name
 		// (strategic merge): this raises the presets' 1Gi dshm, which their
