@@ -228,6 +228,23 @@ func TestLLMDMergeKeepsServelayer(t *testing.T) {
 				t.Errorf("%s %s: no container main before or after the merge", d, pool.path)
 				continue
 			}
+			// What a pod template adds survives too: containers, volumes,
+			// and a preset probe's threshold it overrides.
+			for _, c := range pool.rendered.Containers {
+				if container(pool.after, c.Name) == nil {
+					t.Errorf("%s %s: container %s is lost in KServe's merge", d, pool.path, c.Name)
+				}
+			}
+			for _, v := range pool.rendered.Volumes {
+				if volume(pool.after, v.Name) == nil {
+					t.Errorf("%s %s: volume %s is lost in KServe's merge", d, pool.path, v.Name)
+				}
+			}
+			if want := main.ReadinessProbe; want != nil {
+				if p := got.ReadinessProbe; p == nil || p.HTTPGet == nil || p.FailureThreshold != want.FailureThreshold {
+					t.Errorf("%s %s: merged readinessProbe %+v, want the preset's handler with failureThreshold %d", d, pool.path, p, want.FailureThreshold)
+				}
+			}
 			if want := main.StartupProbe; want != nil {
 				p := got.StartupProbe
 				if p == nil || p.HTTPGet == nil || p.FailureThreshold != want.FailureThreshold || p.PeriodSeconds != want.PeriodSeconds {

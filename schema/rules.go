@@ -571,4 +571,13 @@ var rules = []Rule{
 			return nil, m.Spec.Pod != nil && len(m.Spec.Pod.Labels) > 0
 		},
 	},
+	{
+		ID: "knative-pod-template", Field: "spec.pod.template", When: "`spec.pod.template` is set",
+		On: []Layer{LayerKServe}, Mode: DeploymentModeKnative, Warning: true,
+		Problem: text("KServe Knative mode: Knative accepts only the pod fields its config-features flags enable (init containers, affinity, tolerations, node selector, a pod securityContext, host namespaces, ... are off by default), so a field the pod template adds may be rejected"),
+		Fix:     text("check the template's fields against Knative's config-features, or use KServe Standard mode"),
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			return nil, m.Spec.Pod != nil && m.Spec.Pod.Template != nil
+		},
+	},
 }

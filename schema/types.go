@@ -9,6 +9,7 @@ package schema
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // API identity of the two kinds.
@@ -184,6 +185,22 @@ type Pod struct {
 	// (per pool on llm-d).
 	// +optional
 	TopologySpread []TopologySpread `json:"topologySpread,omitempty"`
+
+	// Template is the escape hatch for what the spec does not name: a
+	// partial pod template, {spec: {...}} with PodSpec fields, merged into
+	// every model-server pod the layer renders, the way a strategic merge
+	// patch merges (containers, volumes, env, mounts and ports by their
+	// keys; tolerations are added). It may add, never change: a value
+	// servelayer renders, a field a named spec field sets, the model
+	// container's image, command, args, env, ports, resources and startup
+	// probe, the weights and /dev/shm volumes and mounts, and containers
+	// servelayer or KServe run are refused with their field path. The model
+	// container is named vllm here on every layer. See the README for
+	// what each layer lets it change.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Type=object
+	Template *runtime.RawExtension `json:"template,omitempty"`
 }
 
 // TopologySpread is one topology spread constraint.

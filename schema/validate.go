@@ -833,6 +833,10 @@ func validatePod(m *ServedModel, p *PlatformSpec, gated bool, pp *field.Path) fi
 	if len(pod.TopologySpread) > 0 {
 		errs = append(errs, ruleErrors(tp.String(), m, p, gated)...)
 	}
+	if pod.Template != nil {
+		errs = append(errs, validatePodTemplate(pod, pp.Child("template"))...)
+		errs = append(errs, ruleErrors(pp.Child("template").String(), m, p, gated)...)
+	}
 	return errs
 }
 

@@ -178,3 +178,15 @@ func DeleteDisruptionBudgets(m *schema.ServedModel, pools []k8s.DisruptionPool) 
 	}
 	return out
 }
+
+// TemplateErrors are what a layer's pods refuse of spec.pod.template (see
+// k8s.ApplyPodTemplate): build renders the layer's objects with the
+// template merged. It runs only for a model that is valid otherwise, since
+// a layer builds objects only from a valid model.
+func TemplateErrors(m *schema.ServedModel, p *schema.PlatformSpec, gated bool, build func() ([]k8s.Object, field.ErrorList)) field.ErrorList {
+	if !k8s.HasTemplate(m) || len(schema.ValidateServedModel(m, p, gated, nil)) > 0 {
+		return nil
+	}
+	_, errs := build()
+	return errs
+}

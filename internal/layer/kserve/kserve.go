@@ -60,12 +60,12 @@ func (Layer) Default(m *schema.ServedModel, p *schema.PlatformSpec) {
 // Validate checks KServe's host name: its default domain template makes
 // "<name>-predictor-<namespace>" one DNS label.
 // Only a name and namespace valid on their own are checked, once.
-func (Layer) Validate(m *schema.ServedModel, _ *schema.PlatformSpec, _ bool) (field.ErrorList, []layer.Warning) {
+func (Layer) Validate(m *schema.ServedModel, p *schema.PlatformSpec, gated bool) (field.ErrorList, []layer.Warning) {
 	ws := layer.DisruptionWarnings(m, pools(m))
 	host := m.Name + PredictorSuffix + "-" + m.Namespace
 	if len(host) <= validation.DNS1035LabelMaxLength || len(m.Name+PredictorSuffix) > validation.DNS1035LabelMaxLength ||
 		len(validation.IsDNS1035Label(m.Name)) > 0 || len(validation.IsDNS1123Label(m.Namespace)) > 0 {
-		return nil, ws
+		return layer.TemplateErrors(m, p, gated, func() ([]k8s.Object, field.ErrorList) { return build(m, p) }), ws
 	}
 	return field.ErrorList{field.Invalid(field.NewPath("metadata", "name"), m.Name, fmt.Sprintf(
 		"must be no more than %d characters in namespace %s on layer kserve: KServe's host label %s is %d characters (63 at most)",
@@ -90,6 +90,13 @@ func pools(m *schema.ServedModel) []k8s.DisruptionPool {
 // never used, because it force-injects --model=/mnt/models and a storage
 // initializer that breaks behind restricted egress.
 func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object {
+	objs, _ := build(m, p) // validation refused what the pod template cannot change
+	return objs
+}
+
+// build renders the objects, with spec.pod.template merged into the
+// predictor (whose pod fields are inline).
+func build(m *schema.ServedModel, p *schema.PlatformSpec) ([]k8s.Object, field.ErrorList) {
 	s := &m.Spec
 	mode := p.KServe.DeploymentMode
 	standard := mode == schema.DeploymentModeStandard
@@ -198,5 +205,6 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 	if s.Paused {
 		isvc.Metadata.Annotations[k8s.AnnotationStop] = "true"
 	}
-	return append([]k8s.Object{k8s.NewObject(apiVersion, kind, m, m.Name, isvc)}, k8s.DisruptionBudgets(m, pools(m))...)
+	obj, errs := k8s.ApplyPodTemplate(k8s.NewObject(apiVersion, kind, m, m.Name, isvc), m, Container, []string{"spec", "predictor"})
+	return append([]k8s.Object{obj}, k8s.DisruptionBudgets(m, pools(m))...), errs
 }

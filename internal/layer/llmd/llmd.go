@@ -70,9 +70,10 @@ func certStorm(name string) string {
 // Validate warns about pools that cannot serve as asked.
 func (Layer) Validate(m *schema.ServedModel, p *schema.PlatformSpec, gated bool) (field.ErrorList, []layer.Warning) {
 	s := &m.Spec
+	errs := layer.TemplateErrors(m, p, gated, func() ([]k8s.Object, field.ErrorList) { return build(m, p) })
 	d := s.Disaggregation
 	if d == nil {
-		return nil, append(singlePoolWarnings(m, p, gated), layer.DisruptionWarnings(m, pools(m))...)
+		return errs, append(singlePoolWarnings(m, p, gated), layer.DisruptionWarnings(m, pools(m))...)
 	}
 	ws := layer.DisruptionWarnings(m, pools(m))
 	for _, pool := range []struct {
@@ -98,7 +99,7 @@ func (Layer) Validate(m *schema.ServedModel, p *schema.PlatformSpec, gated bool)
 				pre, dec, *p.GPUs, certStorm(m.Name))})
 		}
 	}
-	return nil, ws
+	return errs, ws
 }
 
 // singlePoolWarnings: more replicas than the Platform's GPUs leave some
@@ -133,6 +134,13 @@ func singlePoolWarnings(m *schema.ServedModel, p *schema.PlatformSpec, gated boo
 // block makes KServe create the HTTPRoute on llm-d's own gateway and the
 // InferencePool with its KV/prefix-aware endpoint picker.
 func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object {
+	objs, _ := build(m, p) // validation refused what the pod template cannot change
+	return objs
+}
+
+// build renders the objects, with spec.pod.template merged into every
+// pool's template (KServe then merges those into its presets).
+func build(m *schema.ServedModel, p *schema.PlatformSpec) ([]k8s.Object, field.ErrorList) {
 	s := &m.Spec
 	spec := k8s.LLMInferenceServiceSpec{
 		Model: k8s.LLMModel{URI: URI(s.Model.Source), Name: s.Model.Name},
@@ -193,7 +201,12 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 	if s.Paused {
 		obj.Metadata.Annotations[k8s.AnnotationStop] = "true"
 	}
-	return append([]k8s.Object{k8s.NewObject(apiVersion, kind, m, m.Name, obj)}, budgets...)
+	paths := [][]string{{"spec", "template"}}
+	if s.Disaggregation != nil {
+		paths = append(paths, []string{"spec", "prefill", "template"})
+	}
+	o, errs := k8s.ApplyPodTemplate(k8s.NewObject(apiVersion, kind, m, m.Name, obj), m, Container, paths...)
+	return append([]k8s.Object{o}, budgets...), errs
 }
 
 // pools are the model's pools of pods: decode (or the one pool) and

@@ -15,6 +15,9 @@ import (
 // AnnotationPaused marks a raw-vllm Deployment idled by spec.paused.
 const AnnotationPaused = "servelayer.dev/paused"
 
+// container is the model's container.
+const container = "vllm"
+
 // Layer is raw-vllm.
 type Layer struct{}
 
@@ -41,8 +44,9 @@ func (Layer) Default(m *schema.ServedModel, p *schema.PlatformSpec) {
 }
 
 // Validate has little beyond the rule table: raw-vllm adds no suffix.
-func (Layer) Validate(m *schema.ServedModel, _ *schema.PlatformSpec, _ bool) (field.ErrorList, []layer.Warning) {
-	return nil, layer.DisruptionWarnings(m, pools(m))
+func (Layer) Validate(m *schema.ServedModel, p *schema.PlatformSpec, gated bool) (field.ErrorList, []layer.Warning) {
+	errs := layer.TemplateErrors(m, p, gated, func() ([]k8s.Object, field.ErrorList) { return build(m, p) })
+	return errs, layer.DisruptionWarnings(m, pools(m))
 }
 
 // selector selects the model's pods.
@@ -59,6 +63,12 @@ func pools(m *schema.ServedModel) []k8s.DisruptionPool {
 // a claim, so vLLM runs with the hub switched off; an initContainer refuses
 // to start vLLM on an empty path with a message a human can act on.
 func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object {
+	objs, _ := build(m, p) // validation refused what the pod template cannot change
+	return objs
+}
+
+// build renders the objects, with spec.pod.template merged into the pod.
+func build(m *schema.ServedModel, p *schema.PlatformSpec) ([]k8s.Object, field.ErrorList) {
 	s := &m.Spec
 	src := s.Model.Source.PVC // the rule table refuses other sources on raw-vllm
 	modelDir := k8s.ModelsDir + "/" + src.Path
@@ -92,7 +102,7 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 			SecurityContext: k8s.Hardened(true),
 		}},
 		Containers: []k8s.Container{{
-			Name:      "vllm",
+			Name:      container,
 			Image:     s.Engine.Image,
 			Args:      k8s.VLLMArgs(modelDir, s.Model.Name, k8s.VLLMPort, s.Engine.Args),
 			Env:       k8s.EnvVars(s.Engine.Env, append(k8s.OfflineEnv(), k8s.EnvVar{Name: "HOME", Value: "/tmp"})...),
@@ -146,8 +156,9 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 			Ports:    []k8s.ServicePort{{Name: "http", Port: k8s.VLLMPort, TargetPort: "http", Protocol: "TCP"}},
 		},
 	}
+	deployment, errs := k8s.ApplyPodTemplate(k8s.NewObject("apps/v1", "Deployment", m, m.Name, dep), m, container, []string{"spec", "template", "spec"})
 	return append([]k8s.Object{
-		k8s.NewObject("apps/v1", "Deployment", m, m.Name, dep),
+		deployment,
 		k8s.NewObject("v1", "Service", m, m.Name, svc),
-	}, k8s.DisruptionBudgets(m, pools(m))...)
+	}, k8s.DisruptionBudgets(m, pools(m))...), errs
 }
