@@ -176,9 +176,14 @@ func RunningPredictor(ctx context.Context, isvc *kservev1beta1.InferenceService,
 	return RunningPod{Path: path, Meta: out.ObjectMeta, Spec: &out.Spec}, nil
 }
 
-// llmdPresetFile is a preset of config/llmisvcconfig, by name suffix.
+// llmdPreset is the preset config/llmisvcconfig/config-llm-<name>.yaml.
 func llmdPreset(dir, name string) (*kservev1alpha2.LLMInferenceServiceConfig, error) {
-	file := filepath.Join(dir, "config", "llmisvcconfig", "config-llm-"+name+".yaml")
+	return loadLLMDPreset(filepath.Join(dir, "config", "llmisvcconfig", "config-llm-"+name+".yaml"))
+}
+
+// loadLLMDPreset reads one of KServe's llm-d presets (an
+// LLMInferenceServiceConfig) strictly.
+func loadLLMDPreset(file string) (*kservev1alpha2.LLMInferenceServiceConfig, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
@@ -188,7 +193,7 @@ func llmdPreset(dir, name string) (*kservev1alpha2.LLMInferenceServiceConfig, er
 		return nil, err
 	}
 	if len(docs) != 1 {
-		return nil, fmt.Errorf("%s: want one document", file)
+		return nil, fmt.Errorf("%s: want one document, got %d", file, len(docs))
 	}
 	cfg := &kservev1alpha2.LLMInferenceServiceConfig{}
 	if err := strictJSON(docs[0].JSON, cfg); err != nil {

@@ -12,7 +12,6 @@ import (
 	kservev1alpha1 "github.com/kserve/kserve/pkg/apis/serving/v1alpha1"
 	kservev1beta1 "github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/pod-security-admission/api"
 )
 
 const (
@@ -93,27 +92,7 @@ func TestPodSecurityAsRun(t *testing.T) {
 	for _, in := range runningInputs(t) {
 		for _, p := range in.Pods {
 			n++
-			base, err := EvaluatePSS(api.LevelBaseline, &p.Meta, p.Spec)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, f := range base {
-				t.Errorf("%s %s, as KServe runs it: fails Pod Security Standards baseline: %s", in.Doc, p.Path, f)
-			}
-			restricted, err := EvaluatePSS(api.LevelRestricted, &p.Meta, p.Spec)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var ids []string
-			for _, f := range restricted {
-				ids = append(ids, string(f.Check))
-				key := in.GVK.Kind + " " + p.Path + " " + string(f.Check)
-				if _, ok := allowed[key]; ok {
-					used[key] = true
-					continue
-				}
-				t.Errorf("%s %s, as KServe runs it: fails restricted check %s, which no exception allows: %s", in.Doc, p.Path, f.Check, f)
-			}
+			ids := checkPodSecurity(t, fmt.Sprintf("%s %s, as KServe runs it", in.Doc, p.Path), in.GVK.Kind+" "+p.Path, &p.Meta, p.Spec, allowed, used)
 			report = append(report, fmt.Sprintf("%s %s: restricted fails [%s]", in.Doc, p.Path, strings.Join(ids, ", ")))
 		}
 	}

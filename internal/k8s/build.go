@@ -112,7 +112,7 @@ func OfflineEnv() []EnvVar {
 type Scheduling struct {
 	NodeSelector map[string]string
 	Tolerations  []Toleration
-	Affinity     *Affinity
+	Affinity     *schema.Affinity
 }
 
 // GPUScheduling returns the node selector, tolerations and affinity of
@@ -129,25 +129,7 @@ func GPUScheduling(res *schema.Resources, p *schema.PlatformSpec) Scheduling {
 		out.Tolerations = append(out.Tolerations, Toleration{Key: t.Key, Operator: t.Operator, Value: t.Value, Effect: t.Effect})
 	}
 	if a := g.Affinity; a != nil && a.NodeAffinity != nil {
-		na := &NodeAffinity{}
-		if r := a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution; r != nil {
-			na.Required = &NodeSelector{}
-			for _, t := range r.NodeSelectorTerms {
-				na.Required.NodeSelectorTerms = append(na.Required.NodeSelectorTerms, nodeSelectorTerm(t))
-			}
-		}
-		for _, t := range a.NodeAffinity.PreferredDuringSchedulingIgnoredDuringExecution {
-			na.Preferred = append(na.Preferred, PreferredSchedulingTerm{Weight: t.Weight, Preference: nodeSelectorTerm(t.Preference)})
-		}
-		out.Affinity = &Affinity{NodeAffinity: na}
-	}
-	return out
-}
-
-func nodeSelectorTerm(t schema.NodeSelectorTerm) NodeSelectorTerm {
-	var out NodeSelectorTerm
-	for _, r := range t.MatchExpressions {
-		out.MatchExpressions = append(out.MatchExpressions, NodeSelectorRequirement{Key: r.Key, Operator: r.Operator, Values: slices.Clone(r.Values)})
+		out.Affinity = a.DeepCopy() // schema's affinity is Kubernetes' shape
 	}
 	return out
 }

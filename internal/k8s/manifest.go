@@ -7,6 +7,8 @@
 // KServe's own Go types, so a misspelt field fails a test.
 package k8s
 
+import "github.com/servelayer/servelayer/schema"
+
 type TypeMeta struct {
 	APIVersion string `json:"apiVersion"`
 	Kind       string `json:"kind"`
@@ -49,7 +51,7 @@ type PodTemplateSpec struct {
 type PodSpec struct {
 	NodeSelector                 map[string]string          `json:"nodeSelector,omitempty"`
 	Tolerations                  []Toleration               `json:"tolerations,omitempty"`
-	Affinity                     *Affinity                  `json:"affinity,omitempty"`
+	Affinity                     *schema.Affinity           `json:"affinity,omitempty"`
 	TopologySpreadConstraints    []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
 	PriorityClassName            string                     `json:"priorityClassName,omitempty"`
 	ServiceAccountName           string                     `json:"serviceAccountName,omitempty"`
@@ -110,34 +112,6 @@ type Toleration struct {
 	Operator string `json:"operator,omitempty"`
 	Value    string `json:"value,omitempty"`
 	Effect   string `json:"effect,omitempty"`
-}
-
-type Affinity struct {
-	NodeAffinity *NodeAffinity `json:"nodeAffinity,omitempty"`
-}
-
-type NodeAffinity struct {
-	Required  *NodeSelector             `json:"requiredDuringSchedulingIgnoredDuringExecution,omitempty"`
-	Preferred []PreferredSchedulingTerm `json:"preferredDuringSchedulingIgnoredDuringExecution,omitempty"`
-}
-
-type NodeSelector struct {
-	NodeSelectorTerms []NodeSelectorTerm `json:"nodeSelectorTerms"`
-}
-
-type NodeSelectorTerm struct {
-	MatchExpressions []NodeSelectorRequirement `json:"matchExpressions,omitempty"`
-}
-
-type NodeSelectorRequirement struct {
-	Key      string   `json:"key"`
-	Operator string   `json:"operator"`
-	Values   []string `json:"values,omitempty"`
-}
-
-type PreferredSchedulingTerm struct {
-	Weight     int32            `json:"weight"`
-	Preference NodeSelectorTerm `json:"preference"`
 }
 
 type TopologySpreadConstraint struct {
@@ -267,7 +241,7 @@ type PredictorSpec struct {
 	Annotations          map[string]string `json:"annotations,omitempty"`
 	NodeSelector         map[string]string `json:"nodeSelector,omitempty"`
 	Tolerations          []Toleration      `json:"tolerations,omitempty"`
-	Affinity             *Affinity         `json:"affinity,omitempty"`
+	Affinity             *schema.Affinity  `json:"affinity,omitempty"`
 	// The pod fields spec.pod renders.
 	TopologySpreadConstraints []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
 	PriorityClassName         string                     `json:"priorityClassName,omitempty"`
