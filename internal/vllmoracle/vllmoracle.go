@@ -1,0 +1,107 @@
+// Package vllmoracle runs vLLM's own argument parser, the test oracle of
+// hack/vllm-oracle, for tests: it says what `vllm serve` reads from a
+// command line. It is used by tests only.
+//
+// The oracle is found through $VLLM_ORACLE (the Python of its venv, which
+// `make test` sets and then requires), or else at
+// bin/vllm-oracle-<version>/bin/python; without either, tests that need it
+// skip and say how to install it (make vllm-oracle).
+package vllmoracle
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/servelayer/servelayer/schema"
+)
+
+// Line is one command line to check: Argv follows `vllm serve`, and the
+// other fields are what servelayer means vLLM to read from it.
+type Line struct {
+	ID               string          `json:"id"`
+	Argv             []string        `json:"argv"`
+	Model            string          `json:"model"`
+	Served           string          `json:"served"`
+	Port             int             `json:"port"`
+	Host             string          `json:"host,omitempty"`
+	KVTransferConfig json.RawMessage `json:"kvTransferConfig,omitempty"`
+}
+
+// Verdict is the oracle's answer for one Line.
+type Verdict struct {
+	ID       string         `json:"id"`
+	OK       bool           `json:"ok"`
+	Problems []string       `json:"problems"`
+	Got      map[string]any `json:"got"`
+}
+
+// Python returns the oracle's interpreter, or skips t when it is not
+// installed and $VLLM_ORACLE is unset. root is the repository root.
+func Python(t testing.TB, root string) string {
+	t.Helper()
+	if p := os.Getenv("VLLM_ORACLE"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("VLLM_ORACLE=%s: %v (run make vllm-oracle)", p, err)
+		}
+		return p
+	}
+	p := filepath.Join(root, "bin", "vllm-oracle-"+schema.VLLMVersion, "bin", "python")
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("vLLM %s's argument parser (the oracle) is not installed: run make vllm-oracle, or make test, which does", schema.VLLMVersion)
+	}
+	return p
+}
+
+func script(root string) string { return filepath.Join(root, "hack", "vllm-oracle", "oracle.py") }
+
+// Flags runs `oracle.py flags`: the option table of schema/vllmflags.txt.
+func Flags(t testing.TB, root string) []byte {
+	t.Helper()
+	cmd := exec.Command(Python(t, root), script(root), "flags")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("oracle flags: %v\n%s", err, stderr.String())
+	}
+	return out
+}
+
+// Check asks the oracle about every line; the verdicts come back by ID.
+func Check(t testing.TB, root string, lines []Line) map[string]Verdict {
+	t.Helper()
+	var in bytes.Buffer
+	enc := json.NewEncoder(&in)
+	for _, l := range lines {
+		if err := enc.Encode(l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(Python(t, root), script(root), "check")
+	cmd.Stdin = &in
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("oracle check: %v\n%s", err, stderr.String())
+	}
+	verdicts := map[string]Verdict{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		var v Verdict
+		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+			t.Fatalf("oracle check: %v: %s", err, sc.Text())
+		}
+		verdicts[v.ID] = v
+	}
+	if len(verdicts) != len(lines) {
+		t.Fatalf("oracle check: %d verdicts for %d lines\n%s", len(verdicts), len(lines), stderr.String())
+	}
+	return verdicts
+}
