@@ -16,9 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// Arguments servelayer sets itself; a user copy would fight the rendered one.
-var reservedArgs = []string{"--model", "--served-model-name", "--port"}
-
 // Environment servelayer sets itself (HOME and the offline switches on
 // raw-vllm, STORAGE_URI for KServe modelcars); a user copy would fight it.
 var reservedEnv = map[string]bool{"HF_HUB_OFFLINE": true, "TRANSFORMERS_OFFLINE": true, "HOME": true, "STORAGE_URI": true}
@@ -225,7 +222,11 @@ func validateModel(m *ServedModel, pl *PlatformSpec, gated bool, p *field.Path) 
 	if s.Model.Name == "" {
 		errs = append(errs, field.Required(p.Child("name"), "the served model name, such as Qwen/Qwen2.5-0.5B-Instruct"))
 	} else {
-		errs = append(errs, printable(p.Child("name"), s.Model.Name, 256)...)
+		nameErrs := printable(p.Child("name"), s.Model.Name, 256)
+		errs = append(errs, nameErrs...)
+		if why := modelNameProblem(s.Model.Name); why != "" && len(nameErrs) == 0 {
+			errs = append(errs, field.Invalid(p.Child("name"), s.Model.Name, why))
+		}
 	}
 	src := s.Model.Source
 	sp := p.Child("source")
@@ -340,25 +341,12 @@ func validateEngine(m *ServedModel, pl *PlatformSpec, gated bool, p *field.Path)
 		errs = append(errs, imageRef(p.Child("image"), s.Engine.Image)...)
 	}
 	for i, a := range s.Engine.Args {
-		ap := p.Child("args").Index(i)
-		if a == "" {
-			errs = append(errs, field.Invalid(ap, a, "must not be empty"))
-			continue
-		}
-		if strings.ContainsFunc(a, func(r rune) bool { return r == 0 || r == '\n' }) || !utf8.ValidString(a) {
-			errs = append(errs, field.Invalid(ap, a, "must be valid UTF-8 on one line"))
-			continue
-		}
-		flag, _, _ := strings.Cut(a, "=")
-		if strings.HasPrefix(flag, "--") { // vLLM's parser reads --served_model_name as --served-model-name
-			flag = "--" + strings.ReplaceAll(flag[2:], "_", "-")
-		}
-		for _, r := range reservedArgs {
-			if flag == r {
-				errs = append(errs, field.Forbidden(ap, fmt.Sprintf("%s is set by servelayer from spec.model; remove it", r)))
-			}
+		if why := badArg(a); why != "" {
+			errs = append(errs, field.Invalid(p.Child("args").Index(i), a, why))
 		}
 	}
+	argErrs, _ := engineArgs(s, p.Child("args"))
+	errs = append(errs, argErrs...)
 	seen := map[string]bool{}
 	for i, e := range s.Engine.Env {
 		if ref := e.SecretKeyRef; ref != nil {
@@ -468,11 +456,6 @@ func validateDisaggregation(m *ServedModel, p *PlatformSpec, gated bool, sp *fie
 		return errs // the pools mean nothing on this layer
 	}
 	var errs field.ErrorList
-	for i, a := range s.Engine.Args {
-		if a == "--kv-transfer-config" || strings.HasPrefix(a, "--kv-transfer-config=") || strings.HasPrefix(a, "--kv_transfer_config") {
-			errs = append(errs, field.Forbidden(sp.Child("engine", "args").Index(i), "with disaggregation servelayer sets --kv-transfer-config (NIXL) on both pools; remove it"))
-		}
-	}
 	for i, e := range s.Engine.Env {
 		if e.Name == "VLLM_NIXL_SIDE_CHANNEL_HOST" {
 			errs = append(errs, field.Forbidden(sp.Child("engine", "env").Index(i).Child("name"), "with disaggregation servelayer sets VLLM_NIXL_SIDE_CHANNEL_HOST to the pod IP; remove it"))
