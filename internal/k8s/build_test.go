@@ -2,46 +2,10 @@ package k8s
 
 import (
 	"math/rand/v2"
-	"strings"
 	"testing"
-)
 
-// expand is Kubernetes' $(VAR) expansion of container command, args and
-// env values (k8s.io/kubernetes third_party/forked/golang/expansion), with
-// vars as the container's environment.
-func expand(in string, vars map[string]string) string {
-	var b strings.Builder
-	for i := 0; i < len(in); i++ {
-		if in[i] != '$' || i+1 == len(in) {
-			b.WriteByte(in[i])
-			continue
-		}
-		switch next := in[i+1]; next {
-		case '$':
-			b.WriteByte('$')
-			i++
-		case '(':
-			end := strings.IndexByte(in[i+2:], ')')
-			if end < 0 {
-				b.WriteString("$(")
-				i++
-				continue
-			}
-			name := in[i+2 : i+2+end]
-			if v, ok := vars[name]; ok {
-				b.WriteString(v)
-			} else {
-				b.WriteString("$(" + name + ")")
-			}
-			i += 2 + end
-		default:
-			b.WriteByte('$')
-			b.WriteByte(next)
-			i++
-		}
-	}
-	return b.String()
-}
+	"github.com/servelayer/servelayer/internal/vllmoracle"
+)
 
 // TestEscapeExpansion: what Kubernetes expands from an escaped argument is
 // the argument, whatever variables the container has, except references to
@@ -63,7 +27,7 @@ func TestEscapeExpansion(t *testing.T) {
 		if got != c.escaped {
 			t.Errorf("EscapeExpansion(%q) = %q, want %q", c.in, got, c.escaped)
 		}
-		if x := expand(got, vars); x != c.expanded {
+		if x := vllmoracle.Expand(got, vars); x != c.expanded {
 			t.Errorf("expansion of %q = %q, want %q", got, x, c.expanded)
 		}
 	}
@@ -75,7 +39,7 @@ func TestEscapeExpansion(t *testing.T) {
 			b[i] = alphabet[r.IntN(len(alphabet))]
 		}
 		s := string(b)
-		if x := expand(EscapeExpansion(s, nil), vars); x != s {
+		if x := vllmoracle.Expand(EscapeExpansion(s, nil), vars); x != s {
 			t.Fatalf("%q escapes to %q, which expands to %q", s, EscapeExpansion(s, nil), x)
 		}
 	}

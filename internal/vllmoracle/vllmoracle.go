@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/servelayer/servelayer/schema"
@@ -104,4 +105,41 @@ func Check(t testing.TB, root string, lines []Line) map[string]Verdict {
 		t.Fatalf("oracle check: %d verdicts for %d lines\n%s", len(verdicts), len(lines), stderr.String())
 	}
 	return verdicts
+}
+
+// Expand is Kubernetes' $(VAR) expansion of a container's command, args
+// and env values (k8s.io/kubernetes third_party/forked/golang/expansion),
+// with vars as the container's environment: what the process receives.
+func Expand(in string, vars map[string]string) string {
+	var b strings.Builder
+	for i := 0; i < len(in); i++ {
+		if in[i] != '$' || i+1 == len(in) {
+			b.WriteByte(in[i])
+			continue
+		}
+		switch next := in[i+1]; next {
+		case '$':
+			b.WriteByte('$')
+			i++
+		case '(':
+			end := strings.IndexByte(in[i+2:], ')')
+			if end < 0 {
+				b.WriteString("$(")
+				i++
+				continue
+			}
+			name := in[i+2 : i+2+end]
+			if v, ok := vars[name]; ok {
+				b.WriteString(v)
+			} else {
+				b.WriteString("$(" + name + ")")
+			}
+			i += 2 + end
+		default:
+			b.WriteByte('$')
+			b.WriteByte(next)
+			i++
+		}
+	}
+	return b.String()
 }
