@@ -3,7 +3,6 @@ package schema
 import (
 	"fmt"
 	"maps"
-	"net/url"
 	"path"
 	"regexp"
 	"slices"
@@ -112,9 +111,7 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 			errs = append(errs, dnsSubdomain(gp.Child("className"), g.gw.ClassName)...)
 		}
 		if u := g.gw.URL; u != "" {
-			if parsed, err := url.Parse(u); err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
-				errs = append(errs, field.Invalid(gp.Child("url"), u, "must be an http:// or https:// URL with a host"))
-			}
+			errs = append(errs, gatewayURL(gp.Child("url"), u)...)
 		}
 	}
 	for _, img := range []struct {
@@ -248,7 +245,11 @@ func validateModel(m *ServedModel, pl *PlatformSpec, gated bool, p *field.Path) 
 		}
 		errs = append(errs, validatePVCPath(pp.Child("path"), v.Path)...)
 		if pr := v.Provision; pr != nil {
-			errs = append(errs, positiveQuantity(pp.Child("provision", "size"), pr.Size, true)...)
+			if serrs := positiveQuantity(pp.Child("provision", "size"), pr.Size, true); len(serrs) > 0 {
+				errs = append(errs, serrs...)
+			} else {
+				errs = append(errs, bytesQuantity(pp.Child("provision", "size"), pr.Size)...)
+			}
 			if pr.StorageClassName != "" {
 				errs = append(errs, dnsSubdomain(pp.Child("provision", "storageClassName"), pr.StorageClassName)...)
 			}
@@ -320,19 +321,6 @@ func SplitOCI(v string) (repo, digest string) {
 	return repo, digest
 }
 
-func validateOCI(p *field.Path, v string) field.ErrorList {
-	repo, digest := SplitOCI(v)
-	switch {
-	case !strings.Contains(strings.TrimPrefix(v, "oci://"), "@"):
-		return field.ErrorList{field.Invalid(p, v, "must be pinned by digest (registry/repo@sha256:<64 hex>); a tag can be re-pushed under a running model")}
-	case !ociRepoRE.MatchString(repo):
-		return field.ErrorList{field.Invalid(p, v, "repository must look like registry.example.com/models/name (lowercase)")}
-	case !digestRE.MatchString(digest):
-		return field.ErrorList{field.Invalid(p, v, "digest must be sha256: followed by 64 lowercase hex digits")}
-	}
-	return nil
-}
-
 func validateEngine(m *ServedModel, pl *PlatformSpec, gated bool, p *field.Path) field.ErrorList {
 	s := &m.Spec
 	var errs field.ErrorList
@@ -376,7 +364,11 @@ func validateEngine(m *ServedModel, pl *PlatformSpec, gated bool, p *field.Path)
 func validateResources(r *Resources, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, positiveQuantity(p.Child("cpu"), r.CPU, true)...)
-	errs = append(errs, positiveQuantity(p.Child("memory"), r.Memory, true)...)
+	if merrs := positiveQuantity(p.Child("memory"), r.Memory, true); len(merrs) > 0 {
+		errs = append(errs, merrs...)
+	} else {
+		errs = append(errs, bytesQuantity(p.Child("memory"), r.Memory)...)
+	}
 	if r.GPUs < 0 || r.GPUs > 64 {
 		errs = append(errs, field.Invalid(p.Child("gpus"), r.GPUs, "must be between 0 and 64"))
 	}
@@ -392,6 +384,9 @@ func validateResources(r *Resources, p *field.Path) field.ErrorList {
 			continue
 		}
 		lerrs := positiveQuantity(lp.Child(c.name), c.lim, false)
+		if c.name == "memory" && len(lerrs) == 0 {
+			lerrs = bytesQuantity(lp.Child(c.name), c.lim)
+		}
 		errs = append(errs, lerrs...)
 		req, rerr := c.req.Parse()
 		lim, lerr := c.lim.Parse()
@@ -498,16 +493,6 @@ func positiveQuantity(p *field.Path, q Quantity, required bool) field.ErrorList 
 	}
 	if v.Cmp(resource.MustParse("1Ei")) > 0 {
 		return field.ErrorList{field.Invalid(p, string(q), "is implausibly large")}
-	}
-	return nil
-}
-
-func imageRef(p *field.Path, v string) field.ErrorList {
-	if v == "" {
-		return field.ErrorList{field.Required(p, "a container image")}
-	}
-	if strings.ContainsFunc(v, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) || len(v) > 512 {
-		return field.ErrorList{field.Invalid(p, v, "must be an image reference without spaces")}
 	}
 	return nil
 }
