@@ -26,7 +26,7 @@ func TestImageRef(t *testing.T) {
 			t.Errorf("%q refused: %v", ok, errs)
 		}
 	}
-	for bad, want := range map[string]string{
+	refuses(t, func(v string) field.ErrorList { return imageRef(field.NewPath("image"), v) }, map[string]string{
 		"vllm/vllm-openai:v0.11.0; rm -rf /":       "shell metacharacter",
 		"vllm/vllm-openai:v0.11.0 --privileged":    "space",
 		`"vllm/vllm-openai"`:                       "quote",
@@ -41,16 +41,7 @@ func TestImageRef(t *testing.T) {
 		"vllm/x:" + strings.Repeat("t", 129):       "not a container image reference",
 		"registry.example.com:99999999999999999/x": "not between 1 and 65535",
 		"registry.example.com:0/x":                 "not between 1 and 65535",
-	} {
-		errs := imageRef(field.NewPath("image"), bad)
-		if len(errs) == 0 {
-			t.Errorf("%q accepted", bad)
-			continue
-		}
-		if msg := errs.ToAggregate().Error(); !strings.Contains(msg, want) {
-			t.Errorf("%q: %s lacks %q", bad, msg, want)
-		}
-	}
+	})
 }
 
 // TestGatewayURL: a base URL with a host, http or https, a valid port,
@@ -61,7 +52,7 @@ func TestGatewayURL(t *testing.T) {
 			t.Errorf("%q refused: %v", ok, errs)
 		}
 	}
-	for bad, want := range map[string]string{
+	refuses(t, func(v string) field.ErrorList { return gatewayURL(field.NewPath("url"), v) }, map[string]string{
 		"ftp://gw":               `not "ftp"`,
 		"gw.example.com":         `not ""`,
 		"http://":                "must name a host",
@@ -78,16 +69,7 @@ func TestGatewayURL(t *testing.T) {
 		"http://g w":             "does not parse",
 		"http://[fd00::1":        "does not parse",
 		"http://bad_host.local/": "not a DNS name",
-	} {
-		errs := gatewayURL(field.NewPath("url"), bad)
-		if len(errs) == 0 {
-			t.Errorf("%q accepted", bad)
-			continue
-		}
-		if msg := errs.ToAggregate().Error(); !strings.Contains(msg, want) {
-			t.Errorf("%q: %s lacks %q", bad, msg, want)
-		}
-	}
+	})
 }
 
 // TestBytesQuantity: memory and storage below 1Mi cannot be meant.
@@ -97,14 +79,21 @@ func TestBytesQuantity(t *testing.T) {
 			t.Errorf("%q refused: %v", ok, errs)
 		}
 	}
-	for bad, want := range map[Quantity]string{
+	refuses(t, func(v Quantity) field.ErrorList { return bytesQuantity(field.NewPath("memory"), v) }, map[Quantity]string{
 		"16":   "write 16Gi",
 		"16.5": "write 16.5Gi",
 		"16m":  "write 16Mi (m means thousandths)",
 		"512k": "write a size such as 16Gi",
 		"1Ki":  "is 1024 bytes",
-	} {
-		errs := bytesQuantity(field.NewPath("memory"), bad)
+	})
+}
+
+// refuses checks that check refuses each value with a message holding the
+// wanted text.
+func refuses[V ~string](t *testing.T, check func(V) field.ErrorList, cases map[V]string) {
+	t.Helper()
+	for bad, want := range cases {
+		errs := check(bad)
 		if len(errs) == 0 {
 			t.Errorf("%q accepted", bad)
 			continue
