@@ -213,7 +213,10 @@ func commandLines(t *testing.T, o render.Object, m *schema.ServedModel) []vllmor
 	s := &m.Spec
 	meant := func(id string, c container, prefix []string, model string, port int, preset map[string]string) vllmoracle.Line {
 		vars := c.vars(preset)
-		l := vllmoracle.Line{ID: id, Model: model, Served: s.Model.Name, Port: port}
+		l := vllmoracle.Line{ID: id, Model: model, Served: s.Model.Name, Port: port, Entrypoint: vllmoracle.EntrypointImage}
+		if prefix != nil {
+			l.Entrypoint = vllmoracle.EntrypointServe
+		}
 		for _, a := range append(prefix, c.Args...) {
 			l.Argv = append(l.Argv, vllmoracle.Expand(a, vars))
 		}

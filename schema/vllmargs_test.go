@@ -147,10 +147,12 @@ func TestEngineArgsAgreeWithVLLM(t *testing.T) {
 	for i, c := range argCases {
 		l := vllmoracle.Line{ID: fmt.Sprint(i), Served: "Q/q", Port: 8000, Host: c.host}
 		if c.disagg {
+			l.Entrypoint = vllmoracle.EntrypointServe
 			l.Model = "/mnt/models"
 			l.Argv = append(append([]string{"/mnt/models", "--served-model-name", "Q/q", "--port", "8000"}, c.args...), "--kv-transfer-config", nixl)
 			l.KVTransferConfig = json.RawMessage(nixl)
 		} else {
+			l.Entrypoint = vllmoracle.EntrypointImage
 			l.Model = "/models/q"
 			l.Argv = append([]string{"--model=/models/q", "--served-model-name", "Q/q", "--port", "8000"}, c.args...)
 			if c.kv != "" {

@@ -24,14 +24,25 @@ import (
 // Line is one command line to check: Argv follows `vllm serve`, and the
 // other fields are what servelayer means vLLM to read from it.
 type Line struct {
-	ID               string          `json:"id"`
-	Argv             []string        `json:"argv"`
+	ID   string   `json:"id"`
+	Argv []string `json:"argv"`
+	// Entrypoint is EntrypointServe when the command is `vllm serve` (llm-d's
+	// presets), EntrypointImage when Argv are args to the image's
+	// ENTRYPOINT (raw-vllm, kserve): then both `vllm serve` and the older
+	// api_server module must read Argv as meant.
+	Entrypoint       string          `json:"entrypoint"`
 	Model            string          `json:"model"`
 	Served           string          `json:"served"`
 	Port             int             `json:"port"`
 	Host             string          `json:"host,omitempty"`
 	KVTransferConfig json.RawMessage `json:"kvTransferConfig,omitempty"`
 }
+
+// Entrypoints of a Line.
+const (
+	EntrypointServe = "serve"
+	EntrypointImage = "image"
+)
 
 // Verdict is the oracle's answer for one Line.
 type Verdict struct {
