@@ -182,3 +182,33 @@ func TestVLLMFlagsFresh(t *testing.T) {
 		t.Errorf("schema/vllmflags.txt is stale: run make vllm-flags")
 	}
 }
+
+// TestParseVLLMArgsTotal: any arguments parse without a panic, and every
+// finding points at one of them.
+func TestParseVLLMArgsTotal(t *testing.T) {
+	pieces := []string{"-", "--", "-O", "-O.", "-O=", ".", "=", "_", " ", "$(", "{{", "-0.5", "-1", "3",
+		"--port", "--served", "-model", "--kv-transfer-config", ".kv_role", "x", "-tp", "-q", "--help", "+", "--no-enforce-eager"}
+	seed := uint64(1)
+	next := func(n int) int { seed = seed*6364136223846793005 + 1442695040888963407; return int(seed>>33) % n }
+	for range 20000 {
+		args := make([]string, next(5))
+		for i := range args {
+			var b strings.Builder
+			for range next(4) {
+				b.WriteString(pieces[next(len(pieces))])
+			}
+			args[i] = b.String()
+		}
+		parsed, probs := schema.ParseVLLMArgs(args)
+		for _, p := range probs {
+			if p.Index < 0 || p.Index >= len(args) || p.Token != args[p.Index] {
+				t.Fatalf("%q: problem at %d (%q)", args, p.Index, p.Token)
+			}
+		}
+		for _, a := range parsed {
+			if a.Index < 0 || a.Index >= len(args) {
+				t.Fatalf("%q: argument at %d", args, a.Index)
+			}
+		}
+	}
+}
