@@ -107,7 +107,7 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 		modelPath = ModelsDir
 		c.Env = k8s.EnvVars(s.Engine.Env, append([]k8s.EnvVar{{Name: "STORAGE_URI", Value: "oci://" + repo + "@" + digest}}, k8s.OfflineEnv()...)...)
 	}
-	c.Args = k8s.VLLMArgs(modelPath, s.Model.Name, Port, s.Engine.Args)
+	c.Args = k8s.VLLMArgs(modelPath, s.Model.Name, Port, s)
 
 	// The same slow-load probes as raw-vllm in both modes: without the
 	// startup probe, liveness would kill vLLM while it loads the weights.

@@ -5,7 +5,6 @@ package llmd
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -52,12 +51,14 @@ func (Layer) Default(m *schema.ServedModel, p *schema.PlatformSpec) {
 	}
 }
 
-// Validate warns about pools that cannot serve as asked.
+// Validate refuses "{{" in what KServe's controller runs through Go's
+// text/template, and warns about pools that cannot serve as asked.
 func (Layer) Validate(m *schema.ServedModel, p *schema.PlatformSpec, gated bool) (field.ErrorList, []layer.Warning) {
 	s := &m.Spec
+	errs := templateErrors(s)
 	d := s.Disaggregation
 	if d == nil {
-		return nil, nil
+		return errs, nil
 	}
 	var ws []layer.Warning
 	for _, pool := range []struct {
@@ -82,7 +83,28 @@ func (Layer) Validate(m *schema.ServedModel, p *schema.PlatformSpec, gated bool)
 				pre, dec, *p.GPUs)})
 		}
 	}
-	return nil, ws
+	return errs, ws
+}
+
+// templateErrors: KServe's LLMInferenceService controller merges the spec
+// into its presets and runs the result through Go's text/template
+// (ReplaceVariables), so "{{" in an argument or environment value would be
+// evaluated, or fail the reconcile, instead of reaching vLLM.
+func templateErrors(s *schema.ServedModelSpec) field.ErrorList {
+	const why = "on llm-d KServe's controller evaluates \"{{\" as a Go template; put the text in a file (a ConfigMap mount) and pass its path"
+	var errs field.ErrorList
+	ep := field.NewPath("spec", "engine")
+	for i, a := range s.Engine.Args {
+		if strings.Contains(a, "{{") {
+			errs = append(errs, field.Invalid(ep.Child("args").Index(i), a, why))
+		}
+	}
+	for i, e := range s.Engine.Env {
+		if strings.Contains(e.Value, "{{") {
+			errs = append(errs, field.Invalid(ep.Child("env").Index(i).Child("value"), e.Value, why))
+		}
+	}
+	return errs
 }
 
 // Objects renders one LLMInferenceService. KServe's llm-d presets own the
@@ -141,7 +163,7 @@ func workload(m *schema.ServedModel, p *schema.PlatformSpec, replicas *int32, sc
 		Containers: []k8s.Container{{
 			Name:            Container,
 			Image:           s.Engine.Image,
-			Args:            slices.Clone(s.Engine.Args),
+			Args:            k8s.EngineArgs(s),
 			Env:             k8s.EnvVars(s.Engine.Env),
 			Resources:       k8s.Resources(res, p),
 			SecurityContext: k8s.Hardened(false),
