@@ -7,6 +7,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -341,7 +342,13 @@ func (c *yamlConverter) scalar(n *yaml.Node, p *field.Path) {
 				c.fail(p, n.Value, "must be a finite number")
 				return
 			}
-			c.buf.WriteString(strconv.FormatFloat(x, 'g', -1, 64))
+			// A float stays a float ("2." is 2.0, not 2), so an integer
+			// field refuses 2. as it refuses 1.0.
+			f := strconv.FormatFloat(x, 'g', -1, 64)
+			if !strings.ContainsAny(f, ".e") {
+				f += ".0"
+			}
+			c.buf.WriteString(f)
 		default:
 			writeJSONString(&c.buf, n.Value)
 		}

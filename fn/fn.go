@@ -1,5 +1,6 @@
 // Package fn is the servelayer KRM function: render wrapped in kyaml's
-// function framework, plus the input handling the CLI shares with it.
+// function framework, reading its ResourceList through internal/input. The
+// CLI renders files through it too (Render, WriteStream).
 //
 // As a generator its functionConfig is a ServedModel, whose objects are
 // appended to the items. As a transformer its functionConfig is a Platform:
@@ -13,7 +14,6 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -22,29 +22,10 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/servelayer/servelayer/decode"
+	"github.com/servelayer/servelayer/internal/input"
 	"github.com/servelayer/servelayer/render"
 	"github.com/servelayer/servelayer/schema"
 )
-
-// IsServedModel reports whether n is a servelayer ServedModel.
-func IsServedModel(n *yaml.RNode) bool { return isKind(n, schema.KindModel) }
-
-// IsPlatform reports whether n is a servelayer Platform.
-func IsPlatform(n *yaml.RNode) bool { return isKind(n, schema.KindPlatform) }
-
-func isKind(n *yaml.RNode, kind string) bool {
-	if !isObject(n) {
-		return false
-	}
-	group, _, _ := strings.Cut(n.GetApiVersion(), "/")
-	return group == schema.Group && n.GetKind() == kind
-}
-
-// isObject reports whether n is a mapping, the only kind of node kyaml's
-// accessors (GetKind, GetAnnotations, ...) can read without panicking.
-func isObject(n *yaml.RNode) bool {
-	return n != nil && n.YNode() != nil && n.YNode().Kind == yaml.MappingNode
-}
 
 // Request is one render: the ServedModel nodes, an optional Platform node
 // and an optional layer override.
@@ -60,13 +41,13 @@ func Render(req Request) ([]*yaml.RNode, framework.Results) {
 	var results framework.Results
 	var platform *schema.Platform
 	if req.Platform != nil {
-		p, errs := DecodeNode(req.Platform, decode.Platform)
+		p, errs := input.DecodeNode(req.Platform, decode.Platform)
 		results = append(results, fieldResults(req.Platform, errs)...)
 		platform = p
 	}
 	models := make([]*schema.ServedModel, 0, len(req.Models))
 	for _, n := range req.Models {
-		m, errs := DecodeNode(n, decode.ServedModel)
+		m, errs := input.DecodeNode(n, decode.ServedModel)
 		results = append(results, fieldResults(n, errs)...)
 		models = append(models, m)
 	}
@@ -98,19 +79,6 @@ func Render(req Request) ([]*yaml.RNode, framework.Results) {
 	return out, results
 }
 
-// DecodeNode converts a node to JSON with decode.YAMLNodeToJSON, which
-// reports duplicate keys, alias bombs and non-finite numbers at their field
-// paths (RNode.MarshalJSON reports them without one), then decodes it
-// strictly with fn, such as decode.ServedModel.
-func DecodeNode[T any](n *yaml.RNode, fn func([]byte) (T, field.ErrorList)) (T, field.ErrorList) {
-	b, errs := decode.YAMLNodeToJSON(n.YNode())
-	if len(errs) > 0 {
-		var zero T
-		return zero, errs
-	}
-	return fn(b)
-}
-
 func hasError(rs framework.Results) bool { return rs.ExitCode() != 0 }
 
 // fieldResults turns decode/validation errors of one input into results.
@@ -136,7 +104,7 @@ func diagnosticResult(src *yaml.RNode, d render.Diagnostic) *framework.Result {
 			r.Field.CurrentValue = d.Value
 		}
 	}
-	if !isObject(src) {
+	if !input.IsObject(src) {
 		if d.Object.Name != "" {
 			r.ResourceRef = &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: d.Object.APIVersion, Kind: d.Object.Kind},
 				NameMeta: yaml.NameMeta{Name: d.Object.Name, Namespace: d.Object.Namespace}}
@@ -162,18 +130,18 @@ func diagnosticResult(src *yaml.RNode, d render.Diagnostic) *framework.Result {
 func Process(rl *framework.ResourceList) error {
 	fc := rl.FunctionConfig
 	switch {
-	case IsServedModel(fc):
+	case input.IsServedModel(fc):
 		objs, results := Render(Request{Models: []*yaml.RNode{fc}})
 		items, extra := mergeOutput(fc, rl.Items, objs, results)
 		rl.Results = append(rl.Results, append(results, extra...)...)
 		if !hasError(rl.Results) {
 			rl.Items = items
 		}
-	case IsPlatform(fc):
+	case input.IsPlatform(fc):
 		var models, rest []*yaml.RNode
 		forCluster := 0
 		for _, it := range rl.Items {
-			if IsServedModel(it) && !isLocalConfig(it) {
+			if input.IsServedModel(it) && !isLocalConfig(it) {
 				models = append(models, it)
 			} else {
 				rest = append(rest, it)
@@ -181,8 +149,10 @@ func Process(rl *framework.ResourceList) error {
 			if !isLocalConfig(it) {
 				forCluster++
 			}
-			if r := unknownKind(it); r != nil {
-				rl.Results = append(rl.Results, r)
+			if input.Classify(it) == input.UnknownKind {
+				// A misspelt kind would otherwise pass through
+				// unrendered and the model would silently be missing.
+				rl.Results = append(rl.Results, fieldResults(it, field.ErrorList{input.KindError(it)})...)
 			}
 		}
 		if hasError(rl.Results) {
@@ -192,7 +162,7 @@ func Process(rl *framework.ResourceList) error {
 			// Nothing to render and nothing to pass through: an empty
 			// success would let Argo CD prune every workload.
 			rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, Field: &framework.Field{Path: "items", CurrentValue: fmt.Sprintf("%d items", len(rl.Items))},
-				Message: "Required value: no ServedModel (and no other object) to render or pass through: refusing to produce empty output"})
+				Message: field.Required(field.NewPath("items"), "no ServedModel (and no other object) to render or pass through: refusing to produce empty output").ErrorBody()})
 			break
 		}
 		if len(models) == 0 {
@@ -225,7 +195,7 @@ func describe(n *yaml.RNode) (value, words string) {
 		return "none", "none (stdin must be a ResourceList with a functionConfig)"
 	case n.YNode().Kind == yaml.SequenceNode:
 		return "a list", "a list: it must be a mapping (a Kubernetes object), not a list"
-	case !isObject(n):
+	case !input.IsObject(n):
 		return n.YNode().Value, "a scalar: it must be a mapping (a Kubernetes object), not a scalar"
 	}
 	v := fmt.Sprintf("%s %s", n.GetApiVersion(), n.GetKind())
@@ -237,35 +207,15 @@ func describe(n *yaml.RNode) (value, words string) {
 func functionConfigError(fc *yaml.RNode) *framework.Result {
 	value, words := describe(fc)
 	path := "functionConfig"
-	if isObject(fc) {
-		group, _, _ := strings.Cut(fc.GetApiVersion(), "/")
-		switch kind := fc.GetKind(); {
-		case (kind == schema.KindModel || kind == schema.KindPlatform) && group != schema.Group:
-			path, value = "functionConfig.apiVersion", fc.GetApiVersion()
-		case group == schema.Group:
-			path, value = "functionConfig.kind", kind
-		}
+	switch input.Classify(fc) {
+	case input.ForeignGroup:
+		path, value = "functionConfig.apiVersion", fc.GetApiVersion()
+	case input.UnknownKind:
+		path, value = "functionConfig.kind", fc.GetKind()
 	}
 	return &framework.Result{Severity: framework.Error, Field: &framework.Field{Path: path, CurrentValue: value},
-		Message: fmt.Sprintf("Invalid value: %q: functionConfig must be a %s (generator) or a %s (transformer) of %s, got %s",
-			value, schema.KindModel, schema.KindPlatform, schema.APIVersion, words)}
-}
-
-// unknownKind rejects an item in servelayer's API group that is neither a
-// ServedModel nor a Platform: a misspelt kind would otherwise pass through
-// unrendered and the model would silently be missing.
-func unknownKind(n *yaml.RNode) *framework.Result {
-	if !isObject(n) {
-		return nil
-	}
-	group, _, _ := strings.Cut(n.GetApiVersion(), "/")
-	kind := n.GetKind()
-	if group != schema.Group || kind == schema.KindModel || kind == schema.KindPlatform {
-		return nil
-	}
-	r := diagnosticResult(n, render.Diagnostic{Severity: render.Error, Field: "kind", Value: kind,
-		Message: fmt.Sprintf("Unsupported value: %q: supported values: %q, %q", kind, schema.KindModel, schema.KindPlatform)})
-	return r
+		Message: field.Invalid(field.NewPath(path), value, fmt.Sprintf("functionConfig must be a %s (generator) or a %s (transformer) of %s, got %s",
+			schema.KindModel, schema.KindPlatform, schema.APIVersion, words)).ErrorBody()}
 }
 
 // mergeOutput puts the rendered objects among the items that pass through
@@ -294,7 +244,7 @@ func mergeOutput(fc *yaml.RNode, items, objs []*yaml.RNode, results framework.Re
 	var out []*yaml.RNode
 	var errs framework.Results
 	for _, it := range items {
-		if !isObject(it) {
+		if !input.IsObject(it) {
 			out = append(out, it)
 			continue
 		}
@@ -312,8 +262,8 @@ func mergeOutput(fc *yaml.RNode, items, objs []*yaml.RNode, results framework.Re
 			continue
 		}
 		errs = append(errs, diagnosticResult(it, render.Diagnostic{Severity: render.Error, Field: "metadata.name", Value: it.GetName(),
-			Message: fmt.Sprintf("Duplicate value: %q: ServedModel %s renders %s %s/%s, which is also an input item; rename the model or remove the item",
-				it.GetName(), model, o.GetKind(), o.GetNamespace(), o.GetName())}))
+			Message: field.Duplicate(field.NewPath("metadata", "name"), it.GetName()).ErrorBody() + fmt.Sprintf(": ServedModel %s renders %s %s/%s, which is also an input item; rename the model or remove the item",
+				model, o.GetKind(), o.GetNamespace(), o.GetName())}))
 	}
 	if len(errs) > 0 {
 		return items, errs
@@ -329,7 +279,7 @@ func mergeOutput(fc *yaml.RNode, items, objs []*yaml.RNode, results framework.Re
 // isLocalConfig reports items kpt hands over that are not for the cluster
 // (its Kptfile, the function config itself).
 func isLocalConfig(n *yaml.RNode) bool {
-	return isObject(n) && n.GetAnnotations()["config.kubernetes.io/local-config"] == "true"
+	return input.IsObject(n) && n.GetAnnotations()["config.kubernetes.io/local-config"] == "true"
 }
 
 // Run executes the function over a ResourceList read from rw and returns
@@ -348,11 +298,11 @@ func Run(rw *kio.ByteReadWriter) (framework.Results, error) {
 	if out == nil {
 		out = os.Stdout
 	}
-	data, ierr := ReadInput(stdinName, in)
+	data, ierr := input.Read(stdinName, in)
 	if ierr != nil {
 		return writeInputError(out, ierr)
 	}
-	if ierr := multiDocumentChunk(stdinName, data); ierr != nil {
+	if ierr := input.CheckDocumentEnds(stdinName, data); ierr != nil {
 		return writeInputError(out, ierr)
 	}
 
@@ -363,7 +313,7 @@ func Run(rw *kio.ByteReadWriter) (framework.Results, error) {
 	inner.Reader, inner.Writer = bytes.NewReader(data), nil
 	items, err := inner.Read()
 	if err != nil {
-		return writeInputError(out, LocateYAMLError(stdinName, data, err))
+		return writeInputError(out, input.Locate(stdinName, data, err))
 	}
 	rl := &framework.ResourceList{Items: items, FunctionConfig: inner.FunctionConfig}
 	annotations, err := kio.PreprocessResourcesForInternalAnnotationMigration(rl.Items)
@@ -377,17 +327,17 @@ func Run(rw *kio.ByteReadWriter) (framework.Results, error) {
 	}
 	processErr := Process(rl)
 	if err := kio.ReconcileInternalAnnotations(rl.Items, annotations); err != nil {
-		return writeInputError(out, &InputError{Name: stdinName, Message: "items: " + err.Error()})
+		return writeInputError(out, &input.Error{Name: stdinName, Message: "items: " + err.Error()})
 	}
 	results := inner.Results // the input's, when there are no new ones
 	if len(rl.Results) > 0 {
 		if results, err = resultsNode(rl.Results); err != nil {
-			return writeInputError(out, &InputError{Name: stdinName, Message: "cannot write the results: " + err.Error()})
+			return writeInputError(out, &input.Error{Name: stdinName, Message: "cannot write the results: " + err.Error()})
 		}
 	}
 	var buf bytes.Buffer
 	if err := writeResourceList(&buf, inner.WrappingAPIVersion, inner.WrappingKind, rl.Items, inner.FunctionConfig, results, inner.KeepReaderAnnotations); err != nil {
-		return writeInputError(out, &InputError{Name: stdinName, Message: "cannot write the items back: " + err.Error()})
+		return writeInputError(out, &input.Error{Name: stdinName, Message: "cannot write the items back: " + err.Error()})
 	}
 	if _, err := out.Write(buf.Bytes()); err != nil && processErr == nil {
 		processErr = err
@@ -397,12 +347,12 @@ func Run(rw *kio.ByteReadWriter) (framework.Results, error) {
 
 // annotationError explains why the items' path/index annotations could not
 // be read: usually an item whose metadata has the wrong shape, which
-// LocateYAMLError pins down; otherwise kyaml's message.
-func annotationError(data []byte, err error) *InputError {
-	if ie := LocateYAMLError(stdinName, data, err); ie.Line > 0 {
+// input.Locate pins down; otherwise kyaml's message.
+func annotationError(data []byte, err error) *input.Error {
+	if ie := input.Locate(stdinName, data, err); ie.Line > 0 {
 		return ie
 	}
-	return &InputError{Name: stdinName, Message: "items: " + err.Error()}
+	return &input.Error{Name: stdinName, Message: "items: " + err.Error()}
 }
 
 func resultsNode(rs framework.Results) (*yaml.RNode, error) {
@@ -419,9 +369,20 @@ const stdinName = "<stdin>"
 // came (kpt's older functions speak v1alpha1); any other is answered in v1.
 var resourceListVersions = map[string]bool{kio.ResourceListAPIVersion: true, "config.kubernetes.io/v1alpha1": true}
 
+// inputResult is an input error as a KRM result. Its field path is the
+// input's name, the closest thing to a path an unparsable input has; the
+// position is in the message.
+func inputResult(e *input.Error) *framework.Result {
+	r := &framework.Result{Severity: framework.Error, Message: e.Detail(), Field: &framework.Field{Path: e.Name}}
+	if e.Value != "" {
+		r.Field.CurrentValue = e.Value
+	}
+	return r
+}
+
 // writeInputError writes an empty ResourceList carrying one error result.
-func writeInputError(w io.Writer, ie *InputError) (framework.Results, error) {
-	results := framework.Results{ie.Result()}
+func writeInputError(w io.Writer, ie *input.Error) (framework.Results, error) {
+	results := framework.Results{inputResult(ie)}
 	node, err := resultsNode(results)
 	if err != nil {
 		return results, err

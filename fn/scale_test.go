@@ -9,6 +9,7 @@ import (
 
 	"github.com/servelayer/servelayer/fn"
 	"github.com/servelayer/servelayer/internal/corpus"
+	"github.com/servelayer/servelayer/internal/input"
 )
 
 // TestFleetOf10000Models: a 10,000-model fleet fits the input cap and
@@ -21,8 +22,8 @@ func TestFleetOf10000Models(t *testing.T) {
 	}
 	const n = 10_000
 	in := corpus.ResourceListFor(corpus.Fleet(n), []byte(corpus.FleetPlatform))
-	if len(in) >= fn.MaxInputBytes/2 {
-		t.Errorf("a %d-model fleet is %d bytes: less than half the %d-byte cap was promised", n, len(in), fn.MaxInputBytes)
+	if len(in) >= input.MaxInputBytes/2 {
+		t.Errorf("a %d-model fleet is %d bytes: less than half the %d-byte cap was promised", n, len(in), input.MaxInputBytes)
 	}
 	t.Logf("%d models: %d bytes of input", n, len(in))
 	var out bytes.Buffer

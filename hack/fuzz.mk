@@ -1,20 +1,51 @@
 # hack/fuzz.mk: bounded fuzzing and the hermeticity test's tool.
 # Included by the Makefile (`include hack/fuzz.mk`); `make fuzz` runs each
-# fuzz target for FUZZTIME. Crashers land in <pkg>/testdata/fuzz/<Target>/,
-# where `go test` replays them from then on: commit them with the fix.
+# fuzz target for a fixed number of executions. Crashers land in
+# <pkg>/testdata/fuzz/<Target>/, where `go test` replays them from then on:
+# commit them with the fix.
+#
+# Counts, not durations: `-fuzztime <N>x` stops a target after N calls of the
+# fuzz function (the baseline pass over the seed corpus and the cached
+# corpus included), so a loaded machine takes longer but runs the same
+# amount of fuzzing and cannot fail the step. A duration (`-fuzztime 25s`)
+# made the work depend on the load, and when it ran out Go 1.26's fuzzing
+# coordinator sometimes reported "context deadline exceeded" with no
+# crasher. Minimizing a new input is bounded by a count too
+# (`-fuzzminimizetime <N>x`), kept small because one call on the largest
+# seeds (deep nesting, the alias bomb) takes far longer than on a spec.
+#
+# Each N is chosen so the target takes roughly 15-30 s on the 2-core
+# development machine with the build cached (the first run also compiles the
+# instrumented packages: a few minutes cold). Measured over two runs of
+# `make fuzz` at a load average of 4-8 (another build running):
+#
+#   target        N        wall      calls/s once the baseline pass is done
+#   FuzzRender    20000x   22-28 s   ~500-1100
+#   FuzzFunction  10000x   19-24 s   ~500-1300
+#   FuzzWriters   20000x   24-27 s   ~1000-3000 (its baseline of ~500
+#                                    inputs, some of them large, takes ~10 s)
+#
+# The baseline pass covers the cached corpus (GOCACHE/fuzz) too, which grows
+# with every run; `go clean -fuzzcache` resets it.
+#
+# Override with FUZZ_EXECS_<Target>=<N>x, for example
+# `make fuzz FUZZ_EXECS_FuzzRender=200000x` for a longer local run.
 
-FUZZTIME        ?= 25s
-# Minimizing an "interesting" input of the larger seeds (deep nesting, the
-# alias bomb) can stall a short run for tens of seconds; keep it short.
-FUZZMINIMIZE    ?= 2s
-FUZZ_TARGETS    := FuzzRender:./render FuzzFunction:./fn FuzzWriters:./fn
+FUZZ_EXECS_FuzzRender   ?= 20000x
+FUZZ_EXECS_FuzzFunction ?= 10000x
+FUZZ_EXECS_FuzzWriters  ?= 20000x
+FUZZMINIMIZE            ?= 100x
+# target:package:executions
+FUZZ_TARGETS := FuzzRender:./render:$(FUZZ_EXECS_FuzzRender) \
+                FuzzFunction:./fn:$(FUZZ_EXECS_FuzzFunction) \
+                FuzzWriters:./fn:$(FUZZ_EXECS_FuzzWriters)
 
 .PHONY: fuzz
-fuzz: ## Run every fuzz target for FUZZTIME (default 25s each).
+fuzz: ## Run every fuzz target for a fixed number of executions (see hack/fuzz.mk).
 	@set -e; for t in $(FUZZ_TARGETS); do \
-	  name=$${t%%:*}; pkg=$${t#*:}; \
-	  echo "go test -run '^$$' -fuzz '^$$name\$$' -fuzztime $(FUZZTIME) $$pkg"; \
-	  go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) $$pkg; \
+	  name=$${t%%:*}; rest=$${t#*:}; pkg=$${rest%%:*}; n=$${rest#*:}; \
+	  echo "go test -run '^$$' -fuzz '^$$name\$$' -fuzztime $$n $$pkg"; \
+	  go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $$n -fuzzminimizetime $(FUZZMINIMIZE) $$pkg; \
 	done
 
 # The hermeticity test (cmd/servelayer/hermetic_test.go) traces the binary

@@ -3,7 +3,6 @@ package schema
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -191,33 +190,11 @@ func text(s string) func(*ServedModel, *PlatformSpec) string {
 	return func(*ServedModel, *PlatformSpec) string { return s }
 }
 
-// ParallelSize reads an integer vLLM flag in its --flag=N, --flag N, -f N
-// and -f=N forms; absent or unparsable means 1 (vLLM's default).
-func ParallelSize(args []string, long, short string) int32 {
-	n := int32(1)
-	for i, a := range args {
-		for _, f := range []string{long, short} {
-			var v string
-			switch {
-			case strings.HasPrefix(a, f+"="):
-				v = strings.TrimPrefix(a, f+"=")
-			case a == f && i+1 < len(args):
-				v = args[i+1]
-			default:
-				continue
-			}
-			if x, err := strconv.ParseInt(v, 10, 32); err == nil && x > 0 {
-				n = int32(x)
-			}
-		}
-	}
-	return n
-}
-
-// WorldSize is tensor x pipeline parallel: the GPUs one vLLM replica spans.
+// WorldSize is tensor x pipeline parallel: the GPUs one vLLM replica spans,
+// as vLLM reads its arguments (any spelling; absent means 1).
 func WorldSize(args []string) (world, tp, pp int32) {
-	tp = ParallelSize(args, "--tensor-parallel-size", "-tp")
-	pp = ParallelSize(args, "--pipeline-parallel-size", "-pp")
+	tp = vllmInt(args, "tensor_parallel_size")
+	pp = vllmInt(args, "pipeline_parallel_size")
 	return tp * pp, tp, pp
 }
 

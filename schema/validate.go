@@ -3,7 +3,6 @@ package schema
 import (
 	"fmt"
 	"maps"
-	"net/url"
 	"path"
 	"regexp"
 	"slices"
@@ -17,9 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
-
-// Arguments servelayer sets itself; a user copy would fight the rendered one.
-var reservedArgs = []string{"--model", "--served-model-name", "--port"}
 
 // Environment servelayer sets itself (HOME and the offline switches on
 // raw-vllm, STORAGE_URI for KServe modelcars); a user copy would fight it.
@@ -73,9 +69,7 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 			errs = append(errs, dnsSubdomain(gp.Child("className"), g.gw.ClassName)...)
 		}
 		if u := g.gw.URL; u != "" {
-			if parsed, err := url.Parse(u); err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
-				errs = append(errs, field.Invalid(gp.Child("url"), u, "must be an http:// or https:// URL with a host"))
-			}
+			errs = append(errs, gatewayURL(gp.Child("url"), u)...)
 		}
 	}
 	for _, img := range []struct {
@@ -189,7 +183,11 @@ func validateModel(m *ServedModel, pl *PlatformSpec, gated bool, p *field.Path) 
 	if s.Model.Name == "" {
 		errs = append(errs, field.Required(p.Child("name"), "the served model name, such as Qwen/Qwen2.5-0.5B-Instruct"))
 	} else {
-		errs = append(errs, printable(p.Child("name"), s.Model.Name, 256)...)
+		nameErrs := printable(p.Child("name"), s.Model.Name, 256)
+		errs = append(errs, nameErrs...)
+		if why := modelNameProblem(s.Model.Name); why != "" && len(nameErrs) == 0 {
+			errs = append(errs, field.Invalid(p.Child("name"), s.Model.Name, why))
+		}
 	}
 	src := s.Model.Source
 	sp := p.Child("source")
@@ -211,7 +209,11 @@ func validateModel(m *ServedModel, pl *PlatformSpec, gated bool, p *field.Path) 
 		}
 		errs = append(errs, validatePVCPath(pp.Child("path"), v.Path)...)
 		if pr := v.Provision; pr != nil {
-			errs = append(errs, positiveQuantity(pp.Child("provision", "size"), pr.Size, true)...)
+			if serrs := positiveQuantity(pp.Child("provision", "size"), pr.Size, true); len(serrs) > 0 {
+				errs = append(errs, serrs...)
+			} else {
+				errs = append(errs, bytesQuantity(pp.Child("provision", "size"), pr.Size)...)
+			}
 			if pr.StorageClassName != "" {
 				errs = append(errs, dnsSubdomain(pp.Child("provision", "storageClassName"), pr.StorageClassName)...)
 			}
@@ -283,19 +285,6 @@ func SplitOCI(v string) (repo, digest string) {
 	return repo, digest
 }
 
-func validateOCI(p *field.Path, v string) field.ErrorList {
-	repo, digest := SplitOCI(v)
-	switch {
-	case !strings.Contains(strings.TrimPrefix(v, "oci://"), "@"):
-		return field.ErrorList{field.Invalid(p, v, "must be pinned by digest (registry/repo@sha256:<64 hex>); a tag can be re-pushed under a running model")}
-	case !ociRepoRE.MatchString(repo):
-		return field.ErrorList{field.Invalid(p, v, "repository must look like registry.example.com/models/name (lowercase)")}
-	case !digestRE.MatchString(digest):
-		return field.ErrorList{field.Invalid(p, v, "digest must be sha256: followed by 64 lowercase hex digits")}
-	}
-	return nil
-}
-
 func validateEngine(m *ServedModel, pl *PlatformSpec, gated bool, p *field.Path) field.ErrorList {
 	s := &m.Spec
 	var errs field.ErrorList
@@ -304,25 +293,12 @@ func validateEngine(m *ServedModel, pl *PlatformSpec, gated bool, p *field.Path)
 		errs = append(errs, imageRef(p.Child("image"), s.Engine.Image)...)
 	}
 	for i, a := range s.Engine.Args {
-		ap := p.Child("args").Index(i)
-		if a == "" {
-			errs = append(errs, field.Invalid(ap, a, "must not be empty"))
-			continue
-		}
-		if strings.ContainsFunc(a, func(r rune) bool { return r == 0 || r == '\n' }) || !utf8.ValidString(a) {
-			errs = append(errs, field.Invalid(ap, a, "must be valid UTF-8 on one line"))
-			continue
-		}
-		flag, _, _ := strings.Cut(a, "=")
-		if strings.HasPrefix(flag, "--") { // vLLM's parser reads --served_model_name as --served-model-name
-			flag = "--" + strings.ReplaceAll(flag[2:], "_", "-")
-		}
-		for _, r := range reservedArgs {
-			if flag == r {
-				errs = append(errs, field.Forbidden(ap, fmt.Sprintf("%s is set by servelayer from spec.model; remove it", r)))
-			}
+		if why := badArg(a); why != "" {
+			errs = append(errs, field.Invalid(p.Child("args").Index(i), a, why))
 		}
 	}
+	argErrs, _ := engineArgs(s, p.Child("args"))
+	errs = append(errs, argErrs...)
 	seen := map[string]bool{}
 	for i, e := range s.Engine.Env {
 		if ref := e.SecretKeyRef; ref != nil {
@@ -352,7 +328,11 @@ func validateEngine(m *ServedModel, pl *PlatformSpec, gated bool, p *field.Path)
 func validateResources(r *Resources, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, positiveQuantity(p.Child("cpu"), r.CPU, true)...)
-	errs = append(errs, positiveQuantity(p.Child("memory"), r.Memory, true)...)
+	if merrs := positiveQuantity(p.Child("memory"), r.Memory, true); len(merrs) > 0 {
+		errs = append(errs, merrs...)
+	} else {
+		errs = append(errs, bytesQuantity(p.Child("memory"), r.Memory)...)
+	}
 	if r.GPUs < 0 || r.GPUs > 64 {
 		errs = append(errs, field.Invalid(p.Child("gpus"), r.GPUs, "must be between 0 and 64"))
 	}
@@ -368,6 +348,9 @@ func validateResources(r *Resources, p *field.Path) field.ErrorList {
 			continue
 		}
 		lerrs := positiveQuantity(lp.Child(c.name), c.lim, false)
+		if c.name == "memory" && len(lerrs) == 0 {
+			lerrs = bytesQuantity(lp.Child(c.name), c.lim)
+		}
 		errs = append(errs, lerrs...)
 		req, rerr := c.req.Parse()
 		lim, lerr := c.lim.Parse()
@@ -432,11 +415,6 @@ func validateDisaggregation(m *ServedModel, p *PlatformSpec, gated bool, sp *fie
 		return errs // the pools mean nothing on this layer
 	}
 	var errs field.ErrorList
-	for i, a := range s.Engine.Args {
-		if a == "--kv-transfer-config" || strings.HasPrefix(a, "--kv-transfer-config=") || strings.HasPrefix(a, "--kv_transfer_config") {
-			errs = append(errs, field.Forbidden(sp.Child("engine", "args").Index(i), "with disaggregation servelayer sets --kv-transfer-config (NIXL) on both pools; remove it"))
-		}
-	}
 	for i, e := range s.Engine.Env {
 		if e.Name == "VLLM_NIXL_SIDE_CHANNEL_HOST" {
 			errs = append(errs, field.Forbidden(sp.Child("engine", "env").Index(i).Child("name"), "with disaggregation servelayer sets VLLM_NIXL_SIDE_CHANNEL_HOST to the pod IP; remove it"))
@@ -485,16 +463,6 @@ func positiveQuantity(p *field.Path, q Quantity, required bool) field.ErrorList 
 	}
 	if v.Cmp(resource.MustParse("1Ei")) > 0 {
 		return field.ErrorList{field.Invalid(p, string(q), "is implausibly large")}
-	}
-	return nil
-}
-
-func imageRef(p *field.Path, v string) field.ErrorList {
-	if v == "" {
-		return field.ErrorList{field.Required(p, "a container image")}
-	}
-	if strings.ContainsFunc(v, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) || len(v) > 512 {
-		return field.ErrorList{field.Invalid(p, v, "must be an image reference without spaces")}
 	}
 	return nil
 }

@@ -5,7 +5,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/servelayer/servelayer/cmp"
+	"github.com/servelayer/servelayer/argocd"
 	"github.com/servelayer/servelayer/schema"
 )
 
@@ -13,7 +13,7 @@ func init() { commands["cmp"] = cmpMain }
 
 const cmpUsage = `Usage: servelayer cmp generate|discover
 
-The Argo CD Config Management Plugin (see cmp/plugin.yaml and cmp/README.md).
+The Argo CD Config Management Plugin (see argocd/plugin.yaml and argocd/README.md).
 Both run in the application directory (the working directory).
 
   generate  print the manifests of the ServedModels in the directory, exactly
@@ -36,9 +36,9 @@ func cmpMain(args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "generate":
-		return cmp.Generate(".", os.Environ(), cmpRender, stdout, stderr)
+		return argocd.Generate(".", os.Environ(), cmpRender, stdout, stderr)
 	case "discover":
-		return cmp.Discover(".", os.Environ(), stdout, stderr)
+		return argocd.Discover(".", os.Environ(), stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, cmpUsage)
 		return exitOK
@@ -49,7 +49,7 @@ func cmpMain(args []string, stdout, stderr io.Writer) int {
 
 // cmpRender is the CLI's render path (RenderFiles), so the plugin prints
 // exactly what "servelayer render -f DIR" prints.
-func cmpRender(req cmp.Request, stderr io.Writer) ([]byte, int) {
+func cmpRender(req argocd.Request, stderr io.Writer) ([]byte, int) {
 	return RenderFiles(RenderArgs{
 		Files:     []string{req.Dir},
 		Platform:  req.Platform,

@@ -11,7 +11,7 @@ import (
 
 // TestCmpGenerateMatchesRender: `servelayer cmp generate` in a directory
 // prints byte for byte what `servelayer render -f DIR` prints, and fails
-// (printing nothing) where it fails. The real cmp-server test is cmp/e2e.
+// (printing nothing) where it fails. The real cmp-server test is argocd/e2e.
 func TestCmpGenerateMatchesRender(t *testing.T) {
 	dirs, err := filepath.Glob("../../testdata/render/*")
 	if err != nil || len(dirs) < 5 {

@@ -38,7 +38,7 @@ Usage:
                            what moving a model to layer L changes, its
                            blockers and preflight checks, and the runbook;
                            exit 1 when a blocker or a preflight check fails
-  servelayer cmp generate  the Argo CD Config Management Plugin (see cmp/README.md):
+  servelayer cmp generate  the Argo CD Config Management Plugin (see argocd/README.md):
                            renders the app directory; never prints an empty success
   servelayer cmp discover  list the ServedModel files of the app directory
   servelayer schema        print the ServedModel and Platform CRDs

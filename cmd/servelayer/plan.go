@@ -13,7 +13,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/servelayer/servelayer/decode"
-	"github.com/servelayer/servelayer/fn"
+	"github.com/servelayer/servelayer/internal/input"
 	"github.com/servelayer/servelayer/plan"
 	"github.com/servelayer/servelayer/schema"
 )
@@ -70,12 +70,9 @@ func planMain(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	var node *yaml.RNode
-	var names []string
-	for _, n := range in.models {
-		names = append(names, n.GetName())
-		if *name == "" || n.GetName() == *name {
-			node = n
-		}
+	selected, names := input.Select(in.models, *name)
+	if len(selected) > 0 {
+		node = selected[len(selected)-1]
 	}
 	switch {
 	case len(in.models) == 0:
@@ -89,12 +86,12 @@ func planMain(args []string, stdout, stderr io.Writer) int {
 	}
 
 	modelFile, _, _ := kioutil.GetFileAnnotations(node)
-	m, errs := fn.DecodeNode(node, decode.ServedModel)
+	m, errs := input.DecodeNode(node, decode.ServedModel)
 	bad := printFieldErrors(stderr, modelFile, node, errs)
 	var p *schema.Platform
 	if in.platform != nil {
 		var perrs field.ErrorList
-		p, perrs = fn.DecodeNode(in.platform, decode.Platform)
+		p, perrs = input.DecodeNode(in.platform, decode.Platform)
 		bad = printFieldErrors(stderr, in.platformFile, in.platform, perrs) || bad
 	}
 	if bad {

@@ -5,15 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/servelayer/servelayer/fn"
+	"github.com/servelayer/servelayer/internal/input"
 	"github.com/servelayer/servelayer/schema"
 )
 
@@ -97,23 +95,13 @@ func RenderFiles(a RenderArgs, stderr io.Writer) ([]byte, int) {
 			schema.KindModel, schema.APIVersion, strings.Join(a.Files, ", "), found)
 		return nil, exitInvalid
 	}
-	if a.Name != "" {
-		var found []string
-		kept := in.models[:0]
-		for _, n := range in.models {
-			found = append(found, n.GetName())
-			if n.GetName() == a.Name {
-				kept = append(kept, n)
-			}
-		}
-		if len(kept) == 0 {
-			fmt.Fprintf(stderr, "servelayer render: --name %q: no such %s in %s (found: %s)\n",
-				a.Name, schema.KindModel, strings.Join(a.Files, ", "), strings.Join(found, ", "))
-			return nil, exitInvalid
-		}
-		in.models = kept
+	models, found := input.Select(in.models, a.Name)
+	if len(models) == 0 {
+		fmt.Fprintf(stderr, "servelayer render: --name %q: no such %s in %s (found: %s)\n",
+			a.Name, schema.KindModel, strings.Join(a.Files, ", "), strings.Join(found, ", "))
+		return nil, exitInvalid
 	}
-	req := fn.Request{Models: in.models, Platform: in.platform, Layer: a.Layer}
+	req := fn.Request{Models: models, Platform: in.platform, Layer: a.Layer}
 	objs, results := fn.Render(req)
 	printResults(stderr, results)
 	if results.ExitCode() != 0 {
@@ -149,95 +137,4 @@ func printResults(w io.Writer, rs framework.Results) {
 		b.WriteString(r.Message)
 		fmt.Fprintln(w, b.String())
 	}
-}
-
-// expand turns files and directories into a sorted, de-duplicated list of
-// YAML files, in argument order.
-func expand(args []string, recursive bool) ([]string, error) {
-	var out []string
-	seen := map[string]bool{}
-	add := func(p string) {
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	for _, a := range args {
-		st, err := os.Stat(a)
-		if err != nil {
-			return nil, fmt.Errorf("-f %s: %w", a, errors.Unwrap(err))
-		}
-		if !st.IsDir() {
-			add(a)
-			continue
-		}
-		var found []string
-		err = filepath.WalkDir(a, func(p string, d os.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				if p != a && (!recursive || strings.HasPrefix(d.Name(), ".")) {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			switch filepath.Ext(p) {
-			case ".yaml", ".yml", ".json":
-				found = append(found, p)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("-f %s: %w", a, err)
-		}
-		slices.Sort(found)
-		for _, p := range found {
-			add(p)
-		}
-	}
-	return out, nil
-}
-
-// readFile parses a YAML stream, annotating each node with its file path
-// and index so results can point back to it. The annotations are never
-// copied onto rendered objects. A file over fn.MaxInputBytes is refused
-// before it is read.
-func readFile(path string, stderr io.Writer) ([]*yaml.RNode, int) {
-	f, err := os.Open(path)
-	if err != nil {
-		fmt.Fprintf(stderr, "servelayer render: %v\n", err)
-		return nil, exitUsage
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > fn.MaxInputBytes {
-		fmt.Fprintf(stderr, "error: %v\n", fn.TooLarge(path, st.Size()))
-		return nil, exitInvalid
-	}
-	data, ierr := fn.ReadInput(path, f)
-	if ierr != nil {
-		fmt.Fprintf(stderr, "error: %v\n", ierr)
-		return nil, exitInvalid
-	}
-	nodes, ierr := fn.ParseYAML(path, data, map[string]string{"config.kubernetes.io/path": path})
-	if ierr != nil {
-		fmt.Fprintf(stderr, "error: %v\n", ierr)
-		return nil, exitInvalid
-	}
-	return nodes, exitOK
-}
-
-// misnamed explains a document that is almost ours: servelayer's API group
-// with a kind it does not have, or a ServedModel or Platform kind in
-// another group. Silently skipping it would silently drop a model.
-func misnamed(n *yaml.RNode) string {
-	apiVersion, kind := n.GetApiVersion(), n.GetKind()
-	group, _, _ := strings.Cut(apiVersion, "/")
-	switch {
-	case group == schema.Group:
-		return fmt.Sprintf("%s %s: kind: Unsupported value: %q: supported values: %q, %q", kind, n.GetName(), kind, schema.KindModel, schema.KindPlatform)
-	case kind == schema.KindModel || kind == schema.KindPlatform:
-		return fmt.Sprintf("%s %s: apiVersion: Invalid value: %q: must be %s", kind, n.GetName(), apiVersion, schema.APIVersion)
-	}
-	return ""
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"testing"
 )
 
 // Case is one case of testdata/bad.
@@ -192,7 +193,8 @@ func indent(doc, first, rest string) string {
 
 // Valid returns the valid inputs of the repository, relative to root (the
 // repository root): every testdata/render case's model.yaml with its
-// platform.yaml, and every examples/*/*.yaml. Keys are the file paths.
+// platform.yaml, every examples/*/*.yaml, and the near misses of the
+// bad-input corpus, testdata/near-miss/*.yaml. Keys are the file paths.
 func Valid(root string) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	models, _ := filepath.Glob(filepath.Join(root, "testdata/render/*/model.yaml"))
@@ -207,7 +209,8 @@ func Valid(root string) (map[string][]byte, error) {
 		out[m] = b
 	}
 	examples, _ := filepath.Glob(filepath.Join(root, "examples/*/*.yaml"))
-	for _, e := range examples {
+	nearMisses, _ := filepath.Glob(filepath.Join(root, "testdata/near-miss/*.yaml"))
+	for _, e := range append(examples, nearMisses...) {
 		b, err := os.ReadFile(e)
 		if err != nil {
 			return nil, err
@@ -306,4 +309,16 @@ func FirstDiff(a, b string) string {
 		}
 	}
 	return "(identical)"
+}
+
+// WriteFile writes a test file, creating its directories, and fails the
+// test if it cannot.
+func WriteFile(t testing.TB, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

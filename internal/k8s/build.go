@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/servelayer/servelayer/schema"
 )
@@ -147,10 +148,49 @@ func SharedMemory(size schema.Quantity) (Volume, VolumeMount) {
 		VolumeMount{Name: SharedMemoryVolume, MountPath: "/dev/shm"}
 }
 
-// VLLMArgs are the arguments servelayer owns, then the user's.
-func VLLMArgs(modelPath, served string, port int, user []string) []string {
+// VLLMArgs are the arguments servelayer owns, then the user's (EngineArgs).
+func VLLMArgs(modelPath, served string, port int, s *schema.ServedModelSpec) []string {
 	args := []string{"--model=" + modelPath, "--served-model-name", served, "--port", strconv.Itoa(port)}
-	return append(args, user...)
+	return append(args, EngineArgs(s)...)
+}
+
+// EngineArgs are spec.engine.args as the container's args: Kubernetes
+// expands $(NAME) in them, so every "$(" and "$$" is escaped to stay
+// literal, except $(NAME) naming a variable of spec.engine.env, which the
+// user means Kubernetes to expand (schema.EnvRefs).
+func EngineArgs(s *schema.ServedModelSpec) []string {
+	refs := schema.EnvRefs(s)
+	out := make([]string, len(s.Engine.Args))
+	for i, a := range s.Engine.Args {
+		out[i] = EscapeExpansion(a, refs)
+	}
+	return out
+}
+
+// EscapeExpansion makes Kubernetes' $(VAR) expansion of a container's
+// command, args and env values yield s: a '$' before '(' or '$' is doubled
+// ("$$" expands to "$"), except in $(NAME) references to refs.
+func EscapeExpansion(s string, refs map[string]bool) string {
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '$' || i+1 == len(s) || (s[i+1] != '(' && s[i+1] != '$') {
+			b.WriteByte(c)
+			continue
+		}
+		if s[i+1] == '(' {
+			if end := strings.IndexByte(s[i+2:], ')'); end >= 0 && refs[s[i+2:i+2+end]] {
+				b.WriteString(s[i : i+3+end])
+				i += 2 + end
+				continue
+			}
+		}
+		b.WriteString("$$")
+	}
+	return b.String()
 }
 
 // HealthProbes are tuned for slow model loads: the startup probe allows

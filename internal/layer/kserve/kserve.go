@@ -135,7 +135,7 @@ func build(m *schema.ServedModel, p *schema.PlatformSpec) ([]k8s.Object, field.E
 		modelPath = ModelsDir
 		c.Env = k8s.EnvVars(s.Engine.Env, append([]k8s.EnvVar{{Name: "STORAGE_URI", Value: "oci://" + repo + "@" + digest}}, k8s.OfflineEnv()...)...)
 	}
-	c.Args = k8s.VLLMArgs(modelPath, s.Model.Name, Port, s.Engine.Args)
+	c.Args = k8s.VLLMArgs(modelPath, s.Model.Name, Port, s)
 	c.VolumeMounts = append(c.VolumeMounts, shmMount)
 	pred.Volumes = append(pred.Volumes, shm)
 

@@ -5,6 +5,7 @@ package llmd
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -67,10 +68,13 @@ func certStorm(name string) string {
 		"(the Pending pod adds an empty address no certificate covers) and so rolls the " + name + "-kserve-router-scheduler Deployment again and again"
 }
 
-// Validate warns about pools that cannot serve as asked.
+// Validate refuses "{{" in what KServe's controller runs through Go's
+// text/template and what the pod template cannot change, and warns about
+// pools that cannot serve as asked.
 func (Layer) Validate(m *schema.ServedModel, p *schema.PlatformSpec, gated bool) (field.ErrorList, []layer.Warning) {
 	s := &m.Spec
-	errs := layer.TemplateErrors(m, p, gated, func() ([]k8s.Object, field.ErrorList) { return build(m, p) })
+	errs := append(templateErrors(s), podBraces(m)...)
+	errs = append(errs, layer.TemplateErrors(m, p, gated, func() ([]k8s.Object, field.ErrorList) { return build(m, p) })...)
 	d := s.Disaggregation
 	if d == nil {
 		return errs, append(singlePoolWarnings(m, p, gated), layer.DisruptionWarnings(m, pools(m))...)
@@ -126,6 +130,27 @@ func singlePoolWarnings(m *schema.ServedModel, p *schema.PlatformSpec, gated boo
 	return []layer.Warning{{Field: path, Value: n, Message: fmt.Sprintf(
 		"%d replica(s) of %d GPU(s) do not fit the Platform's %d GPU(s): the rest stay Pending, %s; %s",
 		n, s.Resources.GPUs, *p.GPUs, certStorm(m.Name), fix)}}
+}
+
+// templateErrors: KServe's LLMInferenceService controller merges the spec
+// into its presets and runs the result through Go's text/template
+// (ReplaceVariables), so "{{" in an argument or environment value would be
+// evaluated, or fail the reconcile, instead of reaching vLLM.
+func templateErrors(s *schema.ServedModelSpec) field.ErrorList {
+	const why = "on llm-d KServe's controller evaluates \"{{\" as a Go template; put the text in a file (a ConfigMap mount) and pass its path"
+	var errs field.ErrorList
+	ep := field.NewPath("spec", "engine")
+	for i, a := range s.Engine.Args {
+		if strings.Contains(a, "{{") {
+			errs = append(errs, field.Invalid(ep.Child("args").Index(i), a, why))
+		}
+	}
+	for i, e := range s.Engine.Env {
+		if strings.Contains(e.Value, "{{") {
+			errs = append(errs, field.Invalid(ep.Child("env").Index(i).Child("value"), e.Value, why))
+		}
+	}
+	return errs
 }
 
 // Objects renders one LLMInferenceService. KServe's llm-d presets own the
@@ -254,7 +279,7 @@ func workload(m *schema.ServedModel, p *schema.PlatformSpec, replicas *int32, sc
 		Containers: []k8s.Container{{
 			Name:      Container,
 			Image:     s.Engine.Image,
-			Args:      slices.Clone(s.Engine.Args),
+			Args:      k8s.EngineArgs(s),
 			Env:       k8s.EnvVars(s.Engine.Env),
 			Resources: k8s.Resources(res, p),
 			// Only the budget: the preset's handler (/health on the pool's
@@ -305,4 +330,27 @@ func URI(src schema.ModelSource) string {
 // Deployment's).
 func PoolSelector(m *schema.ServedModel, component string) map[string]string {
 	return map[string]string{k8s.LabelName: m.Name, k8s.LabelComponent: component}
+}
+
+// podBraces: the pod annotations and the pod template reach the same Go
+// template evaluation (the workload's annotations and template are part of
+// the merged config ReplaceVariables executes), so "{{" there is refused
+// for the same reason as in the engine's args.
+func podBraces(m *schema.ServedModel) field.ErrorList {
+	const why = "on llm-d KServe's controller evaluates \"{{\" as a Go template (ReplaceVariables, config_merge.go)"
+	pod := m.Spec.Pod
+	if pod == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	ap := field.NewPath("spec", "pod", "annotations")
+	for _, k := range slices.Sorted(maps.Keys(pod.Annotations)) {
+		if strings.Contains(pod.Annotations[k], "{{") {
+			errs = append(errs, field.Invalid(ap.Key(k), pod.Annotations[k], why))
+		}
+	}
+	if k8s.HasTemplate(m) && strings.Contains(string(pod.Template.Raw), "{{") {
+		errs = append(errs, field.Invalid(field.NewPath("spec", "pod", "template"), "{{", "holds \"{{\": "+why))
+	}
+	return errs
 }

@@ -104,7 +104,7 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 		Containers: []k8s.Container{{
 			Name:      container,
 			Image:     s.Engine.Image,
-			Args:      k8s.VLLMArgs(modelDir, s.Model.Name, k8s.VLLMPort, s.Engine.Args),
+			Args:      k8s.VLLMArgs(modelDir, s.Model.Name, k8s.VLLMPort, s),
 			Env:       k8s.EnvVars(s.Engine.Env, append(k8s.OfflineEnv(), k8s.EnvVar{Name: "HOME", Value: "/tmp"})...),
 			Ports:     []k8s.ContainerPort{{Name: "http", ContainerPort: k8s.VLLMPort, Protocol: "TCP"}},
 			Resources: k8s.Resources(&s.Resources, p),

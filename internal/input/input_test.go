@@ -1,0 +1,217 @@
+package input_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/servelayer/servelayer/internal/corpus"
+	"github.com/servelayer/servelayer/internal/input"
+)
+
+func TestClassify(t *testing.T) {
+	cases := []struct {
+		doc     string
+		want    input.Kind
+		wantErr string
+	}{
+		{"apiVersion: servelayer.dev/v1alpha1\nkind: ServedModel\n", input.ServedModel, ""},
+		{"apiVersion: servelayer.dev/v2\nkind: Platform\n", input.Platform, ""},
+		{"apiVersion: v1\nkind: ConfigMap\n", input.Other, ""},
+		{"kind: Kustomization\n", input.Other, ""},
+		{"- a\n", input.NotObject, ""},
+		{"apiVersion: servelayer.dev/v1alpha1\nkind: ServedModl\nmetadata: {name: x}\n", input.UnknownKind,
+			`kind: Unsupported value: "ServedModl": supported values: "ServedModel", "Platform"`},
+		{"apiVersion: example.com/v1\nkind: ServedModel\n", input.ForeignGroup,
+			`apiVersion: Invalid value: "example.com/v1": must be servelayer.dev/v1alpha1`},
+	}
+	for _, c := range cases {
+		n, err := yaml.Parse(c.doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := input.Classify(n); got != c.want {
+			t.Errorf("%q: Classify = %d, want %d", c.doc, got, c.want)
+		}
+		if got := input.KindError(n); (got == nil) != (c.wantErr == "") || got != nil && got.Error() != c.wantErr {
+			t.Errorf("%q: KindError = %v, want %q", c.doc, got, c.wantErr)
+		}
+	}
+	if input.Classify(nil) != input.NotObject {
+		t.Error("a nil node is an object")
+	}
+}
+
+func TestWalkAndExpand(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"b.yaml", "a.yml", "c.json", "notes.txt", "sub/d.yaml", ".hidden/e.yaml", "sub/.f.yaml"} {
+		corpus.WriteFile(t, filepath.Join(dir, f), "{}\n")
+	}
+	rel := func(ps []string) []string {
+		var out []string
+		for _, p := range ps {
+			r, _ := filepath.Rel(dir, p)
+			out = append(out, filepath.ToSlash(r))
+		}
+		return out
+	}
+	for _, c := range []struct {
+		recursive bool
+		want      []string
+	}{
+		{false, []string{"a.yml", "b.yaml", "c.json"}},
+		{true, []string{"a.yml", "b.yaml", "c.json", "sub/.f.yaml", "sub/d.yaml"}},
+	} {
+		var walked []string
+		if err := input.Walk(dir, c.recursive, func(p string) error { walked = append(walked, p); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if got := rel(walked); !slices.Equal(got, c.want) {
+			t.Errorf("Walk(recursive=%v) = %q, want %q", c.recursive, got, c.want)
+		}
+		// A file named twice, directly and through its directory, is read once.
+		got, err := input.Expand([]string{filepath.Join(dir, "c.json"), dir}, c.recursive)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := append([]string{"c.json"}, slices.DeleteFunc(slices.Clone(c.want), func(s string) bool { return s == "c.json" })...)
+		if !slices.Equal(rel(got), want) {
+			t.Errorf("Expand(recursive=%v) = %q, want %q", c.recursive, rel(got), want)
+		}
+	}
+	stop := errors.New("stop")
+	if err := input.Walk(dir, false, func(string) error { return stop }); err != stop {
+		t.Errorf("Walk returned %v, want the visitor's error", err)
+	}
+	_, err := input.Expand([]string{filepath.Join(dir, "missing.yaml")}, false)
+	var argErr *input.ArgError
+	if !errors.As(err, &argErr) || err.Error() != "-f "+filepath.Join(dir, "missing.yaml")+": no such file or directory" {
+		t.Errorf("Expand(missing) = %v", err)
+	}
+}
+
+const (
+	model    = "apiVersion: servelayer.dev/v1alpha1\nkind: ServedModel\nmetadata: {name: %s}\n"
+	platform = "apiVersion: servelayer.dev/v1alpha1\nkind: Platform\nmetadata: {name: lab}\n"
+)
+
+func TestReadFiles(t *testing.T) {
+	dir := t.TempDir()
+	corpus.WriteFile(t, filepath.Join(dir, "models.yaml"), strings.ReplaceAll(model, "%s", "a")+"---\n"+strings.ReplaceAll(model, "%s", "b"))
+	corpus.WriteFile(t, filepath.Join(dir, "kustomization.yaml"), "kind: Kustomization\n")
+	corpus.WriteFile(t, filepath.Join(dir, "platform.yaml"), platform)
+
+	in, err := input.ReadFiles([]string{dir}, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Models) != 2 || in.Platform == nil || in.PlatformFile != filepath.Join(dir, "platform.yaml") || len(in.Skipped) != 1 {
+		t.Fatalf("got %d models, platform %q, skipped %q", len(in.Models), in.PlatformFile, in.Skipped)
+	}
+	// The --platform file among the files is not a second Platform.
+	if _, err := input.ReadFiles([]string{dir}, filepath.Join(dir, "platform.yaml"), false); err != nil {
+		t.Fatal(err)
+	}
+	sel, names := input.Select(in.Models, "b")
+	if len(sel) != 1 || sel[0].GetName() != "b" || !slices.Equal(names, []string{"a", "b"}) {
+		t.Errorf("Select(b) = %d models, names %q", len(sel), names)
+	}
+	if sel, _ := input.Select(in.Models, ""); len(sel) != 2 {
+		t.Errorf("Select(\"\") = %d models, want all", len(sel))
+	}
+
+	bad := []struct {
+		name, file, content, platform string
+		want                          any
+		msg                           string
+	}{
+		{"second platform", "p2.yaml", platform, "", new(*input.PlatformError), "a second Platform (the first is in "},
+		{"not an object", "list.yaml", "- a\n", "", new(*input.Error), "line 1: <document>: must be a mapping (a Kubernetes object), not a list"},
+		{"misspelt kind", "typo.yaml", "apiVersion: servelayer.dev/v1alpha1\nkind: ServedModl\nmetadata: {name: x}\n", "",
+			new(*input.DocError), `document 1: ServedModl x: kind: Unsupported value: "ServedModl"`},
+		{"not yaml", "bad.yaml", "a: [\n", "", new(*input.Error), "invalid YAML"},
+		{"platform file not a platform", "", "", "models.yaml", new(*input.PlatformError), "--platform must hold exactly one servelayer.dev/v1alpha1/Platform"},
+		{"missing platform file", "", "", "missing.yaml", new(*input.OpenError), "no such file or directory"},
+	}
+	for _, c := range bad {
+		t.Run(c.name, func(t *testing.T) {
+			d := t.TempDir()
+			corpus.WriteFile(t, filepath.Join(d, "m.yaml"), strings.ReplaceAll(model, "%s", "a")+"---\n"+platform)
+			if c.file != "" {
+				corpus.WriteFile(t, filepath.Join(d, c.file), c.content)
+			}
+			p := ""
+			if c.platform != "" {
+				p = filepath.Join(dir, c.platform)
+			}
+			_, err := input.ReadFiles([]string{d}, p, false)
+			if err == nil || !errors.As(err, c.want) || !strings.Contains(err.Error(), c.msg) {
+				t.Errorf("err = %T %v, want a %T with %q", err, err, c.want, c.msg)
+			}
+		})
+	}
+}
+
+func TestResolveInside(t *testing.T) {
+	outside := t.TempDir()
+	corpus.WriteFile(t, filepath.Join(outside, "platform.yaml"), platform)
+	dir := t.TempDir()
+	corpus.WriteFile(t, filepath.Join(dir, "ok.yaml"), platform)
+	corpus.WriteFile(t, filepath.Join(dir, "sub", "p.yaml"), platform)
+	if err := os.Symlink(filepath.Join(outside, "platform.yaml"), filepath.Join(dir, "link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("ok.yaml", filepath.Join(dir, "inner-link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	for rel, want := range map[string]error{
+		"../x.yaml": input.ErrNotLocal, "/etc/passwd": input.ErrNotLocal, "sub/../../x.yaml": input.ErrNotLocal,
+		"missing.yaml": input.ErrNotFound, "link.yaml": input.ErrOutside, "sub": input.ErrNotRegular,
+		"ok.yaml": nil, "sub/p.yaml": nil, "inner-link.yaml": nil,
+	} {
+		got, err := input.ResolveInside(dir, rel)
+		if !errors.Is(err, want) || err == nil && got != filepath.Join(dir, filepath.FromSlash(rel)) {
+			t.Errorf("%s: %q, %v; want %v", rel, got, err, want)
+		}
+	}
+}
+
+func TestHoldsServedModel(t *testing.T) {
+	dir := t.TempDir()
+	for name, c := range map[string]struct {
+		content string
+		want    bool
+	}{
+		"stream.yaml":  {"kind: ConfigMap\n---\nkind: ServedModel\n", true},
+		"quoted.yaml":  {"kind: \"ServedModel\" # a comment\r\n", true},
+		"json.json":    {`{"apiVersion": "servelayer.dev/v1alpha1", "kind": "ServedModel"}`, true},
+		"nested.yaml":  {"kind: ConfigMap\ndata:\n  x: |\n    kind: ServedModel\n", false},
+		"comment.yaml": {"# kind: ServedModel\nkind: ConfigMap\n", false},
+	} {
+		corpus.WriteFile(t, filepath.Join(dir, name), c.content)
+		if got, err := input.HoldsServedModel(filepath.Join(dir, name)); err != nil || got != c.want {
+			t.Errorf("%s: %v, %v; want %v", name, got, err, c.want)
+		}
+	}
+	if got, err := input.HoldsServedModel(dir); got || err != nil {
+		t.Errorf("a directory: %v, %v; want false, nil", got, err)
+	}
+}
+
+func TestReadRefusesOversizedInput(t *testing.T) {
+	big := strings.NewReader(strings.Repeat("#", input.MaxInputBytes+10))
+	if _, err := input.Read("<stdin>", big); err == nil || !strings.Contains(err.Error(), "input is 8388618 bytes, more than the limit") {
+		t.Errorf("err = %v", err)
+	}
+	dir := t.TempDir()
+	corpus.WriteFile(t, filepath.Join(dir, "big.yaml"), strings.Repeat("#", input.MaxInputBytes+1))
+	var ie *input.Error
+	if _, err := input.ReadFile(filepath.Join(dir, "big.yaml")); !errors.As(err, &ie) || !strings.Contains(ie.Message, "more than the limit") {
+		t.Errorf("err = %v", err)
+	}
+}
