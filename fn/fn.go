@@ -40,14 +40,17 @@ type Request struct {
 func Render(req Request) ([]*yaml.RNode, framework.Results) {
 	var results framework.Results
 	var platform *schema.Platform
+	// One alias allowance for the whole request: items of one ResourceList
+	// can alias one anchor many times over.
+	budget := &decode.AliasBudget{}
 	if req.Platform != nil {
-		p, errs := input.DecodeNode(req.Platform, decode.Platform)
+		p, errs := input.DecodeNode(req.Platform, decode.Platform, budget)
 		results = append(results, fieldResults(req.Platform, errs)...)
 		platform = p
 	}
 	models := make([]*schema.ServedModel, 0, len(req.Models))
 	for _, n := range req.Models {
-		m, errs := input.DecodeNode(n, decode.ServedModel)
+		m, errs := input.DecodeNode(n, decode.ServedModel, budget)
 		results = append(results, fieldResults(n, errs)...)
 		models = append(models, m)
 	}

@@ -79,12 +79,14 @@ func KindError(n *yaml.RNode) *field.Error {
 	return nil
 }
 
-// DecodeNode converts a node to JSON with decode.YAMLNodeToJSON, which
+// DecodeNode converts a node to JSON with decode.YAMLNodeToJSONWithin, which
 // reports duplicate keys, alias bombs and non-finite numbers at their field
 // paths (RNode.MarshalJSON reports them without one), then decodes it
-// strictly with fn, such as decode.ServedModel.
-func DecodeNode[T any](n *yaml.RNode, fn func([]byte) (T, field.ErrorList)) (T, field.ErrorList) {
-	b, errs := decode.YAMLNodeToJSON(n.YNode())
+// strictly with fn, such as decode.ServedModel. The bytes aliases add are
+// charged to budget, which every document of one run shares (nil: a budget
+// of its own).
+func DecodeNode[T any](n *yaml.RNode, fn func([]byte) (T, field.ErrorList), budget *decode.AliasBudget) (T, field.ErrorList) {
+	b, errs := decode.YAMLNodeToJSONWithin(n.YNode(), budget)
 	if len(errs) > 0 {
 		var zero T
 		return zero, errs
