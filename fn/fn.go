@@ -10,6 +10,7 @@ package fn
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -114,9 +115,10 @@ func diagnosticResult(src *yaml.RNode, d render.Diagnostic) *framework.Result {
 		}
 		return r
 	}
+	id := input.IdentityOf(src) // merge keys and aliases resolved
 	r.ResourceRef = &yaml.ResourceIdentifier{
-		TypeMeta: yaml.TypeMeta{APIVersion: src.GetApiVersion(), Kind: src.GetKind()},
-		NameMeta: yaml.NameMeta{Name: src.GetName(), Namespace: src.GetNamespace()},
+		TypeMeta: yaml.TypeMeta{APIVersion: id.APIVersion, Kind: id.Kind},
+		NameMeta: yaml.NameMeta{Name: id.Name, Namespace: id.Namespace},
 	}
 	if path, index, err := kioutil.GetFileAnnotations(src); err == nil && path != "" {
 		r.File = &framework.File{Path: path}
@@ -132,31 +134,47 @@ func diagnosticResult(src *yaml.RNode, d render.Diagnostic) *framework.Result {
 // process can exit non-zero (kyaml's framework alone would exit 0).
 func Process(rl *framework.ResourceList) error {
 	fc := rl.FunctionConfig
+	if len(rl.Items) > input.MaxObjects {
+		rl.Results = append(rl.Results, itemsError(len(rl.Items), input.TooManyObjects("", 0, "items").Message))
+		return rl.Results
+	}
 	switch {
 	case input.IsServedModel(fc):
-		objs, results := Render(Request{Models: []*yaml.RNode{fc}})
+		objs, results := Render(Request{Models: []*yaml.RNode{input.WithIdentity(fc)}})
 		items, extra := mergeOutput(fc, rl.Items, objs, results)
 		rl.Results = append(rl.Results, append(results, extra...)...)
 		if !hasError(rl.Results) {
 			rl.Items = items
 		}
 	case input.IsPlatform(fc):
+		// A List item holding a ServedModel is unwrapped: passed through
+		// whole, its models would silently not be rendered. Its other
+		// items then pass through one by one.
+		items, err := expandLists(rl.Items)
+		if err != nil {
+			rl.Results = append(rl.Results, itemsError(len(rl.Items), err.Error()))
+			break
+		}
 		var models, rest []*yaml.RNode
 		forCluster := 0
-		for _, it := range rl.Items {
+		for _, it := range items {
 			if input.IsServedModel(it) && !isLocalConfig(it) {
-				models = append(models, it)
+				models = append(models, input.WithIdentity(it))
 			} else {
 				rest = append(rest, it)
 			}
 			if !isLocalConfig(it) {
 				forCluster++
 			}
-			if input.Classify(it) == input.UnknownKind {
-				// A misspelt kind would otherwise pass through
-				// unrendered and the model would silently be missing.
+			if k := input.Classify(it); k != input.ServedModel && k != input.Platform && !input.PassesThrough(it) {
+				// Almost a ServedModel (a misspelt kind, another letter
+				// case, another API group): passed through, the model
+				// would silently be missing.
 				rl.Results = append(rl.Results, fieldResults(it, field.ErrorList{input.KindError(it)})...)
 			}
+		}
+		if len(models) > input.MaxModels {
+			rl.Results = append(rl.Results, itemsError(len(rl.Items), input.TooManyModels(len(models))))
 		}
 		if hasError(rl.Results) {
 			break
@@ -175,7 +193,7 @@ func Process(rl *framework.ResourceList) error {
 				Message: "no ServedModel items to render; items pass through unchanged"})
 			break
 		}
-		objs, results := Render(Request{Models: models, Platform: fc})
+		objs, results := Render(Request{Models: models, Platform: input.WithIdentity(fc)})
 		items, extra := mergeOutput(nil, rest, objs, results)
 		rl.Results = append(rl.Results, append(results, extra...)...)
 		if !hasError(rl.Results) {
@@ -188,6 +206,37 @@ func Process(rl *framework.ResourceList) error {
 		return rl.Results
 	}
 	return nil
+}
+
+// itemsError is an error result about the items as a whole.
+func itemsError(n int, msg string) *framework.Result {
+	return &framework.Result{Severity: framework.Error, Field: &framework.Field{Path: "items", CurrentValue: fmt.Sprintf("%d items", n)},
+		Message: field.Invalid(field.NewPath("items"), fmt.Sprintf("%d items", n), msg).ErrorBody()}
+}
+
+// expandLists replaces every List item that holds a servelayer object (at
+// any depth) by its items; other items, Lists of someone else's objects
+// included, stay as they are. At most input.MaxObjects items come out.
+func expandLists(items []*yaml.RNode) ([]*yaml.RNode, error) {
+	out := make([]*yaml.RNode, 0, len(items))
+	for i, it := range items {
+		if !input.HoldsOurs(it) {
+			if len(out) >= input.MaxObjects {
+				return nil, errors.New(input.TooManyObjects("", 0, "items and the items of Lists among them").Message)
+			}
+			out = append(out, it)
+			continue
+		}
+		objs, _, err := input.Unwrap(it, input.MaxObjects-len(out))
+		if err != nil {
+			if errors.Is(err, input.ErrTooManyObjects) {
+				return nil, errors.New(input.TooManyObjects("", 0, "items and the items of Lists among them").Message)
+			}
+			return nil, fmt.Errorf("items[%d].%v", i, err)
+		}
+		out = append(out, objs...)
+	}
+	return out, nil
 }
 
 // describe says what a functionConfig is: a short value for the result's
@@ -212,9 +261,13 @@ func functionConfigError(fc *yaml.RNode) *framework.Result {
 	path := "functionConfig"
 	switch input.Classify(fc) {
 	case input.ForeignGroup:
-		path, value = "functionConfig.apiVersion", fc.GetApiVersion()
+		path, value = "functionConfig.apiVersion", input.IdentityOf(fc).APIVersion
 	case input.UnknownKind:
-		path, value = "functionConfig.kind", fc.GetKind()
+		path, value = "functionConfig.kind", input.IdentityOf(fc).Kind
+	case input.NearMiss:
+		e := input.KindError(fc)
+		path, value = "functionConfig."+e.Field, fmt.Sprint(e.BadValue)
+		words += "; " + e.Detail
 	}
 	return &framework.Result{Severity: framework.Error, Field: &framework.Field{Path: path, CurrentValue: value},
 		Message: field.Invalid(field.NewPath(path), value, fmt.Sprintf("functionConfig must be a %s (generator) or a %s (transformer) of %s, got %s",
@@ -318,6 +371,11 @@ func Run(rw *kio.ByteReadWriter) (framework.Results, error) {
 	if err != nil {
 		return writeInputError(out, input.Locate(stdinName, data, err))
 	}
+	if len(items) > input.MaxObjects {
+		// Refused before kyaml annotates every item.
+		return writeInputError(out, input.TooManyObjects(stdinName, 0, "items"))
+	}
+	input.Prepare(append([]*yaml.RNode{inner.FunctionConfig}, items...)...)
 	rl := &framework.ResourceList{Items: items, FunctionConfig: inner.FunctionConfig}
 	annotations, err := kio.PreprocessResourcesForInternalAnnotationMigration(rl.Items)
 	if err != nil {

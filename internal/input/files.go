@@ -23,12 +23,12 @@ type Files struct {
 // one that is almost servelayer's (see KindError).
 type DocError struct {
 	File string
-	// Doc is the 1-based index of the document in the file.
-	Doc int
-	Msg string
+	// Where is the object in the file (Object.Where), such as "document 2".
+	Where string
+	Msg   string
 }
 
-func (e *DocError) Error() string { return fmt.Sprintf("%s: document %d: %s", e.File, e.Doc, e.Msg) }
+func (e *DocError) Error() string { return fmt.Sprintf("%s: %s: %s", e.File, e.Where, e.Msg) }
 
 // PlatformError is a Platform where none may be, or a --platform file that
 // does not hold exactly one.
@@ -52,23 +52,28 @@ func ReadFiles(files []string, platform string, recursive bool) (Files, error) {
 		return in, err
 	}
 	if platform != "" {
-		nodes, err := ReadFile(platform)
+		objs, err := ReadFile(platform)
 		if err != nil {
 			return in, err
 		}
-		if len(nodes) != 1 || !IsPlatform(nodes[0]) {
+		if len(objs) != 1 || !IsPlatform(objs[0].Node) {
 			return in, &PlatformError{platform, fmt.Sprintf("--platform must hold exactly one %s/%s", schema.APIVersion, schema.KindPlatform)}
 		}
-		in.Platform, in.PlatformFile = nodes[0], platform
+		in.Platform, in.PlatformFile = objs[0].Node, platform
 	}
+	skipped := 0
 	for _, p := range paths {
-		nodes, err := ReadFile(p)
+		objs, err := ReadFile(p)
 		if err != nil {
 			return in, err
 		}
-		for i, n := range nodes {
+		for _, o := range objs {
+			n := o.Node
 			switch kind := Classify(n); {
 			case kind == ServedModel:
+				if len(in.Models) == MaxModels {
+					return in, &DocError{p, o.Where(), TooManyModels(MaxModels + 1)}
+				}
 				in.Models = append(in.Models, n)
 			case kind == Platform && platform != "" && filepath.Clean(p) == filepath.Clean(platform):
 			case kind == Platform && in.Platform == nil:
@@ -76,23 +81,36 @@ func ReadFiles(files []string, platform string, recursive bool) (Files, error) {
 			case kind == Platform:
 				return in, &PlatformError{p, fmt.Sprintf("a second Platform (the first is in %s); give exactly one", in.PlatformFile)}
 			case kind == NotObject:
-				return in, &DocError{p, i + 1, "must be a mapping (a Kubernetes object)"}
+				return in, &DocError{p, o.Where(), "must be a mapping (a Kubernetes object)"}
 			case kind == Other:
-				in.Skipped = append(in.Skipped, fmt.Sprintf("%s document %d (apiVersion %q, kind %q)", p, i+1, n.GetApiVersion(), n.GetKind()))
+				// Named in the message when no model is found: the first
+				// few, and how many more.
+				if skipped++; skipped <= maxSkipped {
+					id := IdentityOf(n)
+					in.Skipped = append(in.Skipped, fmt.Sprintf("%s %s (apiVersion %q, kind %q)", p, o.Where(), id.APIVersion, id.Kind))
+				}
 			default:
-				return in, &DocError{p, i + 1, fmt.Sprintf("%s %s: %v", n.GetKind(), n.GetName(), KindError(n))}
+				id := IdentityOf(n)
+				return in, &DocError{p, o.Where(), fmt.Sprintf("%s %s: %v", id.Kind, id.Name, KindError(n))}
 			}
 		}
 	}
+	if skipped > maxSkipped {
+		in.Skipped = append(in.Skipped, fmt.Sprintf("and %d more", skipped-maxSkipped))
+	}
 	return in, nil
 }
+
+// maxSkipped is how many skipped documents Files.Skipped names.
+const maxSkipped = 10
 
 // Select picks the ServedModels named name (every one when name is empty)
 // and lists the names of all, in order, for the message when none matches.
 func Select(models []*yaml.RNode, name string) (selected []*yaml.RNode, names []string) {
 	for _, n := range models {
-		names = append(names, n.GetName())
-		if name == "" || n.GetName() == name {
+		got := IdentityOf(n).Name
+		names = append(names, got)
+		if name == "" || got == name {
 			selected = append(selected, n)
 		}
 	}

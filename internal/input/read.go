@@ -5,10 +5,16 @@
 //     parsed (Read, ReadFile);
 //   - splitting a YAML stream into documents the way kustomize does, with
 //     every problem reported at its line, or its field path, with the
-//     offending text (Parse, Locate, CheckDocumentEnds, DecodeNode);
-//   - classifying each document: a ServedModel, a Platform, someone else's
-//     object, or one that is almost servelayer's and must not be skipped
-//     silently (Classify, KindError);
+//     offending text, and unwrapping Lists wherever they are
+//     (ParseObjects, Unwrap, Locate, CheckDocumentEnds, DecodeNode);
+//   - bounding the work: at most MaxObjects objects per input, counted
+//     before they are parsed, MaxModels ServedModels per run, and alias
+//     expansion bounded in bytes per run (decode.MaxAliasBytes);
+//   - classifying each object by its identity as YAML defines it (merge
+//     keys and aliases resolved: IdentityOf): a ServedModel, a Platform,
+//     someone else's object, or one that is almost servelayer's (another
+//     letter case, another group, a misspelt kind) and must not be
+//     skipped silently (Classify, KindError, PassesThrough);
 //   - the directory walk and the file set render and plan read (Walk,
 //     Expand, ReadFiles), and selecting one model by name (Select).
 //
@@ -22,8 +28,6 @@ import (
 	"io"
 	"os"
 	"strconv"
-
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // MaxInputBytes caps one input: the function's stdin, or one file the CLI
@@ -96,17 +100,22 @@ type OpenError struct{ Err error }
 func (e *OpenError) Error() string { return e.Err.Error() }
 func (e *OpenError) Unwrap() error { return e.Err }
 
-// ReadFile reads and parses one YAML file, annotating each node with the
-// file's path and its index in the file so results can point back to it
-// (the annotations are never copied onto rendered objects). A regular file
-// over MaxInputBytes is refused before it is read. The error is an
-// *OpenError or an *Error.
-func ReadFile(path string) ([]*yaml.RNode, error) {
+// ReadFile reads and parses one YAML file into objects (ParseObjects),
+// annotating each servelayer object with the file's path and its index in
+// the file so results can point back to it (the annotations are never
+// copied onto rendered objects). A regular file over MaxInputBytes is
+// refused before it is read. The error is an *OpenError or an *Error.
+func ReadFile(path string) ([]Object, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &OpenError{err}
 	}
 	defer f.Close()
+	return readOpen(path, f)
+}
+
+// readOpen reads and parses an open file.
+func readOpen(path string, f *os.File) ([]Object, error) {
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > MaxInputBytes {
 		return nil, TooLarge(path, st.Size())
 	}
@@ -114,9 +123,9 @@ func ReadFile(path string) ([]*yaml.RNode, error) {
 	if ierr != nil {
 		return nil, ierr
 	}
-	nodes, ierr := Parse(path, data, map[string]string{"config.kubernetes.io/path": path})
+	objs, ierr := ParseObjects(path, data, map[string]string{"config.kubernetes.io/path": path})
 	if ierr != nil {
 		return nil, ierr
 	}
-	return nodes, nil
+	return objs, nil
 }
