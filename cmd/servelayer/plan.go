@@ -65,7 +65,7 @@ func planMain(args []string, stdout, stderr io.Writer) int {
 	}
 
 	files := inp.files
-	in, code := readInputs("servelayer plan", files, *inp.platform, *inp.recursive, stderr)
+	in, code := readInputs("servelayer plan", "", files, *inp.platform, *inp.recursive, stderr)
 	if code != exitOK {
 		return code
 	}

@@ -75,6 +75,10 @@ type RenderArgs struct {
 	Recursive bool
 	// Name, when set, selects one ServedModel by metadata.name.
 	Name string
+	// Root, when set, confines every read to this directory: nothing that
+	// does not resolve to a regular file inside it is read (the Argo CD
+	// plugin's application directory).
+	Root string
 }
 
 // RenderFiles reads ServedModels (and at most one Platform) from files and
@@ -82,7 +86,7 @@ type RenderArgs struct {
 // problems are written to stderr; the exit code says what kind they were.
 // It never returns empty output with exitOK.
 func RenderFiles(a RenderArgs, stderr io.Writer) ([]byte, int) {
-	in, code := readInputs("servelayer render", a.Files, a.Platform, a.Recursive, stderr)
+	in, code := readInputs("servelayer render", a.Root, a.Files, a.Platform, a.Recursive, stderr)
 	if code != exitOK {
 		return nil, code
 	}

@@ -42,17 +42,47 @@ func (e *PlatformError) Error() string { return e.File + ": " + e.Msg }
 // ReadFiles reads the files and directories of files (recursively with
 // recursive; see Expand) for render, plan and the Argo CD plugin:
 // ServedModels from every file and at most one Platform, from the platform
-// file when one is given, or else the one found among the files. The error
-// is an *ArgError or *OpenError (the arguments are at fault), or an
-// *Error, *DocError or *PlatformError (the content is).
+// file when one is given, or else the one found among the files. A file
+// found in a directory is read only if it resolves to a regular file
+// inside that directory (OpenInside); a file named as an argument is read
+// as given. The error is an *ArgError or *OpenError (the arguments are at
+// fault), or an *Error, *DocError, *PlatformError or *InsideError (the
+// content is).
 func ReadFiles(files []string, platform string, recursive bool) (Files, error) {
+	return ReadFilesIn("", files, platform, recursive)
+}
+
+// ReadFilesIn is ReadFiles confined to the directory root, when it is not
+// "": every file, the platform file included, is read only if it resolves
+// to a regular file inside root (OpenInside), and a refusal is an
+// *InsideError. The Argo CD plugin reads its application directory so.
+func ReadFilesIn(root string, files []string, platform string, recursive bool) (Files, error) {
 	var in Files
-	paths, err := Expand(files, recursive)
+	srcs, err := expand(files, recursive)
 	if err != nil {
 		return in, err
 	}
+	confine := func(s source) (source, error) {
+		if root == "" || s.dir != "" && filepath.Clean(s.dir) == filepath.Clean(root) {
+			return s, nil
+		}
+		rel, err := filepath.Rel(root, s.path)
+		if err != nil || !filepath.IsLocal(rel) {
+			return s, &InsideError{Path: s.path, Err: ErrNotLocal}
+		}
+		return source{path: s.path, dir: root, rel: rel}, nil
+	}
+	for i := range srcs {
+		if srcs[i], err = confine(srcs[i]); err != nil {
+			return in, err
+		}
+	}
 	if platform != "" {
-		objs, err := ReadFile(platform)
+		ps, err := confine(source{path: platform})
+		if err != nil {
+			return in, err
+		}
+		objs, err := readSource(ps)
 		if err != nil {
 			return in, err
 		}
@@ -62,8 +92,9 @@ func ReadFiles(files []string, platform string, recursive bool) (Files, error) {
 		in.Platform, in.PlatformFile = objs[0].Node, platform
 	}
 	skipped := 0
-	for _, p := range paths {
-		objs, err := ReadFile(p)
+	for _, src := range srcs {
+		p := src.path
+		objs, err := readSource(src)
 		if err != nil {
 			return in, err
 		}
@@ -99,6 +130,20 @@ func ReadFiles(files []string, platform string, recursive bool) (Files, error) {
 		in.Skipped = append(in.Skipped, fmt.Sprintf("and %d more", skipped-maxSkipped))
 	}
 	return in, nil
+}
+
+// readSource reads a file named as an argument as given, and a file found
+// in a directory inside it.
+func readSource(s source) ([]Object, error) {
+	if s.dir == "" {
+		return ReadFile(s.path)
+	}
+	f, err := OpenInside(s.dir, s.rel)
+	if err != nil {
+		return nil, &InsideError{Path: s.path, Err: err}
+	}
+	defer f.Close()
+	return readOpen(s.path, f)
 }
 
 // maxSkipped is how many skipped documents Files.Skipped names.
