@@ -34,6 +34,9 @@ type Request struct {
 	Models   []*yaml.RNode
 	Platform *yaml.RNode
 	Layer    schema.Layer
+	// FleetSize is the size of the whole fleet when Models are only some
+	// of it (see render.Options.FleetSize).
+	FleetSize int
 }
 
 // Render decodes, validates and renders a request. It returns the rendered
@@ -59,7 +62,7 @@ func Render(req Request) ([]*yaml.RNode, framework.Results) {
 		return nil, results
 	}
 
-	res := render.RenderFleet(models, render.Options{Platform: platform, Layer: req.Layer})
+	res := render.RenderFleet(models, render.Options{Platform: platform, Layer: req.Layer, FleetSize: req.FleetSize})
 	for _, d := range res.Diagnostics {
 		var src *yaml.RNode
 		if d.Input >= 0 && d.Input < len(req.Models) {

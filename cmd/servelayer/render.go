@@ -105,7 +105,9 @@ func RenderFiles(a RenderArgs, stderr io.Writer) ([]byte, int) {
 			a.Name, schema.KindModel, strings.Join(a.Files, ", "), strings.Join(found, ", "))
 		return nil, exitInvalid
 	}
-	req := fn.Request{Models: models, Platform: in.platform, Layer: a.Layer}
+	// A selected model renders as in the whole fleet: layer auto's fleet
+	// rule counts every model read, not only the one selected.
+	req := fn.Request{Models: models, Platform: in.platform, Layer: a.Layer, FleetSize: len(in.models)}
 	objs, results := fn.Render(req)
 	printResults(stderr, results)
 	if results.ExitCode() != 0 {
