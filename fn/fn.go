@@ -42,6 +42,25 @@ type Request struct {
 // Render decodes, validates and renders a request. It returns the rendered
 // objects, or none at all when any result is an error.
 func Render(req Request) ([]*yaml.RNode, framework.Results) {
+	objs, results := RenderObjects(req)
+	if objs == nil {
+		return nil, results
+	}
+	out := make([]*yaml.RNode, 0, len(objs))
+	for _, o := range objs {
+		n, err := o.Node()
+		if err != nil {
+			return nil, append(results, &framework.Result{Severity: framework.Error, Message: err.Error()})
+		}
+		out = append(out, yaml.NewRNode(n))
+	}
+	return out, results
+}
+
+// RenderObjects is Render without converting the objects to YAML nodes:
+// WriteObjects converts each just before writing it, so a large fleet
+// holds one object's nodes at a time rather than all of them.
+func RenderObjects(req Request) ([]render.Object, framework.Results) {
 	var results framework.Results
 	var platform *schema.Platform
 	// One alias allowance for the whole request: items of one ResourceList
@@ -51,6 +70,11 @@ func Render(req Request) ([]*yaml.RNode, framework.Results) {
 		p, errs := input.DecodeNode(req.Platform, decode.Platform, budget)
 		results = append(results, fieldResults(req.Platform, errs)...)
 		platform = p
+	}
+	if len(req.Models) > input.MaxModels {
+		results = append(results, &framework.Result{Severity: framework.Error, Field: &framework.Field{Path: "items", CurrentValue: fmt.Sprintf("%d ServedModels", len(req.Models))},
+			Message: input.TooManyModels(len(req.Models))})
+		return nil, results
 	}
 	models := make([]*schema.ServedModel, 0, len(req.Models))
 	for _, n := range req.Models {
@@ -75,15 +99,7 @@ func Render(req Request) ([]*yaml.RNode, framework.Results) {
 	if res.HasErrors() {
 		return nil, results
 	}
-	out := make([]*yaml.RNode, 0, len(res.Objects))
-	for _, o := range res.Objects {
-		n, err := o.Node()
-		if err != nil {
-			return nil, append(results, &framework.Result{Severity: framework.Error, Message: err.Error()})
-		}
-		out = append(out, yaml.NewRNode(n))
-	}
-	return out, results
+	return res.Objects, results
 }
 
 func hasError(rs framework.Results) bool { return rs.ExitCode() != 0 }
@@ -136,6 +152,15 @@ func diagnosticResult(src *yaml.RNode, d render.Diagnostic) *framework.Result {
 // and returns the results as an error when any is an error, so the
 // process can exit non-zero (kyaml's framework alone would exit 0).
 func Process(rl *framework.ResourceList) error {
+	err := process(rl, nil)
+	return err
+}
+
+// process is Process. With lazy not nil, the rendered objects among the
+// items are placeholders (see placeholder) that lazy maps to the objects,
+// converted to YAML nodes only when written: a fleet's rendered nodes are
+// most of its memory, and writing them one at a time holds one object's.
+func process(rl *framework.ResourceList, lazy map[*yaml.Node]render.Object) error {
 	fc := rl.FunctionConfig
 	if len(rl.Items) > input.MaxObjects {
 		rl.Results = append(rl.Results, itemsError(len(rl.Items), input.TooManyObjects("", 0, "items").Message))
@@ -143,7 +168,7 @@ func Process(rl *framework.ResourceList) error {
 	}
 	switch {
 	case input.IsServedModel(fc):
-		objs, results := Render(Request{Models: []*yaml.RNode{input.WithIdentity(fc)}})
+		objs, results := renderItems(Request{Models: []*yaml.RNode{input.WithIdentity(fc)}}, lazy)
 		items, extra := mergeOutput(fc, rl.Items, objs, results)
 		rl.Results = append(rl.Results, append(results, extra...)...)
 		if !hasError(rl.Results) {
@@ -196,7 +221,7 @@ func Process(rl *framework.ResourceList) error {
 				Message: "no ServedModel items to render; items pass through unchanged"})
 			break
 		}
-		objs, results := Render(Request{Models: models, Platform: input.WithIdentity(fc)})
+		objs, results := renderItems(Request{Models: models, Platform: input.WithIdentity(fc)}, lazy)
 		items, extra := mergeOutput(nil, rest, objs, results)
 		rl.Results = append(rl.Results, append(results, extra...)...)
 		if !hasError(rl.Results) {
@@ -209,6 +234,28 @@ func Process(rl *framework.ResourceList) error {
 		return rl.Results
 	}
 	return nil
+}
+
+// renderItems is Render, or with lazy not nil, Render with placeholders
+// for the objects.
+func renderItems(req Request, lazy map[*yaml.Node]render.Object) ([]*yaml.RNode, framework.Results) {
+	if lazy == nil {
+		return Render(req)
+	}
+	objs, results := RenderObjects(req)
+	if objs == nil {
+		return nil, results
+	}
+	out := make([]*yaml.RNode, 0, len(objs))
+	for _, o := range objs {
+		n, err := placeholder(o)
+		if err != nil {
+			return nil, append(results, &framework.Result{Severity: framework.Error, Message: err.Error()})
+		}
+		lazy[n.YNode()] = o
+		out = append(out, n)
+	}
+	return out, results
 }
 
 // itemsError is an error result about the items as a whole.
@@ -389,7 +436,8 @@ func Run(rw *kio.ByteReadWriter) (framework.Results, error) {
 		// (there is at least the missing functionConfig) are not lost.
 		inner.WrappingKind, inner.WrappingAPIVersion = kio.ResourceListKind, kio.ResourceListAPIVersion
 	}
-	processErr := Process(rl)
+	lazy := map[*yaml.Node]render.Object{}
+	processErr := process(rl, lazy)
 	if err := kio.ReconcileInternalAnnotations(rl.Items, annotations); err != nil {
 		return writeInputError(out, &input.Error{Name: stdinName, Message: "items: " + err.Error()})
 	}
@@ -400,7 +448,7 @@ func Run(rw *kio.ByteReadWriter) (framework.Results, error) {
 		}
 	}
 	var buf bytes.Buffer
-	if err := writeResourceList(&buf, inner.WrappingAPIVersion, inner.WrappingKind, rl.Items, inner.FunctionConfig, results, inner.KeepReaderAnnotations); err != nil {
+	if err := writeResourceListLazy(&buf, inner.WrappingAPIVersion, inner.WrappingKind, rl.Items, inner.FunctionConfig, results, inner.KeepReaderAnnotations, lazy); err != nil {
 		return writeInputError(out, &input.Error{Name: stdinName, Message: "cannot write the items back: " + err.Error()})
 	}
 	if _, err := out.Write(buf.Bytes()); err != nil && processErr == nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -108,13 +109,13 @@ func RenderFiles(a RenderArgs, stderr io.Writer) ([]byte, int) {
 	// A selected model renders as in the whole fleet: layer auto's fleet
 	// rule counts every model read, not only the one selected.
 	req := fn.Request{Models: models, Platform: in.platform, Layer: a.Layer, FleetSize: len(in.models)}
-	objs, results := fn.Render(req)
+	objs, results := fn.RenderObjects(req)
 	printResults(stderr, results)
 	if results.ExitCode() != 0 {
 		return nil, exitInvalid
 	}
-	var buf strings.Builder
-	if err := fn.WriteStream(&buf, objs); err != nil {
+	var buf bytes.Buffer
+	if err := fn.WriteObjects(&buf, objs); err != nil {
 		fmt.Fprintln(stderr, "servelayer render:", err)
 		return nil, exitInvalid
 	}
@@ -122,7 +123,7 @@ func RenderFiles(a RenderArgs, stderr io.Writer) ([]byte, int) {
 		fmt.Fprintln(stderr, "servelayer render: nothing rendered: refusing to print an empty render")
 		return nil, exitInvalid
 	}
-	return []byte(buf.String()), exitOK
+	return buf.Bytes(), exitOK
 }
 
 // printResults writes one line per result: file, object, field, message.

@@ -71,8 +71,47 @@ func (e *Error) Detail() string {
 
 func (e *Error) Error() string { return e.Name + ": " + e.Detail() }
 
-// Read reads all of r, refusing more than MaxInputBytes before any of it
-// is parsed.
+// MaxNodes caps the YAML nodes of one input, estimated before it is
+// parsed (see EstimateNodes). Parsing is the one cost the document and
+// object counts cannot bound: one 8 MiB document of the form [a,a,a,...]
+// is four million nodes, and go.yaml.in/yaml/v3 takes seconds and most of
+// a gigabyte to build them before anything can look at them. A
+// 10,000-model fleet estimates at about 560,000.
+const MaxNodes = 1_500_000
+
+// EstimateNodes estimates, without parsing, how many nodes a YAML input
+// holds: three for each line with content (a block entry is at most a
+// key, a value and a collection) and two for each flow entry or flow
+// collection (",", "[", "{": a key and an implicit value). Blank and
+// comment lines count nothing. Bytes inside quoted or block scalars are
+// counted too, so it errs high; it takes one pass over the bytes.
+func EstimateNodes(data []byte) int {
+	n, lineStart, content := 0, true, false
+	for _, b := range data {
+		switch {
+		case b == '\n':
+			if content {
+				n += 3
+			}
+			lineStart, content = true, false
+			continue
+		case lineStart && (b == ' ' || b == '\t' || b == '\r'):
+			continue
+		case lineStart:
+			lineStart, content = false, b != '#'
+		}
+		if b == ',' || b == '[' || b == '{' {
+			n += 2
+		}
+	}
+	if content {
+		n += 3
+	}
+	return n
+}
+
+// Read reads all of r, refusing more than MaxInputBytes, or an estimate
+// of more than MaxNodes nodes, before any of it is parsed.
 func Read(name string, r io.Reader) ([]byte, *Error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxInputBytes+1))
 	if err != nil {
@@ -82,6 +121,11 @@ func Read(name string, r io.Reader) ([]byte, *Error) {
 		// Count the rest (bounded) so the message can say how big it is.
 		rest, _ := io.Copy(io.Discard, io.LimitReader(r, 1<<30))
 		return nil, TooLarge(name, int64(len(data))+rest)
+	}
+	if n := EstimateNodes(data); n > MaxNodes {
+		return nil, &Error{Name: name, Message: fmt.Sprintf(
+			"input holds about %d YAML nodes (3 per line, 2 per flow entry), more than the limit of %d per file or stream; a fleet of %d models is about %d: split the input into several files or function calls",
+			n, MaxNodes, MaxModels, 560_000)}
 	}
 	return data, nil
 }
