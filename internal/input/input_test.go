@@ -1,10 +1,13 @@
 package input_test
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -368,5 +371,97 @@ func TestNothingOutsideTheDirectory(t *testing.T) {
 		if err == nil || strings.Contains(err.Error(), secret) {
 			t.Errorf("ReadFilesIn(%s, %s) = %v, want a refusal", c.files, c.platform, err)
 		}
+	}
+}
+
+// allocated returns how many bytes f allocates.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// TestFloodsRefusedBeforeParsing: an input under MaxInputBytes that is a
+// flood of documents, List items or flow entries is refused with an error
+// naming the limit, having allocated a small multiple of its size (it is
+// scanned, not parsed into millions of nodes). Before these limits, a
+// million empty documents took minutes and gigabytes.
+func TestFloodsRefusedBeforeParsing(t *testing.T) {
+	fill := func(head, unit, tail string) []byte {
+		n := (input.MaxInputBytes - len(head) - len(tail)) / len(unit)
+		return []byte(head + strings.Repeat(unit, n) + tail)
+	}
+	cases := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"empty documents", fill("", "{}\n---\n", "{}\n"), "more than the limit of 1500000"},
+		{"empty List items", fill("apiVersion: v1\nkind: List\nitems:\n", "- {}\n", ""), "more than the limit of 1500000"},
+		{"flow entries", fill("apiVersion: v1\nkind: ConfigMap\nx: [", "a,", "a]\n"), "more than the limit of 1500000"},
+		{"flow mappings", fill("x: [", "{},", "{}]\n"), "more than the limit of 1500000"},
+		{"documents", []byte(strings.Repeat("{}\n---\n", input.MaxObjects) + "{}\n"), "more than 20000 objects (documents)"},
+		{"List items", []byte("apiVersion: v1\nkind: List\nitems:\n" + strings.Repeat("- {}\n", input.MaxObjects+1)), "more than 20000 objects (documents and List items)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if len(c.data) > input.MaxInputBytes {
+				t.Fatalf("the input is %d bytes, over the size cap", len(c.data))
+			}
+			var err error
+			alloc := allocated(func() {
+				var data []byte
+				var ierr *input.Error
+				if data, ierr = input.Read("in.yaml", bytes.NewReader(c.data)); ierr == nil {
+					_, ierr = input.ParseObjects("in.yaml", data, nil)
+				}
+				if ierr != nil {
+					err = ierr
+				}
+			})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want %q", err, c.want)
+			}
+			if limit := uint64(8*len(c.data)) + 32<<20; alloc > limit {
+				t.Errorf("allocated %d bytes for a %d-byte input, want at most %d", alloc, len(c.data), limit)
+			}
+		})
+	}
+	// Blank documents ("---" lines, comments) up to the cap are not
+	// parsed at all: the stream is the one model.
+	blank := fill(strings.ReplaceAll(model, "%s", "a"), "---\n# c\n", "")
+	var objs []input.Object
+	alloc := allocated(func() {
+		var ierr *input.Error
+		if objs, ierr = input.ParseObjects("in.yaml", blank, nil); ierr != nil {
+			t.Fatal(ierr)
+		}
+	})
+	if len(objs) != 1 {
+		t.Fatalf("%d objects, want 1", len(objs))
+	}
+	if limit := uint64(4*len(blank)) + 32<<20; alloc > limit {
+		t.Errorf("blank documents: allocated %d bytes for a %d-byte input, want at most %d", alloc, len(blank), limit)
+	}
+}
+
+// TestModelsPerRunCapped: more than MaxModels ServedModels in one read is
+// refused, naming the limit.
+func TestModelsPerRunCapped(t *testing.T) {
+	var b strings.Builder
+	for i := range input.MaxModels + 1 {
+		if i > 0 {
+			b.WriteString("---\n")
+		}
+		fmt.Fprintf(&b, model, fmt.Sprintf("m%d", i))
+	}
+	dir := t.TempDir()
+	corpus.WriteFile(t, filepath.Join(dir, "fleet.yaml"), b.String())
+	_, err := input.ReadFiles([]string{dir}, "", false)
+	if err == nil || !strings.Contains(err.Error(), "10001 ServedModels in one render: more than the limit of 10000") {
+		t.Fatalf("err = %v", err)
 	}
 }
