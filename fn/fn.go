@@ -10,6 +10,7 @@ package fn
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -33,21 +34,51 @@ type Request struct {
 	Models   []*yaml.RNode
 	Platform *yaml.RNode
 	Layer    schema.Layer
+	// FleetSize is the size of the whole fleet when Models are only some
+	// of it (see render.Options.FleetSize).
+	FleetSize int
 }
 
 // Render decodes, validates and renders a request. It returns the rendered
 // objects, or none at all when any result is an error.
 func Render(req Request) ([]*yaml.RNode, framework.Results) {
+	objs, results := RenderObjects(req)
+	if objs == nil {
+		return nil, results
+	}
+	out := make([]*yaml.RNode, 0, len(objs))
+	for _, o := range objs {
+		n, err := o.Node()
+		if err != nil {
+			return nil, append(results, &framework.Result{Severity: framework.Error, Message: err.Error()})
+		}
+		out = append(out, yaml.NewRNode(n))
+	}
+	return out, results
+}
+
+// RenderObjects is Render without converting the objects to YAML nodes:
+// WriteObjects converts each just before writing it, so a large fleet
+// holds one object's nodes at a time rather than all of them.
+func RenderObjects(req Request) ([]render.Object, framework.Results) {
 	var results framework.Results
 	var platform *schema.Platform
+	// One alias allowance for the whole request: items of one ResourceList
+	// can alias one anchor many times over.
+	budget := &decode.AliasBudget{}
 	if req.Platform != nil {
-		p, errs := input.DecodeNode(req.Platform, decode.Platform)
+		p, errs := input.DecodeNode(req.Platform, decode.Platform, budget)
 		results = append(results, fieldResults(req.Platform, errs)...)
 		platform = p
 	}
+	if len(req.Models) > input.MaxModels {
+		results = append(results, &framework.Result{Severity: framework.Error, Field: &framework.Field{Path: "items", CurrentValue: fmt.Sprintf("%d ServedModels", len(req.Models))},
+			Message: input.TooManyModels(len(req.Models))})
+		return nil, results
+	}
 	models := make([]*schema.ServedModel, 0, len(req.Models))
 	for _, n := range req.Models {
-		m, errs := input.DecodeNode(n, decode.ServedModel)
+		m, errs := input.DecodeNode(n, decode.ServedModel, budget)
 		results = append(results, fieldResults(n, errs)...)
 		models = append(models, m)
 	}
@@ -55,7 +86,7 @@ func Render(req Request) ([]*yaml.RNode, framework.Results) {
 		return nil, results
 	}
 
-	res := render.RenderFleet(models, render.Options{Platform: platform, Layer: req.Layer})
+	res := render.RenderFleet(models, render.Options{Platform: platform, Layer: req.Layer, FleetSize: req.FleetSize})
 	for _, d := range res.Diagnostics {
 		var src *yaml.RNode
 		if d.Input >= 0 && d.Input < len(req.Models) {
@@ -68,15 +99,7 @@ func Render(req Request) ([]*yaml.RNode, framework.Results) {
 	if res.HasErrors() {
 		return nil, results
 	}
-	out := make([]*yaml.RNode, 0, len(res.Objects))
-	for _, o := range res.Objects {
-		n, err := o.Node()
-		if err != nil {
-			return nil, append(results, &framework.Result{Severity: framework.Error, Message: err.Error()})
-		}
-		out = append(out, yaml.NewRNode(n))
-	}
-	return out, results
+	return res.Objects, results
 }
 
 func hasError(rs framework.Results) bool { return rs.ExitCode() != 0 }
@@ -111,9 +134,10 @@ func diagnosticResult(src *yaml.RNode, d render.Diagnostic) *framework.Result {
 		}
 		return r
 	}
+	id := input.IdentityOf(src) // merge keys and aliases resolved
 	r.ResourceRef = &yaml.ResourceIdentifier{
-		TypeMeta: yaml.TypeMeta{APIVersion: src.GetApiVersion(), Kind: src.GetKind()},
-		NameMeta: yaml.NameMeta{Name: src.GetName(), Namespace: src.GetNamespace()},
+		TypeMeta: yaml.TypeMeta{APIVersion: id.APIVersion, Kind: id.Kind},
+		NameMeta: yaml.NameMeta{Name: id.Name, Namespace: id.Namespace},
 	}
 	if path, index, err := kioutil.GetFileAnnotations(src); err == nil && path != "" {
 		r.File = &framework.File{Path: path}
@@ -128,32 +152,57 @@ func diagnosticResult(src *yaml.RNode, d render.Diagnostic) *framework.Result {
 // and returns the results as an error when any is an error, so the
 // process can exit non-zero (kyaml's framework alone would exit 0).
 func Process(rl *framework.ResourceList) error {
+	err := process(rl, nil)
+	return err
+}
+
+// process is Process. With lazy not nil, the rendered objects among the
+// items are placeholders (see placeholder) that lazy maps to the objects,
+// converted to YAML nodes only when written: a fleet's rendered nodes are
+// most of its memory, and writing them one at a time holds one object's.
+func process(rl *framework.ResourceList, lazy map[*yaml.Node]render.Object) error {
 	fc := rl.FunctionConfig
+	if len(rl.Items) > input.MaxObjects {
+		rl.Results = append(rl.Results, itemsError(len(rl.Items), input.TooManyObjects("", 0, "items").Message))
+		return rl.Results
+	}
 	switch {
 	case input.IsServedModel(fc):
-		objs, results := Render(Request{Models: []*yaml.RNode{fc}})
+		objs, results := renderItems(Request{Models: []*yaml.RNode{input.WithIdentity(fc)}}, lazy)
 		items, extra := mergeOutput(fc, rl.Items, objs, results)
 		rl.Results = append(rl.Results, append(results, extra...)...)
 		if !hasError(rl.Results) {
 			rl.Items = items
 		}
 	case input.IsPlatform(fc):
+		// A List item holding a ServedModel is unwrapped: passed through
+		// whole, its models would silently not be rendered. Its other
+		// items then pass through one by one.
+		items, err := expandLists(rl.Items)
+		if err != nil {
+			rl.Results = append(rl.Results, itemsError(len(rl.Items), err.Error()))
+			break
+		}
 		var models, rest []*yaml.RNode
 		forCluster := 0
-		for _, it := range rl.Items {
+		for _, it := range items {
 			if input.IsServedModel(it) && !isLocalConfig(it) {
-				models = append(models, it)
+				models = append(models, input.WithIdentity(it))
 			} else {
 				rest = append(rest, it)
 			}
 			if !isLocalConfig(it) {
 				forCluster++
 			}
-			if input.Classify(it) == input.UnknownKind {
-				// A misspelt kind would otherwise pass through
-				// unrendered and the model would silently be missing.
+			if k := input.Classify(it); k != input.ServedModel && k != input.Platform && !input.PassesThrough(it) {
+				// Almost a ServedModel (a misspelt kind, another letter
+				// case, another API group): passed through, the model
+				// would silently be missing.
 				rl.Results = append(rl.Results, fieldResults(it, field.ErrorList{input.KindError(it)})...)
 			}
+		}
+		if len(models) > input.MaxModels {
+			rl.Results = append(rl.Results, itemsError(len(rl.Items), input.TooManyModels(len(models))))
 		}
 		if hasError(rl.Results) {
 			break
@@ -172,7 +221,7 @@ func Process(rl *framework.ResourceList) error {
 				Message: "no ServedModel items to render; items pass through unchanged"})
 			break
 		}
-		objs, results := Render(Request{Models: models, Platform: fc})
+		objs, results := renderItems(Request{Models: models, Platform: input.WithIdentity(fc)}, lazy)
 		items, extra := mergeOutput(nil, rest, objs, results)
 		rl.Results = append(rl.Results, append(results, extra...)...)
 		if !hasError(rl.Results) {
@@ -185,6 +234,59 @@ func Process(rl *framework.ResourceList) error {
 		return rl.Results
 	}
 	return nil
+}
+
+// renderItems is Render, or with lazy not nil, Render with placeholders
+// for the objects.
+func renderItems(req Request, lazy map[*yaml.Node]render.Object) ([]*yaml.RNode, framework.Results) {
+	if lazy == nil {
+		return Render(req)
+	}
+	objs, results := RenderObjects(req)
+	if objs == nil {
+		return nil, results
+	}
+	out := make([]*yaml.RNode, 0, len(objs))
+	for _, o := range objs {
+		n, err := placeholder(o)
+		if err != nil {
+			return nil, append(results, &framework.Result{Severity: framework.Error, Message: err.Error()})
+		}
+		lazy[n.YNode()] = o
+		out = append(out, n)
+	}
+	return out, results
+}
+
+// itemsError is an error result about the items as a whole.
+func itemsError(n int, msg string) *framework.Result {
+	return &framework.Result{Severity: framework.Error, Field: &framework.Field{Path: "items", CurrentValue: fmt.Sprintf("%d items", n)},
+		Message: field.Invalid(field.NewPath("items"), fmt.Sprintf("%d items", n), msg).ErrorBody()}
+}
+
+// expandLists replaces every List item that holds a servelayer object (at
+// any depth) by its items; other items, Lists of someone else's objects
+// included, stay as they are. At most input.MaxObjects items come out.
+func expandLists(items []*yaml.RNode) ([]*yaml.RNode, error) {
+	out := make([]*yaml.RNode, 0, len(items))
+	for i, it := range items {
+		if !input.HoldsOurs(it) {
+			if len(out) >= input.MaxObjects {
+				return nil, errors.New(input.TooManyObjects("", 0, "items and the items of Lists among them").Message)
+			}
+			out = append(out, it)
+			continue
+		}
+		objs, _, err := input.Unwrap(it, input.MaxObjects-len(out))
+		if err != nil {
+			if errors.Is(err, input.ErrTooManyObjects) {
+				return nil, errors.New(input.TooManyObjects("", 0, "items and the items of Lists among them").Message)
+			}
+			return nil, fmt.Errorf("items[%d].%v", i, err)
+		}
+		out = append(out, objs...)
+	}
+	return out, nil
 }
 
 // describe says what a functionConfig is: a short value for the result's
@@ -209,9 +311,13 @@ func functionConfigError(fc *yaml.RNode) *framework.Result {
 	path := "functionConfig"
 	switch input.Classify(fc) {
 	case input.ForeignGroup:
-		path, value = "functionConfig.apiVersion", fc.GetApiVersion()
+		path, value = "functionConfig.apiVersion", input.IdentityOf(fc).APIVersion
 	case input.UnknownKind:
-		path, value = "functionConfig.kind", fc.GetKind()
+		path, value = "functionConfig.kind", input.IdentityOf(fc).Kind
+	case input.NearMiss:
+		e := input.KindError(fc)
+		path, value = "functionConfig."+e.Field, fmt.Sprint(e.BadValue)
+		words += "; " + e.Detail
 	}
 	return &framework.Result{Severity: framework.Error, Field: &framework.Field{Path: path, CurrentValue: value},
 		Message: field.Invalid(field.NewPath(path), value, fmt.Sprintf("functionConfig must be a %s (generator) or a %s (transformer) of %s, got %s",
@@ -315,6 +421,11 @@ func Run(rw *kio.ByteReadWriter) (framework.Results, error) {
 	if err != nil {
 		return writeInputError(out, input.Locate(stdinName, data, err))
 	}
+	if len(items) > input.MaxObjects {
+		// Refused before kyaml annotates every item.
+		return writeInputError(out, input.TooManyObjects(stdinName, 0, "items"))
+	}
+	input.Prepare(append([]*yaml.RNode{inner.FunctionConfig}, items...)...)
 	rl := &framework.ResourceList{Items: items, FunctionConfig: inner.FunctionConfig}
 	annotations, err := kio.PreprocessResourcesForInternalAnnotationMigration(rl.Items)
 	if err != nil {
@@ -325,7 +436,8 @@ func Run(rw *kio.ByteReadWriter) (framework.Results, error) {
 		// (there is at least the missing functionConfig) are not lost.
 		inner.WrappingKind, inner.WrappingAPIVersion = kio.ResourceListKind, kio.ResourceListAPIVersion
 	}
-	processErr := Process(rl)
+	lazy := map[*yaml.Node]render.Object{}
+	processErr := process(rl, lazy)
 	if err := kio.ReconcileInternalAnnotations(rl.Items, annotations); err != nil {
 		return writeInputError(out, &input.Error{Name: stdinName, Message: "items: " + err.Error()})
 	}
@@ -336,7 +448,7 @@ func Run(rw *kio.ByteReadWriter) (framework.Results, error) {
 		}
 	}
 	var buf bytes.Buffer
-	if err := writeResourceList(&buf, inner.WrappingAPIVersion, inner.WrappingKind, rl.Items, inner.FunctionConfig, results, inner.KeepReaderAnnotations); err != nil {
+	if err := writeResourceListLazy(&buf, inner.WrappingAPIVersion, inner.WrappingKind, rl.Items, inner.FunctionConfig, results, inner.KeepReaderAnnotations, lazy); err != nil {
 		return writeInputError(out, &input.Error{Name: stdinName, Message: "cannot write the items back: " + err.Error()})
 	}
 	if _, err := out.Write(buf.Bytes()); err != nil && processErr == nil {

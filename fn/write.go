@@ -2,10 +2,15 @@ package fn
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
+	"maps"
+	"slices"
 
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/servelayer/servelayer/render"
 )
 
 // Why not kio.ByteWriter: go.yaml.in/yaml/v3's emitter keeps every event
@@ -22,6 +27,12 @@ import (
 // kio.ByteWriter with WrappingKind set does. keep is its
 // KeepReaderAnnotations.
 func writeResourceList(w io.Writer, apiVersion, kind string, items []*yaml.RNode, functionConfig, results *yaml.RNode, keep bool) error {
+	return writeResourceListLazy(w, apiVersion, kind, items, functionConfig, results, keep, nil)
+}
+
+// writeResourceListLazy is writeResourceList where the items lazy maps are
+// placeholders of rendered objects, written as the objects (realize).
+func writeResourceListLazy(w io.Writer, apiVersion, kind string, items []*yaml.RNode, functionConfig, results *yaml.RNode, keep bool, lazy map[*yaml.Node]render.Object) error {
 	scalar := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }
 	header := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
 		scalar("apiVersion"), scalar(apiVersion), scalar("kind"), scalar(kind),
@@ -37,6 +48,13 @@ func writeResourceList(w io.Writer, apiVersion, kind string, items []*yaml.RNode
 			return err
 		}
 		for _, it := range items {
+			if o, ok := lazy[it.YNode()]; ok {
+				real, err := realize(it, o)
+				if err != nil {
+					return err
+				}
+				it = real
+			}
 			n, err := cleanCopy(it, keep)
 			if err != nil {
 				return err
@@ -92,6 +110,32 @@ func writeStream(w io.Writer, nodes []*yaml.RNode) error {
 // WriteStream is writeStream for the CLI.
 func WriteStream(w io.Writer, nodes []*yaml.RNode) error { return writeStream(w, nodes) }
 
+// WriteObjects writes rendered objects as WriteStream writes their nodes,
+// converting each to nodes just before writing it and dropping them after,
+// so memory holds one object's nodes, not the whole fleet's.
+func WriteObjects(w io.Writer, objs []render.Object) error {
+	for i, o := range objs {
+		n, err := o.Node()
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			if _, err := io.WriteString(w, "---\n"); err != nil {
+				return err
+			}
+		}
+		// A fresh node: no copy needed, only what cleanCopy would clear.
+		rn := yaml.NewRNode(n)
+		if err := yaml.ClearEmptyAnnotations(rn); err != nil {
+			return err
+		}
+		if err := encodeDocument(w, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // cleanCopy copies a node and, as kio.ByteWriter does to the nodes it
 // writes, removes the reader's index annotations (unless keep) and an
 // annotations map left empty.
@@ -127,4 +171,83 @@ func encodeDocument(w io.Writer, n *yaml.Node) error {
 	}
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// placeholder is a small node standing for a rendered object among the
+// function's items until it is written: its apiVersion, kind and metadata
+// (name, namespace, labels, annotations), which is all that is read of a
+// rendered item before then (merging with the input items, kyaml's
+// annotation bookkeeping).
+func placeholder(o render.Object) (*yaml.RNode, error) {
+	b, err := o.JSON()
+	if err != nil {
+		return nil, err
+	}
+	var m struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		Metadata   struct {
+			Name        string            `json:"name"`
+			Namespace   string            `json:"namespace"`
+			Labels      map[string]string `json:"labels"`
+			Annotations map[string]string `json:"annotations"`
+		} `json:"metadata"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	n := yaml.NewMapRNode(nil)
+	for _, f := range []yaml.Filter{
+		yaml.SetField("apiVersion", yaml.NewStringRNode(m.APIVersion)),
+		yaml.SetField("kind", yaml.NewStringRNode(m.Kind)),
+	} {
+		if err := n.PipeE(f); err != nil {
+			return nil, err
+		}
+	}
+	if err := n.SetName(m.Metadata.Name); err != nil {
+		return nil, err
+	}
+	if m.Metadata.Namespace != "" {
+		if err := n.SetNamespace(m.Metadata.Namespace); err != nil {
+			return nil, err
+		}
+	}
+	if len(m.Metadata.Labels) > 0 {
+		if err := n.SetLabels(m.Metadata.Labels); err != nil {
+			return nil, err
+		}
+	}
+	if len(m.Metadata.Annotations) > 0 {
+		if err := n.SetAnnotations(m.Metadata.Annotations); err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+// realize converts a rendered object to its node, carrying over any
+// annotation kyaml's bookkeeping set on or cleared from its placeholder.
+func realize(ph *yaml.RNode, o render.Object) (*yaml.RNode, error) {
+	n, err := o.Node()
+	if err != nil {
+		return nil, err
+	}
+	real := yaml.NewRNode(n)
+	want, have := ph.GetAnnotations(), real.GetAnnotations()
+	for k := range have {
+		if _, ok := want[k]; !ok {
+			if _, err := real.Pipe(yaml.ClearAnnotation(k)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		if v, ok := have[k]; !ok || v != want[k] {
+			if err := real.PipeE(yaml.SetAnnotation(k, want[k])); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return real, nil
 }

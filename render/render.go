@@ -27,6 +27,12 @@ type Options struct {
 	// Layer, when set, overrides every model's spec.layer, to preview a move.
 	// It may be schema.LayerAuto.
 	Layer schema.Layer
+
+	// FleetSize is how many ServedModels the fleet holds, for layer auto's
+	// fleet rule, when the models rendered are only some of them (render
+	// --name renders one model of a file exactly as the whole file would).
+	// Zero, or fewer than the models, means the models are the fleet.
+	FleetSize int
 }
 
 // Severity of a Diagnostic.
@@ -168,7 +174,7 @@ func RenderFleet(models []*schema.ServedModel, opts Options) *Result {
 		}
 		var choice *LayerChoice
 		if m.Spec.Layer == schema.LayerAuto {
-			c, err := ChooseLayer(m, gatedPlatform(platform, gated), len(models))
+			c, err := ChooseLayer(m, gatedPlatform(platform, gated), max(len(models), opts.FleetSize))
 			if err != nil {
 				res.addErrors(modelRef(m), i, field.ErrorList{err})
 				continue

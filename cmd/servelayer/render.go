@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -75,6 +76,10 @@ type RenderArgs struct {
 	Recursive bool
 	// Name, when set, selects one ServedModel by metadata.name.
 	Name string
+	// Root, when set, confines every read to this directory: nothing that
+	// does not resolve to a regular file inside it is read (the Argo CD
+	// plugin's application directory).
+	Root string
 }
 
 // RenderFiles reads ServedModels (and at most one Platform) from files and
@@ -82,7 +87,7 @@ type RenderArgs struct {
 // problems are written to stderr; the exit code says what kind they were.
 // It never returns empty output with exitOK.
 func RenderFiles(a RenderArgs, stderr io.Writer) ([]byte, int) {
-	in, code := readInputs("servelayer render", a.Files, a.Platform, a.Recursive, stderr)
+	in, code := readInputs("servelayer render", a.Root, a.Files, a.Platform, a.Recursive, stderr)
 	if code != exitOK {
 		return nil, code
 	}
@@ -101,14 +106,16 @@ func RenderFiles(a RenderArgs, stderr io.Writer) ([]byte, int) {
 			a.Name, schema.KindModel, strings.Join(a.Files, ", "), strings.Join(found, ", "))
 		return nil, exitInvalid
 	}
-	req := fn.Request{Models: models, Platform: in.platform, Layer: a.Layer}
-	objs, results := fn.Render(req)
+	// A selected model renders as in the whole fleet: layer auto's fleet
+	// rule counts every model read, not only the one selected.
+	req := fn.Request{Models: models, Platform: in.platform, Layer: a.Layer, FleetSize: len(in.models)}
+	objs, results := fn.RenderObjects(req)
 	printResults(stderr, results)
 	if results.ExitCode() != 0 {
 		return nil, exitInvalid
 	}
-	var buf strings.Builder
-	if err := fn.WriteStream(&buf, objs); err != nil {
+	var buf bytes.Buffer
+	if err := fn.WriteObjects(&buf, objs); err != nil {
 		fmt.Fprintln(stderr, "servelayer render:", err)
 		return nil, exitInvalid
 	}
@@ -116,7 +123,7 @@ func RenderFiles(a RenderArgs, stderr io.Writer) ([]byte, int) {
 		fmt.Fprintln(stderr, "servelayer render: nothing rendered: refusing to print an empty render")
 		return nil, exitInvalid
 	}
-	return []byte(buf.String()), exitOK
+	return buf.Bytes(), exitOK
 }
 
 // printResults writes one line per result: file, object, field, message.
