@@ -12,6 +12,10 @@ KUSTOMIZE_VERSION      := v5.8.2
 CONTROLLER_GEN_VERSION := v0.19.0
 BENCHSTAT_VERSION      := v0.0.0-20260908200009-22c9c6c9d4da
 KUSTOMIZE              := $(BIN)/kustomize-$(KUSTOMIZE_VERSION)
+# vLLM's own argument parser, the oracle of the engine-argument tests: the
+# version of the default image (schema.VLLMVersion), in a pinned venv.
+VLLM_VERSION           := 0.11.0
+VLLM_ORACLE            := $(BIN)/vllm-oracle-$(VLLM_VERSION)
 
 EXAMPLES := $(sort $(patsubst examples/%/,%,$(wildcard examples/*/)))
 
@@ -27,6 +31,14 @@ $(KUSTOMIZE):
 	GOBIN=$(BIN) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
 	mv $(BIN)/kustomize $@
 	ln -sf $(notdir $@) $(BIN)/kustomize
+
+.PHONY: vllm-oracle
+vllm-oracle: ## Install vLLM's argument parser (test oracle) into bin/ (cached).
+	bash hack/vllm-oracle/install.sh $(VLLM_ORACLE)
+
+.PHONY: vllm-flags
+vllm-flags: vllm-oracle ## Regenerate schema/vllmflags.txt from vLLM's parser.
+	$(VLLM_ORACLE)/bin/python hack/vllm-oracle/oracle.py flags > schema/vllmflags.txt
 
 .PHONY: examples
 examples: build tools ## Render every example with the real kustomize CLI.
@@ -56,8 +68,8 @@ lint: ## gofmt and go vet.
 	cd conformance && go vet ./...
 
 .PHONY: unit
-unit: build tools ## Go tests of the main module.
-	KUSTOMIZE=$(KUSTOMIZE) go test -count=1 ./...
+unit: build tools vllm-oracle ## Go tests of the main module.
+	KUSTOMIZE=$(KUSTOMIZE) VLLM_ORACLE=$(VLLM_ORACLE)/bin/python go test -count=1 ./...
 
 include conformance/conformance.mk
 include hack/fuzz.mk

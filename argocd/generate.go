@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -195,6 +194,8 @@ func platformPath(dir, p string) (string, error) {
 		return "", errorf("parameter %q must stay inside the application directory (symlinks included)", ParamPlatform)
 	case errors.Is(err, input.ErrNotRegular):
 		return "", errorf("parameter %q must name a regular file", ParamPlatform)
+	case errors.Is(err, input.ErrUnreadable):
+		return "", errorf("parameter %q names a file that cannot be read", ParamPlatform)
 	case err != nil:
 		return "", fmt.Errorf("application directory: %w", err)
 	}
@@ -265,22 +266,12 @@ func (n *nonBlank) Write(p []byte) (int, error) {
 // Discover prints, one a line, the files of dir that hold a ServedModel:
 // the YAML and JSON files render would read (subdirectories only with the
 // recurse option). No output tells the cmp-server the plugin does not
-// apply. Unparseable options are ignored here; generate reports them.
+// apply. Unparseable options are ignored here; generate reports them. A
+// file that does not resolve to a regular file inside dir is neither read
+// nor listed (generate refuses it); a FIFO never blocks discovery.
 func Discover(dir string, environ []string, stdout, stderr io.Writer) int {
 	o, _ := ParseOptions(environ)
-	var found []string
-	err := input.Walk(dir, o.Recurse, func(p string) error {
-		ok, err := input.HoldsServedModel(p)
-		if err != nil || !ok {
-			return err
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		found = append(found, filepath.ToSlash(rel))
-		return nil
-	})
+	found, err := input.FindServedModels(dir, o.Recurse)
 	if err != nil {
 		fmt.Fprintf(stderr, "servelayer cmp discover: %v\n", err)
 		return ExitInvalid

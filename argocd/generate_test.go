@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/servelayer/servelayer/internal/corpus"
 )
@@ -223,5 +225,65 @@ func TestDiscover(t *testing.T) {
 	var stdout bytes.Buffer
 	if code := Discover(empty, nil, &stdout, io.Discard); code != ExitOK || stdout.Len() != 0 {
 		t.Errorf("discover on plain manifests: exit %d, %q", code, stdout.String())
+	}
+}
+
+// TestDiscoverReadsNothingOutside: discovery neither lists nor reads a file
+// that does not resolve to a regular file inside the app directory, and a
+// FIFO does not block it.
+func TestDiscoverReadsNothingOutside(t *testing.T) {
+	outside := t.TempDir()
+	corpus.WriteFile(t, filepath.Join(outside, "m.yaml"), "kind: ServedModel\n")
+	dir := t.TempDir()
+	corpus.WriteFile(t, filepath.Join(dir, "a.yaml"), "kind: ServedModel\n")
+	for name, target := range map[string]string{
+		"outside.yaml": filepath.Join(outside, "m.yaml"), "environ.yaml": "/proc/self/environ",
+		"inner.yaml": "a.yaml", "absolute.yaml": filepath.Join(dir, "a.yaml"),
+	} {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan string)
+	go func() {
+		var stdout bytes.Buffer
+		if code := Discover(dir, nil, &stdout, io.Discard); code != ExitOK {
+			t.Errorf("exit %d", code)
+		}
+		done <- stdout.String()
+	}()
+	select {
+	case got := <-done:
+		if want := "a.yaml\ninner.yaml\n"; got != want {
+			t.Errorf("discover = %q, want %q", got, want)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("discover blocked on a FIFO")
+	}
+}
+
+// TestPlatformParamNeverEchoesWhatItPointsTo: a platform parameter naming a
+// symlink to /proc/self/environ, a FIFO or a file outside is refused
+// without opening it, and the message holds neither the value nor the
+// environment.
+func TestPlatformParamNeverEchoesWhatItPointsTo(t *testing.T) {
+	const secret = "hunter3-0d9e"
+	t.Setenv("ARGOCD_ENV_TOKEN", secret)
+	dir := t.TempDir()
+	if err := os.Symlink("/proc/self/environ", filepath.Join(dir, "p-"+secret+".yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "f-"+secret+".yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"p-" + secret + ".yaml", "f-" + secret + ".yaml"} {
+		var stdout, stderr bytes.Buffer
+		code := Generate(dir, []string{paramsEnv(t, Param{Name: "platform", String: str(p)}), "ARGOCD_ENV_TOKEN=" + secret}, okRenderer("kind: ConfigMap\n"), &stdout, &stderr)
+		if code == ExitOK || stdout.Len() != 0 || strings.Contains(stderr.String(), secret) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q: want a failure that echoes nothing", p, code, stdout.String(), stderr.String())
+		}
 	}
 }

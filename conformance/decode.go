@@ -8,6 +8,7 @@ import (
 	kservev1beta1 "github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	sigsjson "sigs.k8s.io/json"
@@ -21,6 +22,7 @@ var (
 	ServiceGVK               = corev1.SchemeGroupVersion.WithKind("Service")
 	PersistentVolumeClaimGVK = corev1.SchemeGroupVersion.WithKind("PersistentVolumeClaim")
 	ConfigMapGVK             = corev1.SchemeGroupVersion.WithKind("ConfigMap")
+	PodDisruptionBudgetGVK   = policyv1.SchemeGroupVersion.WithKind("PodDisruptionBudget")
 	// NamespaceGVK: servelayer renders none, but examples pass user
 	// Namespaces through the function untouched.
 	NamespaceGVK           = corev1.SchemeGroupVersion.WithKind("Namespace")
@@ -33,6 +35,7 @@ var newTyped = map[schema.GroupVersionKind]func() runtime.Object{
 	ServiceGVK:               func() runtime.Object { return &corev1.Service{} },
 	PersistentVolumeClaimGVK: func() runtime.Object { return &corev1.PersistentVolumeClaim{} },
 	ConfigMapGVK:             func() runtime.Object { return &corev1.ConfigMap{} },
+	PodDisruptionBudgetGVK:   func() runtime.Object { return &policyv1.PodDisruptionBudget{} },
 	NamespaceGVK:             func() runtime.Object { return &corev1.Namespace{} },
 	InferenceServiceGVK:      func() runtime.Object { return &kservev1beta1.InferenceService{} },
 	LLMInferenceServiceGVK:   func() runtime.Object { return &kservev1alpha1.LLMInferenceService{} },

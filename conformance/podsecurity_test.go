@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
@@ -41,9 +42,9 @@ const (
 
 const (
 	reasonISVCRoot = "vLLM's image runs as root, and for an oci:// model KServe's modelcar replaces " +
-		"kserve-container's whole securityContext with {runAsUser: uidModelcar} (shipped config: 10; KServe " +
-		"documents that some clusters need 0), so a runAsNonRoot set by servelayer would be overwritten or " +
-		"would stop the pod; servelayer sets every other restricted field"
+		"kserve-container's whole securityContext with {runAsUser: uidModelcar} (shipped config: 1010; its _example " +
+		"block says 10, and KServe documents that some clusters need 0), so a runAsNonRoot set by servelayer would be " +
+		"overwritten or would stop the pod; servelayer sets every other restricted field"
 	reasonLLMDRoot = "KServe's llm-d presets run container main with runAsNonRoot: false (the llm-d/vLLM " +
 		"images run as root); servelayer does not override the preset"
 )
@@ -85,27 +86,7 @@ func TestPodSecurity(t *testing.T) {
 		for _, pt := range pts {
 			templates++
 			seen[d.GVK.Kind+" "+pt.Path] = true
-			base, err := EvaluatePSS(api.LevelBaseline, &pt.Meta, pt.Spec)
-			if err != nil {
-				t.Fatalf("%s %s: %v", d, pt.Path, err)
-			}
-			for _, f := range base {
-				t.Errorf("%s %s: fails Pod Security Standards baseline: %s", d, pt.Path, f)
-			}
-			restricted, err := EvaluatePSS(api.LevelRestricted, &pt.Meta, pt.Spec)
-			if err != nil {
-				t.Fatalf("%s %s: %v", d, pt.Path, err)
-			}
-			var ids []string
-			for _, f := range restricted {
-				ids = append(ids, string(f.Check))
-				key := d.GVK.Kind + " " + pt.Path + " " + string(f.Check)
-				if _, ok := allowed[key]; ok {
-					used[key] = true
-					continue
-				}
-				t.Errorf("%s %s: fails Pod Security Standards restricted check %s, which no exception allows: %s", d, pt.Path, f.Check, f)
-			}
+			ids := checkPodSecurity(t, fmt.Sprintf("%s %s", d, pt.Path), d.GVK.Kind+" "+pt.Path, &pt.Meta, pt.Spec, allowed, used)
 			report = append(report, fmt.Sprintf("%s %s: restricted fails [%s]", d, pt.Path, strings.Join(ids, ", ")))
 		}
 	}
@@ -119,6 +100,36 @@ func TestPodSecurity(t *testing.T) {
 			t.Errorf("restricted exception %q is no longer needed by any %s %s: remove it here and from README.md", key, e.Kind, e.Path)
 		}
 	}
+}
+
+// checkPodSecurity evaluates one pod spec (where names it in errors, key is
+// "Kind path"): baseline must pass, and restricted may fail only the
+// checks allowed holds for key, which it marks used. It returns the
+// restricted checks that fail.
+func checkPodSecurity(t *testing.T, where, key string, meta *metav1.ObjectMeta, spec *corev1.PodSpec, allowed map[string]pssException, used map[string]bool) []string {
+	t.Helper()
+	base, err := EvaluatePSS(api.LevelBaseline, meta, spec)
+	if err != nil {
+		t.Fatalf("%s: %v", where, err)
+	}
+	for _, f := range base {
+		t.Errorf("%s: fails Pod Security Standards baseline: %s", where, f)
+	}
+	restricted, err := EvaluatePSS(api.LevelRestricted, meta, spec)
+	if err != nil {
+		t.Fatalf("%s: %v", where, err)
+	}
+	var ids []string
+	for _, f := range restricted {
+		ids = append(ids, string(f.Check))
+		k := key + " " + string(f.Check)
+		if _, ok := allowed[k]; ok {
+			used[k] = true
+			continue
+		}
+		t.Errorf("%s: fails Pod Security Standards restricted check %s, which no exception allows: %s", where, f.Check, f)
+	}
+	return ids
 }
 
 // TestPodSecurityExceptionsDocumented: every exception appears in

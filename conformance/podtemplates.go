@@ -3,10 +3,8 @@ package conformance
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 
 	kservev1alpha1 "github.com/kserve/kserve/pkg/apis/serving/v1alpha1"
-	kservev1alpha2 "github.com/kserve/kserve/pkg/apis/serving/v1alpha2"
 	kservev1beta1 "github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -118,20 +116,9 @@ func merge(a, b map[string]string) map[string]string {
 // LLMInferenceServiceConfig) strictly and returns its pod template at path
 // (spec.template or spec.prefill.template).
 func LoadLLMDPresetTemplate(file, path string) (*corev1.PodSpec, error) {
-	data, err := os.ReadFile(file)
+	cfg, err := loadLLMDPreset(file)
 	if err != nil {
 		return nil, err
-	}
-	docs, err := SplitStream(file, data)
-	if err != nil {
-		return nil, err
-	}
-	if len(docs) != 1 {
-		return nil, fmt.Errorf("%s: want one document, got %d", file, len(docs))
-	}
-	cfg := &kservev1alpha2.LLMInferenceServiceConfig{}
-	if err := strictJSON(docs[0].JSON, cfg); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	var spec *corev1.PodSpec
 	switch path {

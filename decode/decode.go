@@ -14,6 +14,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -78,7 +80,7 @@ func decodeError(data []byte, err error) *field.Error {
 			return field.Invalid(field.NewPath(rootPath), jsonKind(data), "must be a JSON or YAML object (a mapping)")
 		}
 		if p, v, ok := locateTypeError(data, te.Field, te.Offset); ok {
-			return field.Invalid(p, v, "must be of type "+want)
+			return field.Invalid(p, v, "must be of type "+want+wholeNumberFix(want, v))
 		}
 		p := field.NewPath(rootPath)
 		if te.Field != "" {
@@ -98,6 +100,22 @@ func decodeError(data []byte, err error) *field.Error {
 		return field.Invalid(field.NewPath(rootPath), "", "nested too deeply: "+err.Error())
 	}
 	return field.Invalid(field.NewPath(rootPath), "", "not a valid object: "+err.Error())
+}
+
+// wholeNumberFix suggests the integer for a number an integer field
+// refuses: 2.0 (or 2., or 2e0) is written 2.
+func wholeNumberFix(want string, v any) string {
+	if want != "integer" {
+		return ""
+	}
+	f, err := strconv.ParseFloat(fmt.Sprint(v), 64)
+	switch {
+	case err != nil:
+		return ""
+	case f == math.Trunc(f) && math.Abs(f) < 1<<53:
+		return fmt.Sprintf(": write %d, without a decimal point or exponent", int64(f))
+	}
+	return ": write a whole number, without a decimal point or exponent"
 }
 
 // jsonKind names the kind of a JSON document's top-level value.

@@ -7,6 +7,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -19,6 +20,24 @@ import (
 // "billion laughs" document needs billions. Beyond this the conversion stops
 // with an error at the alias that crossed the limit.
 const MaxAliasExpansion = 100_000
+
+// MaxAliasBytes bounds how many bytes of JSON YAML aliases and merge keys
+// may add across one run: every document an AliasBudget is shared by (one
+// function call, one CLI invocation). A node count alone does not bound
+// memory: one large anchored string aliased a few thousand times is few
+// nodes and gigabytes. The bound is the input size cap (input.MaxInputBytes,
+// 8 MiB): written out without aliases, the input may at most double. A real
+// fleet shares a few hundred bytes per model, if anything.
+const MaxAliasBytes = 8 << 20
+
+// An AliasBudget is the MaxAliasBytes allowance shared by the conversions of
+// one run, so that many documents aliasing one large anchor (items of one
+// ResourceList can) cannot add MaxAliasBytes each. The zero value is a full
+// budget. It is not safe for concurrent use.
+type AliasBudget struct{ used int64 }
+
+// Used reports how many bytes aliases have added so far.
+func (b *AliasBudget) Used() int64 { return b.used }
 
 // ServedModelYAML decodes one YAML document holding a ServedModel, with the
 // same strictness and field-pathed errors as ServedModel.
@@ -62,7 +81,18 @@ func YAMLToJSON(doc []byte) ([]byte, field.ErrorList) {
 //   - aliases are expanded (merge keys "<<" included), but a self-referencing
 //     alias or an expansion beyond MaxAliasExpansion nodes is an error.
 func YAMLNodeToJSON(n *yaml.Node) ([]byte, field.ErrorList) {
-	c := &yamlConverter{budget: MaxAliasExpansion, expanding: map[*yaml.Node]bool{}, merging: map[*yaml.Node]bool{}}
+	return YAMLNodeToJSONWithin(n, nil)
+}
+
+// YAMLNodeToJSONWithin is YAMLNodeToJSON with the bytes aliases add counted
+// against b, shared with the other documents of the same run (nil: a budget
+// of its own). Beyond MaxAliasBytes in all, the conversion stops with an
+// error at the outermost alias being expanded, before the bytes are written.
+func YAMLNodeToJSONWithin(n *yaml.Node, b *AliasBudget) ([]byte, field.ErrorList) {
+	if b == nil {
+		b = &AliasBudget{}
+	}
+	c := &yamlConverter{budget: MaxAliasExpansion, bytes: b, expanding: map[*yaml.Node]bool{}, merging: map[*yaml.Node]bool{}}
 	if n != nil && n.Kind == yaml.DocumentNode {
 		if len(n.Content) == 0 {
 			return []byte("null"), nil
@@ -86,6 +116,11 @@ type yamlConverter struct {
 	errs field.ErrorList
 	// budget is how many more nodes alias expansion may emit.
 	budget int
+	// bytes is the run's byte allowance; aliasStart is where the output
+	// stood when the outermost alias (or merge) being expanded began.
+	bytes      *AliasBudget
+	aliasStart int
+	overBytes  bool
 	// inAlias counts the aliases (and merges) being expanded around the
 	// current node; aliases are the aliases among them, outermost first.
 	inAlias int
@@ -97,7 +132,51 @@ type yamlConverter struct {
 
 // stop reports whether conversion has given up: the output is discarded on
 // any error, but the first errors are kept so several can be reported.
-func (c *yamlConverter) stop() bool { return len(c.errs) >= 20 || c.budget < 0 }
+func (c *yamlConverter) stop() bool { return len(c.errs) >= 20 || c.budget < 0 || c.overBytes }
+
+// enterAlias and leaveAlias bracket the expansion of an alias or a merged
+// value: the bytes written inside the outermost one are charged to the
+// run's budget when it ends.
+func (c *yamlConverter) enterAlias() {
+	if c.inAlias == 0 {
+		c.aliasStart = c.buf.Len()
+	}
+	c.inAlias++
+}
+
+func (c *yamlConverter) leaveAlias() {
+	c.inAlias--
+	if c.inAlias == 0 && !c.overBytes {
+		c.bytes.used += int64(c.buf.Len() - c.aliasStart)
+	}
+}
+
+// aliasBytes is what aliases have added in the run so far, plus the next
+// bytes about to be written.
+func (c *yamlConverter) aliasBytes(next int) int64 {
+	return c.bytes.used + int64(c.buf.Len()-c.aliasStart) + int64(next)
+}
+
+// charge checks, inside an alias, that writing next more bytes stays within
+// the run's MaxAliasBytes, and records the error when it would not.
+func (c *yamlConverter) charge(next int, n *yaml.Node, p *field.Path) bool {
+	if c.inAlias == 0 || c.aliasBytes(next) <= MaxAliasBytes {
+		return true
+	}
+	c.overBytes = true
+	at, name := c.outermostAlias(n, p)
+	c.errs = append(c.errs, field.Invalid(at, name,
+		fmt.Sprintf("YAML aliases add more than %d bytes (%d MiB, the input size limit) to this input; write the values out or use fewer aliases", MaxAliasBytes, MaxAliasBytes>>20)))
+	return false
+}
+
+// outermostAlias names the alias written where the expansion blows up.
+func (c *yamlConverter) outermostAlias(n *yaml.Node, p *field.Path) (*field.Path, string) {
+	if len(c.aliases) > 0 {
+		return c.aliases[0].path, c.aliases[0].name
+	}
+	return pathString(p), "*" + aliasName(n)
+}
 
 func pathString(p *field.Path) *field.Path {
 	if p == nil {
@@ -119,12 +198,18 @@ func (c *yamlConverter) value(n *yaml.Node, p *field.Path) {
 		if c.budget < 0 {
 			// Name the outermost alias being expanded: the one written
 			// where the document blows up.
-			at, name := pathString(p), "*"+aliasName(n)
-			if len(c.aliases) > 0 {
-				at, name = c.aliases[0].path, c.aliases[0].name
-			}
+			at, name := c.outermostAlias(n, p)
 			c.errs = append(c.errs, field.Invalid(at, name,
 				fmt.Sprintf("YAML aliases expand to more than %d nodes (a \"billion laughs\" document?); write the values out or use fewer aliases", MaxAliasExpansion)))
+			return
+		}
+		// A scalar is checked before it is written: one large anchored
+		// string must not be copied even once past the limit.
+		next := 1
+		if n.Kind == yaml.ScalarNode {
+			next = len(n.Value) + 2
+		}
+		if !c.charge(next, n, p) {
 			return
 		}
 	}
@@ -175,9 +260,9 @@ func (c *yamlConverter) alias(n *yaml.Node, p *field.Path) {
 	}
 	c.expanding[target] = true
 	c.aliases = append(c.aliases, aliasSite{pathString(p), "*" + n.Value})
-	c.inAlias++
+	c.enterAlias()
 	c.value(target, p)
-	c.inAlias--
+	c.leaveAlias()
 	c.aliases = c.aliases[:len(c.aliases)-1]
 	delete(c.expanding, target)
 }
@@ -220,14 +305,17 @@ func (c *yamlConverter) mapping(n *yaml.Node, p *field.Path) {
 		if i > 0 {
 			c.buf.WriteByte(',')
 		}
+		if !c.charge(len(e.key)+3, e.value, e.path) {
+			return
+		}
 		writeJSONString(&c.buf, e.key)
 		c.buf.WriteByte(':')
 		if e.merged {
 			// A merged value is a copy, like an alias: it counts against
 			// the expansion budget.
-			c.inAlias++
+			c.enterAlias()
 			c.value(e.value, e.path)
-			c.inAlias--
+			c.leaveAlias()
 		} else {
 			c.value(e.value, e.path)
 		}
@@ -341,7 +429,13 @@ func (c *yamlConverter) scalar(n *yaml.Node, p *field.Path) {
 				c.fail(p, n.Value, "must be a finite number")
 				return
 			}
-			c.buf.WriteString(strconv.FormatFloat(x, 'g', -1, 64))
+			// A float stays a float ("2." is 2.0, not 2), so an integer
+			// field refuses 2. as it refuses 1.0.
+			f := strconv.FormatFloat(x, 'g', -1, 64)
+			if !strings.ContainsAny(f, ".e") {
+				f += ".0"
+			}
+			c.buf.WriteString(f)
 		default:
 			writeJSONString(&c.buf, n.Value)
 		}

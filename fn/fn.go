@@ -1,6 +1,6 @@
 // Package fn is the servelayer KRM function: render wrapped in kyaml's
 // function framework, reading its ResourceList through internal/input. The
-// CLI renders files through it too (Render, WriteStream).
+// CLI renders files through it too (Render, then render.Fleet.WriteYAML).
 //
 // As a generator its functionConfig is a ServedModel, whose objects are
 // appended to the items. As a transformer its functionConfig is a Platform:
@@ -10,6 +10,7 @@ package fn
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -33,6 +34,9 @@ type Request struct {
 	Models   []*yaml.RNode
 	Platform *yaml.RNode
 	Layer    schema.Layer
+	// FleetSize is the size of the whole fleet when Models are only some
+	// of it (see render.Options.FleetSize).
+	FleetSize int
 	// Release lets Render drop each model's node (set it to nil in Models)
 	// once the model is decoded, keeping only what its results need, so a
 	// caller that has no other use for the nodes does not hold a fleet's
@@ -45,10 +49,18 @@ type Request struct {
 func Render(req Request) (*render.Fleet, framework.Results) {
 	var results framework.Results
 	var platform *schema.Platform
+	// One alias allowance for the whole request: items of one ResourceList
+	// can alias one anchor many times over.
+	budget := &decode.AliasBudget{}
 	if req.Platform != nil {
-		p, errs := input.DecodeNode(req.Platform, decode.Platform)
+		p, errs := input.DecodeNode(req.Platform, decode.Platform, budget)
 		results = append(results, fieldResults(req.Platform, errs)...)
 		platform = p
+	}
+	if len(req.Models) > input.MaxModels {
+		results = append(results, &framework.Result{Severity: framework.Error, Field: &framework.Field{Path: "items", CurrentValue: fmt.Sprintf("%d ServedModels", len(req.Models))},
+			Message: input.TooManyModels(len(req.Models))})
+		return nil, results
 	}
 	models := make([]*schema.ServedModel, 0, len(req.Models))
 	var released []source
@@ -56,7 +68,7 @@ func Render(req Request) (*render.Fleet, framework.Results) {
 		released = make([]source, len(req.Models))
 	}
 	for i, n := range req.Models {
-		m, errs := input.DecodeNode(n, decode.ServedModel)
+		m, errs := input.DecodeNode(n, decode.ServedModel, budget)
 		results = append(results, fieldResults(n, errs)...)
 		models = append(models, m)
 		if req.Release {
@@ -67,7 +79,7 @@ func Render(req Request) (*render.Fleet, framework.Results) {
 		return nil, results
 	}
 
-	fleet := render.Prepare(models, render.Options{Platform: platform, Layer: req.Layer})
+	fleet := render.Prepare(models, render.Options{Platform: platform, Layer: req.Layer, FleetSize: req.FleetSize})
 	for _, d := range fleet.Diagnostics {
 		var src *yaml.RNode
 		switch {
@@ -121,9 +133,10 @@ func sourceOf(n *yaml.RNode) source {
 	if !input.IsObject(n) {
 		return source{}
 	}
+	id := input.IdentityOf(n) // merge keys and aliases resolved
 	s := source{object: true, ref: yaml.ResourceIdentifier{
-		TypeMeta: yaml.TypeMeta{APIVersion: n.GetApiVersion(), Kind: n.GetKind()},
-		NameMeta: yaml.NameMeta{Name: n.GetName(), Namespace: n.GetNamespace()},
+		TypeMeta: yaml.TypeMeta{APIVersion: id.APIVersion, Kind: id.Kind},
+		NameMeta: yaml.NameMeta{Name: id.Name, Namespace: id.Namespace},
 	}}
 	s.path, s.index, s.fileErr = kioutil.GetFileAnnotations(n)
 	return s
@@ -180,31 +193,47 @@ func Process(rl *framework.ResourceList) error {
 // unchanged (an error, or nothing to render).
 func process(rl *framework.ResourceList) *output {
 	fc := rl.FunctionConfig
+	if len(rl.Items) > input.MaxObjects {
+		rl.Results = append(rl.Results, itemsError(len(rl.Items), input.TooManyObjects("", 0, "items").Message))
+		return nil
+	}
 	switch {
 	case input.IsServedModel(fc):
-		fleet, results := Render(Request{Models: []*yaml.RNode{fc}})
+		fleet, results := Render(Request{Models: []*yaml.RNode{input.WithIdentity(fc)}})
 		out, extra := mergeOutput(fc, rl.Items, fleet, results)
 		rl.Results = append(rl.Results, append(results, extra...)...)
 		if !hasError(rl.Results) {
 			return out
 		}
 	case input.IsPlatform(fc):
+		// A List item holding a ServedModel is unwrapped: passed through
+		// whole, its models would silently not be rendered. Its other
+		// items then pass through one by one.
+		items, err := expandLists(rl.Items)
+		if err != nil {
+			rl.Results = append(rl.Results, itemsError(len(rl.Items), err.Error()))
+			break
+		}
 		var models, rest []*yaml.RNode
 		forCluster := 0
-		for _, it := range rl.Items {
+		for _, it := range items {
 			if input.IsServedModel(it) && !isLocalConfig(it) {
-				models = append(models, it)
+				models = append(models, input.WithIdentity(it))
 			} else {
 				rest = append(rest, it)
 			}
 			if !isLocalConfig(it) {
 				forCluster++
 			}
-			if input.Classify(it) == input.UnknownKind {
-				// A misspelt kind would otherwise pass through
-				// unrendered and the model would silently be missing.
+			if k := input.Classify(it); k != input.ServedModel && k != input.Platform && !input.PassesThrough(it) {
+				// Almost a ServedModel (a misspelt kind, another letter
+				// case, another API group): passed through, the model
+				// would silently be missing.
 				rl.Results = append(rl.Results, fieldResults(it, field.ErrorList{input.KindError(it)})...)
 			}
+		}
+		if len(models) > input.MaxModels {
+			rl.Results = append(rl.Results, itemsError(len(rl.Items), input.TooManyModels(len(models))))
 		}
 		if hasError(rl.Results) {
 			break
@@ -223,7 +252,7 @@ func process(rl *framework.ResourceList) *output {
 				Message: "no ServedModel items to render; items pass through unchanged"})
 			break
 		}
-		fleet, results := Render(Request{Models: models, Platform: fc})
+		fleet, results := Render(Request{Models: models, Platform: input.WithIdentity(fc)})
 		out, extra := mergeOutput(nil, rest, fleet, results)
 		rl.Results = append(rl.Results, append(results, extra...)...)
 		if !hasError(rl.Results) {
@@ -233,6 +262,37 @@ func process(rl *framework.ResourceList) *output {
 		rl.Results = append(rl.Results, functionConfigError(fc))
 	}
 	return nil
+}
+
+// itemsError is an error result about the items as a whole.
+func itemsError(n int, msg string) *framework.Result {
+	return &framework.Result{Severity: framework.Error, Field: &framework.Field{Path: "items", CurrentValue: fmt.Sprintf("%d items", n)},
+		Message: field.Invalid(field.NewPath("items"), fmt.Sprintf("%d items", n), msg).ErrorBody()}
+}
+
+// expandLists replaces every List item that holds a servelayer object (at
+// any depth) by its items; other items, Lists of someone else's objects
+// included, stay as they are. At most input.MaxObjects items come out.
+func expandLists(items []*yaml.RNode) ([]*yaml.RNode, error) {
+	out := make([]*yaml.RNode, 0, len(items))
+	for i, it := range items {
+		if !input.HoldsOurs(it) {
+			if len(out) >= input.MaxObjects {
+				return nil, errors.New(input.TooManyObjects("", 0, "items and the items of Lists among them").Message)
+			}
+			out = append(out, it)
+			continue
+		}
+		objs, _, err := input.Unwrap(it, input.MaxObjects-len(out))
+		if err != nil {
+			if errors.Is(err, input.ErrTooManyObjects) {
+				return nil, errors.New(input.TooManyObjects("", 0, "items and the items of Lists among them").Message)
+			}
+			return nil, fmt.Errorf("items[%d].%v", i, err)
+		}
+		out = append(out, objs...)
+	}
+	return out, nil
 }
 
 // describe says what a functionConfig is: a short value for the result's
@@ -257,9 +317,13 @@ func functionConfigError(fc *yaml.RNode) *framework.Result {
 	path := "functionConfig"
 	switch input.Classify(fc) {
 	case input.ForeignGroup:
-		path, value = "functionConfig.apiVersion", fc.GetApiVersion()
+		path, value = "functionConfig.apiVersion", input.IdentityOf(fc).APIVersion
 	case input.UnknownKind:
-		path, value = "functionConfig.kind", fc.GetKind()
+		path, value = "functionConfig.kind", input.IdentityOf(fc).Kind
+	case input.NearMiss:
+		e := input.KindError(fc)
+		path, value = "functionConfig."+e.Field, fmt.Sprint(e.BadValue)
+		words += "; " + e.Detail
 	}
 	return &framework.Result{Severity: framework.Error, Field: &framework.Field{Path: path, CurrentValue: value},
 		Message: field.Invalid(field.NewPath(path), value, fmt.Sprintf("functionConfig must be a %s (generator) or a %s (transformer) of %s, got %s",
@@ -373,6 +437,11 @@ func run(rw *kio.ByteReadWriter, write listWriter) (framework.Results, error) {
 	if err != nil {
 		return writeInputError(out, input.Locate(stdinName, data, err))
 	}
+	if len(items) > input.MaxObjects {
+		// Refused before kyaml annotates every item.
+		return writeInputError(out, input.TooManyObjects(stdinName, 0, "items"))
+	}
+	input.Prepare(append([]*yaml.RNode{inner.FunctionConfig}, items...)...)
 	rl := &framework.ResourceList{Items: items, FunctionConfig: inner.FunctionConfig}
 	annotations, err := kio.PreprocessResourcesForInternalAnnotationMigration(rl.Items)
 	if err != nil {
@@ -394,8 +463,8 @@ func run(rw *kio.ByteReadWriter, write listWriter) (framework.Results, error) {
 			o.items = append(o.items, listItem{node: it})
 		}
 	}
-	// The items that pass through; rendered objects carry no annotation
-	// the reconciliation would touch.
+	// The items that pass through; rendered objects carry none of the
+	// annotations the reconciliation reads or changes.
 	if err := kio.ReconcileInternalAnnotations(o.passThrough(), annotations); err != nil {
 		return writeInputError(out, &input.Error{Name: stdinName, Message: "items: " + err.Error()})
 	}
@@ -406,7 +475,7 @@ func run(rw *kio.ByteReadWriter, write listWriter) (framework.Results, error) {
 		}
 	}
 	list := resourceList{apiVersion: inner.WrappingAPIVersion, kind: inner.WrappingKind, out: o,
-		functionConfig: inner.FunctionConfig, results: results, keep: inner.KeepReaderAnnotations}
+		functionConfig: inner.FunctionConfig, results: results, keep: inner.KeepReaderAnnotations, annotations: annotations}
 	if started, err := write(out, list); err != nil {
 		if !started {
 			return writeInputError(out, &input.Error{Name: stdinName, Message: "cannot write the items back: " + err.Error()})

@@ -67,12 +67,16 @@ func (o *output) nodes() ([]*yaml.RNode, error) {
 }
 
 // resourceList is what a ResourceList is written from. keep is
-// kio.ByteWriter's KeepReaderAnnotations.
+// kio.ByteWriter's KeepReaderAnnotations; annotations are the items'
+// internal annotations as the input had them (see
+// kio.ReconcileInternalAnnotations), for a writer that makes nodes of the
+// rendered objects and must reconcile them as kyaml would.
 type resourceList struct {
 	apiVersion, kind        string
 	out                     *output
 	functionConfig, results *yaml.RNode
 	keep                    bool
+	annotations             map[string]map[string]string
 }
 
 // listWriter writes a ResourceList. started reports whether anything was

@@ -97,11 +97,15 @@ func checkRun(t *testing.T, data []byte) {
 }
 
 // referenceList writes a ResourceList as the function did before it
-// streamed: every rendered object a node, the list written by
+// streamed: every rendered object a node, reconciled with the input's
+// internal annotations as every item was, and the list written by
 // kio.ByteWriter.
 func referenceList(w io.Writer, l resourceList) (bool, error) {
 	items, err := l.out.nodes()
 	if err != nil {
+		return false, err
+	}
+	if err := kio.ReconcileInternalAnnotations(items, l.annotations); err != nil {
 		return false, err
 	}
 	var buf bytes.Buffer

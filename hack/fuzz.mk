@@ -42,6 +42,10 @@ FUZZ_EXECS_FuzzWriter   ?= 5000x
 FUZZ_EXECS_FuzzScalar   ?= 50000x
 FUZZ_EXECS_FuzzMarshal  ?= 20000x
 FUZZMINIMIZE            ?= 100x
+# One worker: with two on a loaded 2-core machine, a worker busy with a large
+# seed was reported as "hung or terminated unexpectedly" (no crasher). The
+# counts above fix the work, so one worker only makes it take longer.
+FUZZPARALLEL            ?= 1
 # target:package:executions
 FUZZ_TARGETS := FuzzRender:./render:$(FUZZ_EXECS_FuzzRender) \
                 FuzzFunction:./fn:$(FUZZ_EXECS_FuzzFunction) \
@@ -55,7 +59,7 @@ fuzz: ## Run every fuzz target for a fixed number of executions (see hack/fuzz.m
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  name=$${t%%:*}; rest=$${t#*:}; pkg=$${rest%%:*}; n=$${rest#*:}; \
 	  echo "go test -run '^$$' -fuzz '^$$name\$$' -fuzztime $$n $$pkg"; \
-	  go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $$n -fuzzminimizetime $(FUZZMINIMIZE) $$pkg; \
+	  go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $$n -fuzzminimizetime $(FUZZMINIMIZE) -parallel $(FUZZPARALLEL) $$pkg; \
 	done
 
 # The hermeticity test (cmd/servelayer/hermetic_test.go) traces the binary

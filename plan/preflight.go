@@ -66,7 +66,7 @@ func preflight(old, new *schema.ServedModel, p *schema.PlatformSpec, gated bool)
 	case p.GPUs == nil:
 		add("gpus", CheckManual, gpuCmd, "%s needed; no Platform spec.gpus to check against", desc)
 	case need > *p.GPUs && disagg:
-		add("gpus", CheckFail, "", "prefill/decode disaggregation needs %s, but the Platform has %d (spec.gpus): only one pool would schedule; add GPUs or remove spec.disaggregation", desc, *p.GPUs)
+		add("gpus", CheckFail, "", "prefill/decode disaggregation needs %s, but the Platform has %d (spec.gpus): one pool would stay Pending, and KServe would re-issue the model's certificate and roll its router-scheduler on every reconcile meanwhile; add GPUs or remove spec.disaggregation", desc, *p.GPUs)
 	case need > *p.GPUs:
 		add("gpus", CheckFail, "", "%s needed, but the Platform has %d (spec.gpus): pods would stay Pending", desc, *p.GPUs)
 	default:

@@ -116,7 +116,7 @@ func (f *Fleet) model(i int) (*schema.ServedModel, layer.Layer, *LayerChoice, *f
 	}
 	var choice *LayerChoice
 	if m.Spec.Layer == schema.LayerAuto {
-		c, err := ChooseLayer(m, gatedPlatform(f.platform, f.gated), len(f.models))
+		c, err := ChooseLayer(m, gatedPlatform(f.platform, f.gated), max(len(f.models), f.opts.FleetSize))
 		if err != nil {
 			return m, nil, nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"slices"
+	"strings"
 	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -41,8 +42,13 @@ func FuzzRender(f *testing.F) {
 		f.Fatal(err)
 	}
 	for _, c := range bad {
-		if len(c.Input) > 1<<20 {
-			continue // the 10 MiB case tests the function's size cap, not render
+		if len(c.Input) > 1<<20 || strings.Contains(c.Name, "alias-bytes") {
+			// The 10 MiB case tests the function's size cap, not render;
+			// the alias-bytes cases expand to megabytes on every call, which
+			// under coverage instrumentation on a loaded machine looks like
+			// a hung worker to the fuzzing coordinator. The corpus test
+			// runs all of them.
+			continue
 		}
 		in := c.Input
 		if c.Platform != nil {

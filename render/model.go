@@ -52,7 +52,7 @@ func validate(m *schema.ServedModel, home layer.Layer, p *schema.PlatformSpec, g
 		return errs, nil
 	}
 	var ws []layer.Warning
-	for _, w := range schema.RuleWarnings(m, p, gated) {
+	for _, w := range append(schema.RuleWarnings(m, p, gated), schema.EngineArgWarnings(m)...) {
 		ws = append(ws, layer.Warning{Field: w.Field, Value: w.Value, Message: w.Message})
 	}
 	ws = append(ws, claimWarnings(m)...)

@@ -28,6 +28,12 @@ type Options struct {
 	// Layer, when set, overrides every model's spec.layer, to preview a move.
 	// It may be schema.LayerAuto.
 	Layer schema.Layer
+
+	// FleetSize is how many ServedModels the fleet holds, for layer auto's
+	// fleet rule, when the models rendered are only some of them (render
+	// --name renders one model of a file exactly as the whole file would).
+	// Zero, or fewer than the models, means the models are the fleet.
+	FleetSize int
 }
 
 // Severity of a Diagnostic.
@@ -203,7 +209,7 @@ func (f *Fleet) checkCollisions(objs []Object) {
 // kindOrder puts dependencies first, the way kustomize's legacy order does.
 var kindOrder = map[string]int{
 	"PersistentVolumeClaim": 1, "ConfigMap": 2, "Service": 3, "Deployment": 4,
-	"InferenceService": 5, "LLMInferenceService": 6,
+	"InferenceService": 5, "LLMInferenceService": 6, "PodDisruptionBudget": 7,
 }
 
 // sortObjects orders objects by kind (dependencies first, ranked by

@@ -142,6 +142,70 @@ var boundSetups = map[string]boundSetup{
 			f.env(schema.EnvVar{Name: "HF_TOKEN", SecretKeyRef: &schema.SecretKeyRef{Name: "hf", Key: v}})
 		},
 	},
+	"ServedModel spec.engine.startupTimeoutSeconds": {
+		setInt: func(f *fixture, v int32) { f.model.Spec.Engine.StartupTimeoutSeconds = &v },
+	},
+	// The Platform declares the class; a name past the limit cannot be
+	// declared, and validation names the limit before looking it up.
+	"ServedModel spec.resources.gpuClass": {
+		setStr: func(f *fixture, v string) {
+			f.declareClass(v)
+			f.model.Spec.Resources.GPUClass = v
+		},
+	},
+	"ServedModel spec.disaggregation.prefill.resources.gpuClass": {
+		setStr: func(f *fixture, v string) {
+			f.declareClass(v)
+			r := poolResources(1)
+			r.GPUClass = v
+			f.disaggregated().Prefill.Resources = r
+		},
+	},
+	"ServedModel spec.disaggregation.decode.resources.gpuClass": {
+		setStr: func(f *fixture, v string) {
+			f.declareClass(v)
+			r := poolResources(1)
+			r.GPUClass = v
+			f.disaggregated().Decode.Resources = r
+		},
+	},
+	"ServedModel spec.pod.serviceAccountName": {
+		setStr: func(f *fixture, v string) { f.model.Spec.Pod = &schema.Pod{ServiceAccountName: v} },
+	},
+	"ServedModel spec.pod.priorityClassName": {
+		setStr: func(f *fixture, v string) { f.model.Spec.Pod = &schema.Pod{PriorityClassName: v} },
+	},
+	"ServedModel spec.pod.imagePullSecrets[]": {
+		at: "spec.pod.imagePullSecrets[1]",
+		setStr: func(f *fixture, v string) {
+			f.model.Spec.Pod = &schema.Pod{ImagePullSecrets: []string{"registry-creds", v}}
+		},
+	},
+	"ServedModel spec.pod.topologySpread[].maxSkew": {
+		at: "spec.pod.topologySpread[1].maxSkew",
+		setInt: func(f *fixture, v int32) {
+			f.model.Spec.Pod = &schema.Pod{TopologySpread: []schema.TopologySpread{{TopologyKey: "topology.kubernetes.io/zone"}, {TopologyKey: "kubernetes.io/hostname", MaxSkew: &v}}}
+		},
+	},
+	"ServedModel spec.pod.topologySpread[].whenUnsatisfiable": {
+		at: "spec.pod.topologySpread[1].whenUnsatisfiable",
+		setStr: func(f *fixture, v string) {
+			f.model.Spec.Pod = &schema.Pod{TopologySpread: []schema.TopologySpread{{TopologyKey: "topology.kubernetes.io/zone"}, {TopologyKey: "kubernetes.io/hostname", WhenUnsatisfiable: v}}}
+		},
+	},
+	"ServedModel spec.disruptionBudget.maxUnavailable": {
+		setInt: func(f *fixture, v int32) {
+			f.model.Spec.DisruptionBudget = &schema.DisruptionBudget{MaxUnavailable: &v}
+		},
+	},
+	"ServedModel spec.model.credentials.secretName": { // an oci modelcar on kserve, which something downloads
+		setStr: func(f *fixture, v string) {
+			f.kserve("Standard")
+			f.platform.Spec.KServe.Modelcar = true
+			f.model.Spec.Model.Source = schema.ModelSource{OCI: "registry.example.com/models/qwen@sha256:" + strings.Repeat("a", 64)}
+			f.model.Spec.Model.Credentials = &schema.ModelCredentials{SecretName: v}
+		},
+	},
 	"ServedModel spec.routing.alias": {
 		setStr: func(f *fixture, v string) { f.model.Spec.Routing = &schema.Routing{Alias: v} },
 	},
@@ -166,6 +230,77 @@ var boundSetups = map[string]boundSetup{
 		at: "spec.gpuNodes.tolerations[1].effect",
 		setStr: func(f *fixture, v string) {
 			f.toleration(schema.Toleration{Key: "example.com/dedicated", Operator: "Exists", Effect: v})
+		},
+	},
+	"Platform spec.gpuNodes.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[].matchExpressions[].operator": {
+		at: "spec.gpuNodes.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[1].operator",
+		setStr: func(f *fixture, v string) {
+			f.platform.Spec.GPUNodes.Affinity = &schema.Affinity{NodeAffinity: &schema.NodeAffinity{
+				RequiredDuringSchedulingIgnoredDuringExecution: &schema.NodeSelector{NodeSelectorTerms: []schema.NodeSelectorTerm{requirement(v)}},
+			}}
+		},
+	},
+	"Platform spec.gpuNodes.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[].preference.matchExpressions[].operator": {
+		at: "spec.gpuNodes.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].preference.matchExpressions[1].operator",
+		setStr: func(f *fixture, v string) {
+			f.platform.Spec.GPUNodes.Affinity = &schema.Affinity{NodeAffinity: &schema.NodeAffinity{
+				PreferredDuringSchedulingIgnoredDuringExecution: []schema.PreferredSchedulingTerm{{Weight: 10, Preference: requirement(v)}},
+			}}
+		},
+	},
+	"Platform spec.gpuNodes.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[].weight": {
+		at: "spec.gpuNodes.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight",
+		setInt: func(f *fixture, v int32) {
+			f.platform.Spec.GPUNodes.Affinity = &schema.Affinity{NodeAffinity: &schema.NodeAffinity{
+				PreferredDuringSchedulingIgnoredDuringExecution: []schema.PreferredSchedulingTerm{{Weight: v, Preference: requirement("Exists")}},
+			}}
+		},
+	},
+	// A class the model does not choose, at index 0 (or 1 after a valid one).
+	"Platform spec.gpuClasses[].name": {
+		at: "spec.gpuClasses[1].name",
+		setStr: func(f *fixture, v string) {
+			f.platform.Spec.GPUClasses = []schema.GPUClass{{Name: "h100"}, {Name: v}}
+		},
+	},
+	"Platform spec.gpuClasses[].gpusPerNode": {
+		at:     "spec.gpuClasses[0].gpusPerNode",
+		setInt: func(f *fixture, v int32) { f.gpuClass().GPUsPerNode = &v },
+	},
+	"Platform spec.gpuClasses[].tolerations[].operator": {
+		at: "spec.gpuClasses[0].tolerations[1].operator",
+		setStr: func(f *fixture, v string) {
+			f.gpuClass().Tolerations = []schema.Toleration{{Key: "nvidia.com/gpu", Operator: "Exists"}, {Key: "example.com/dedicated", Operator: v, Effect: "NoSchedule"}}
+		},
+	},
+	"Platform spec.gpuClasses[].tolerations[].effect": {
+		at: "spec.gpuClasses[0].tolerations[1].effect",
+		setStr: func(f *fixture, v string) {
+			f.gpuClass().Tolerations = []schema.Toleration{{Key: "nvidia.com/gpu", Operator: "Exists"}, {Key: "example.com/dedicated", Operator: "Exists", Effect: v}}
+		},
+	},
+	"Platform spec.gpuClasses[].affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[].matchExpressions[].operator": {
+		at: "spec.gpuClasses[0].affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[1].operator",
+		setStr: func(f *fixture, v string) {
+			f.gpuClass().Affinity = &schema.Affinity{NodeAffinity: &schema.NodeAffinity{
+				RequiredDuringSchedulingIgnoredDuringExecution: &schema.NodeSelector{NodeSelectorTerms: []schema.NodeSelectorTerm{requirement(v)}},
+			}}
+		},
+	},
+	"Platform spec.gpuClasses[].affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[].preference.matchExpressions[].operator": {
+		at: "spec.gpuClasses[0].affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].preference.matchExpressions[1].operator",
+		setStr: func(f *fixture, v string) {
+			f.gpuClass().Affinity = &schema.Affinity{NodeAffinity: &schema.NodeAffinity{
+				PreferredDuringSchedulingIgnoredDuringExecution: []schema.PreferredSchedulingTerm{{Weight: 10, Preference: requirement(v)}},
+			}}
+		},
+	},
+	"Platform spec.gpuClasses[].affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[].weight": {
+		at: "spec.gpuClasses[0].affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight",
+		setInt: func(f *fixture, v int32) {
+			f.gpuClass().Affinity = &schema.Affinity{NodeAffinity: &schema.NodeAffinity{
+				PreferredDuringSchedulingIgnoredDuringExecution: []schema.PreferredSchedulingTerm{{Weight: v, Preference: requirement("Exists")}},
+			}}
 		},
 	},
 	"Platform spec.kserve.deploymentMode": {
@@ -217,6 +352,35 @@ func (f *fixture) disaggregated() *schema.Disaggregation {
 
 func poolResources(gpus int32) *schema.Resources {
 	return &schema.Resources{CPU: "2", Memory: "8Gi", GPUs: gpus}
+}
+
+// gpuClass declares a GPU class the model does not choose and returns it.
+func (f *fixture) gpuClass() *schema.GPUClass {
+	f.platform.Spec.GPUClasses = []schema.GPUClass{{Name: "a100"}}
+	return &f.platform.Spec.GPUClasses[0]
+}
+
+// declareClass declares GPU class name, when it can be one (a DNS label).
+func (f *fixture) declareClass(name string) {
+	if name != "" && len(name) <= 63 {
+		f.platform.Spec.GPUClasses = []schema.GPUClass{{Name: name}}
+	}
+}
+
+// requirement is a valid node requirement, then one with operator op and
+// the values op needs, so it is at index 1.
+func requirement(op string) schema.NodeSelectorTerm {
+	var values []string
+	switch op {
+	case "In", "NotIn":
+		values = []string{"h100"}
+	case "Gt", "Lt":
+		values = []string{"1"}
+	}
+	return schema.NodeSelectorTerm{MatchExpressions: []schema.NodeSelectorRequirement{
+		{Key: "nvidia.com/gpu.present", Operator: "Exists"},
+		{Key: "nvidia.com/gpu.count", Operator: op, Values: values},
+	}}
 }
 
 // env adds a valid variable, then e, so e is at index 1.

@@ -36,6 +36,40 @@ func (p *Platform) Default() {
 	setDefault(&s.Images.Init, DefaultInitImage)
 	setDefault(&s.LiteLLM.Namespace, DefaultLiteLLMNS)
 	setDefault(&s.GPUNodes.Resource, DefaultGPUResource)
+	for i := range s.GPUClasses {
+		setDefault(&s.GPUClasses[i].Resource, s.GPUNodes.Resource)
+	}
+}
+
+// GPUClass returns how pods of the named GPU class reach their nodes: the
+// Platform's spec.gpuNodes for "", a spec.gpuClasses entry otherwise.
+func (p *PlatformSpec) GPUClass(name string) (*GPUNodes, bool) {
+	if name == "" {
+		return &p.GPUNodes, true
+	}
+	for i := range p.GPUClasses {
+		if p.GPUClasses[i].Name == name {
+			return &p.GPUClasses[i].GPUNodes, true
+		}
+	}
+	return nil, false
+}
+
+// GPUNodesOf is the GPU class of resources r: its own, or the default one
+// for a class the Platform does not declare (validation refuses that).
+func (p *PlatformSpec) GPUNodesOf(r *Resources) *GPUNodes {
+	if g, ok := p.GPUClass(r.GPUClass); ok {
+		return g
+	}
+	return &p.GPUNodes
+}
+
+// GPUClassPath is the Platform field path of resources r's GPU class.
+func (p *PlatformSpec) GPUClassPath(r *Resources) string {
+	if r.GPUClass == "" {
+		return "spec.gpuNodes"
+	}
+	return "spec.gpuClasses[" + r.GPUClass + "]"
 }
 
 // Default fills the ServedModel fields whose defaults do not depend on the
@@ -57,6 +91,8 @@ func (m *ServedModel) Default(p *PlatformSpec) {
 			}
 			if pool.Resources != nil {
 				pool.Resources.defaultLimits()
+				setDefault(&pool.Resources.SharedMemory, s.Resources.SharedMemory)
+				setDefault(&pool.Resources.GPUClass, s.Resources.GPUClass)
 			}
 		}
 	}
@@ -68,6 +104,20 @@ func (r *Resources) defaultLimits() {
 	}
 	setDefault(&r.Limits.CPU, r.CPU)
 	setDefault(&r.Limits.Memory, r.Memory)
+}
+
+// DefaultStartupTimeoutSeconds is the startup budget of a model that sets
+// none: 30 minutes to load the weights.
+const DefaultStartupTimeoutSeconds = 1800
+
+// StartupSeconds is the model's startup budget: spec.engine.startupTimeoutSeconds,
+// or DefaultStartupTimeoutSeconds. It is not defaulted into the spec, so the
+// rule table can tell a budget the user asked for from the default.
+func (s *ServedModelSpec) StartupSeconds() int32 {
+	if t := s.Engine.StartupTimeoutSeconds; t != nil {
+		return *t
+	}
+	return DefaultStartupTimeoutSeconds
 }
 
 // PoolResources returns the resources of a disaggregated pool: its own
@@ -86,3 +136,28 @@ func setDefault[T ~string](v *T, def T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// WhenUnsatisfiableOrDefault is the constraint's whenUnsatisfiable, or
+// ScheduleAnyway: a spread is a preference unless asked to be a rule.
+func (t TopologySpread) WhenUnsatisfiableOrDefault() string {
+	if t.WhenUnsatisfiable == "" {
+		return "ScheduleAnyway"
+	}
+	return t.WhenUnsatisfiable
+}
+
+// MaxSkewOrDefault is the constraint's maxSkew, or 1.
+func (t TopologySpread) MaxSkewOrDefault() int32 {
+	if t.MaxSkew == nil {
+		return 1
+	}
+	return *t.MaxSkew
+}
+
+// MaxUnavailableOrDefault is the budget's maxUnavailable, or 1.
+func (d *DisruptionBudget) MaxUnavailableOrDefault() int32 {
+	if d.MaxUnavailable == nil {
+		return 1
+	}
+	return *d.MaxUnavailable
+}

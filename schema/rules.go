@@ -3,7 +3,6 @@ package schema
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -191,33 +190,11 @@ func text(s string) func(*ServedModel, *PlatformSpec) string {
 	return func(*ServedModel, *PlatformSpec) string { return s }
 }
 
-// ParallelSize reads an integer vLLM flag in its --flag=N, --flag N, -f N
-// and -f=N forms; absent or unparsable means 1 (vLLM's default).
-func ParallelSize(args []string, long, short string) int32 {
-	n := int32(1)
-	for i, a := range args {
-		for _, f := range []string{long, short} {
-			var v string
-			switch {
-			case strings.HasPrefix(a, f+"="):
-				v = strings.TrimPrefix(a, f+"=")
-			case a == f && i+1 < len(args):
-				v = args[i+1]
-			default:
-				continue
-			}
-			if x, err := strconv.ParseInt(v, 10, 32); err == nil && x > 0 {
-				n = int32(x)
-			}
-		}
-	}
-	return n
-}
-
-// WorldSize is tensor x pipeline parallel: the GPUs one vLLM replica spans.
+// WorldSize is tensor x pipeline parallel: the GPUs one vLLM replica spans,
+// as vLLM reads its arguments (any spelling; absent means 1).
 func WorldSize(args []string) (world, tp, pp int32) {
-	tp = ParallelSize(args, "--tensor-parallel-size", "-tp")
-	pp = ParallelSize(args, "--pipeline-parallel-size", "-pp")
+	tp = vllmInt(args, "tensor_parallel_size")
+	pp = vllmInt(args, "pipeline_parallel_size")
 	return tp * pp, tp, pp
 }
 
@@ -234,6 +211,17 @@ func minReplicasZero(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
 	return 0, sc != nil && sc.MinReplicas != nil && *sc.MinReplicas == 0
 }
 
+// startupPastProgressDeadline: a startup budget the user set beyond the
+// 600 s progress deadline KServe's Deployments keep. The default budget is
+// past it too; the README says so once rather than every model warning.
+func startupPastProgressDeadline(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+	t := m.Spec.Engine.StartupTimeoutSeconds
+	if t == nil {
+		return nil, false
+	}
+	return *t, *t > 600
+}
+
 func canarySet(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
 	r := m.Spec.Rollout
 	if r == nil || r.CanaryTrafficPercent == nil {
@@ -246,6 +234,14 @@ func stageOnClaim(src string) func(*ServedModel, *PlatformSpec) string {
 	return func(m *ServedModel, _ *PlatformSpec) string {
 		return fmt.Sprintf("stage the weights on a PersistentVolumeClaim in %s and replace %s with spec.model.source.pvc {claimName, path}", namespaceOf(m), src)
 	}
+}
+
+// llmdDeployments names the workload Deployments KServe creates for m on llm-d.
+func llmdDeployments(m *ServedModel) string {
+	if m.Spec.Disaggregation != nil {
+		return "Deployments " + m.Name + "-kserve and " + m.Name + "-kserve-prefill"
+	}
+	return "Deployment " + m.Name + "-kserve"
 }
 
 // namespaceOf names m's namespace for a message.
@@ -322,17 +318,18 @@ var rules = []Rule{
 	},
 	{
 		ID: "gpus-exceed-node", Field: "spec.resources.gpus",
-		When: "`spec.resources.gpus` exceeds the Platform's `spec.gpuNodes.gpusPerNode`",
+		When: "`spec.resources.gpus` exceeds the `gpusPerNode` of its GPU class (the Platform's `spec.gpuNodes` or `spec.gpuClasses[]`)",
 		On:   allLayers, invalid: true,
 		Problem: func(m *ServedModel, p *PlatformSpec) string {
-			return fmt.Sprintf("a pod asks for %d GPUs but a node has at most %d (Platform spec.gpuNodes.gpusPerNode): the pod never schedules, and servelayer renders no replica spanning nodes yet",
-				m.Spec.Resources.GPUs, *p.GPUNodes.GPUsPerNode)
+			r := &m.Spec.Resources
+			return fmt.Sprintf("a pod asks for %d GPUs but a node has at most %d (Platform %s.gpusPerNode): the pod never schedules, and servelayer renders no replica spanning nodes yet",
+				r.GPUs, *p.GPUNodesOf(r).GPUsPerNode, p.GPUClassPath(r))
 		},
-		Fix: func(_ *ServedModel, p *PlatformSpec) string {
-			return fmt.Sprintf("request at most %d GPUs per pod", *p.GPUNodes.GPUsPerNode)
+		Fix: func(m *ServedModel, p *PlatformSpec) string {
+			return fmt.Sprintf("request at most %d GPUs per pod", *p.GPUNodesOf(&m.Spec.Resources).GPUsPerNode)
 		},
 		match: func(m *ServedModel, p *PlatformSpec, gated bool) (any, bool) {
-			g := p.GPUNodes.GPUsPerNode
+			g := p.GPUNodesOf(&m.Spec.Resources).GPUsPerNode
 			return m.Spec.Resources.GPUs, gated && g != nil && *g >= 0 && m.Spec.Resources.GPUs > *g // a negative g is the Platform's error
 		},
 	},
@@ -469,19 +466,95 @@ var rules = []Rule{
 		match:   func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) { return nil, m.Spec.Model.Source.PVC != nil },
 	},
 	{
-		ID: "knative-node-selector", Field: "Platform spec.gpuNodes.nodeSelector", When: "the model requests GPUs and the Platform sets `spec.gpuNodes.nodeSelector`",
+		ID: "knative-node-selector", Field: "Platform spec.gpuNodes.nodeSelector", When: "the model requests GPUs and its GPU class (the Platform's `spec.gpuNodes` or a `spec.gpuClasses[]` entry) sets a `nodeSelector`",
 		On: []Layer{LayerKServe}, Mode: DeploymentModeKnative, Warning: true,
 		Problem: knativeFlag("kubernetes.podspec-nodeselector"),
 		match: func(m *ServedModel, p *PlatformSpec, _ bool) (any, bool) {
-			return nil, m.Spec.Resources.GPUs > 0 && len(p.GPUNodes.NodeSelector) > 0
+			return nil, m.Spec.Resources.GPUs > 0 && len(p.GPUNodesOf(&m.Spec.Resources).NodeSelector) > 0
 		},
 	},
 	{
-		ID: "knative-tolerations", Field: "Platform spec.gpuNodes.tolerations", When: "the model requests GPUs and the Platform sets `spec.gpuNodes.tolerations`",
+		ID: "knative-tolerations", Field: "Platform spec.gpuNodes.tolerations", When: "the model requests GPUs and its GPU class sets `tolerations`",
 		On: []Layer{LayerKServe}, Mode: DeploymentModeKnative, Warning: true,
 		Problem: knativeFlag("kubernetes.podspec-tolerations"),
 		match: func(m *ServedModel, p *PlatformSpec, _ bool) (any, bool) {
-			return nil, m.Spec.Resources.GPUs > 0 && len(p.GPUNodes.Tolerations) > 0
+			return nil, m.Spec.Resources.GPUs > 0 && len(p.GPUNodesOf(&m.Spec.Resources).Tolerations) > 0
+		},
+	},
+	{
+		ID: "knative-affinity", Field: "Platform spec.gpuNodes.affinity", When: "the model requests GPUs and its GPU class sets `affinity`",
+		On: []Layer{LayerKServe}, Mode: DeploymentModeKnative, Warning: true,
+		Problem: knativeFlag("kubernetes.podspec-affinity"),
+		match: func(m *ServedModel, p *PlatformSpec, _ bool) (any, bool) {
+			a := p.GPUNodesOf(&m.Spec.Resources).Affinity
+			return nil, m.Spec.Resources.GPUs > 0 && a != nil && a.NodeAffinity != nil
+		},
+	},
+	{
+		ID: "kserve-progress-deadline", Field: "spec.engine.startupTimeoutSeconds",
+		When: "`spec.engine.startupTimeoutSeconds` is set above 600",
+		On:   []Layer{LayerKServe}, Mode: DeploymentModeStandard, Warning: true,
+		Problem: func(m *ServedModel, _ *PlatformSpec) string {
+			return fmt.Sprintf("the startup probe allows %d s, but KServe v0.17 gives the predictor Deployment progressDeadlineSeconds: 600 and no InferenceService field or annotation raises it: "+
+				"a load past 10 minutes marks the Deployment ProgressDeadlineExceeded (kubectl rollout status fails, and KServe reports it as the predictor's reason) until vLLM is ready; status only, the pod is not restarted",
+				m.Spec.StartupSeconds())
+		},
+		Fix:   text("wait on the InferenceService's Ready condition with a timeout past the budget rather than on the Deployment's rollout status"),
+		match: startupPastProgressDeadline,
+	},
+	{
+		ID: "llm-d-progress-deadline", Field: "spec.engine.startupTimeoutSeconds",
+		When: "`spec.engine.startupTimeoutSeconds` is set above 600",
+		On:   []Layer{LayerLLMD}, Warning: true,
+		Problem: func(m *ServedModel, _ *PlatformSpec) string {
+			return fmt.Sprintf("the startup probe allows %d s, but KServe v0.17 creates the workload Deployments without progressDeadlineSeconds (the API server's 600 applies) and the LLMInferenceService has no field for it: "+
+				"a load past 10 minutes marks them ProgressDeadlineExceeded (kubectl rollout status fails) until vLLM is ready; status only, the pod is not restarted",
+				m.Spec.StartupSeconds())
+		},
+		Fix:   text("wait on the LLMInferenceService's Ready condition with a timeout past the budget rather than on the Deployments' rollout status"),
+		match: startupPastProgressDeadline,
+	},
+	{
+		ID: "knative-priority-class", Field: "spec.pod.priorityClassName", When: "`spec.pod.priorityClassName` is set",
+		On: []Layer{LayerKServe}, Mode: DeploymentModeKnative, Warning: true,
+		Problem: knativeFlag("kubernetes.podspec-priorityclassname"),
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			if m.Spec.Pod == nil || m.Spec.Pod.PriorityClassName == "" {
+				return nil, false
+			}
+			return m.Spec.Pod.PriorityClassName, true
+		},
+	},
+	{
+		ID: "knative-topology-spread", Field: "spec.pod.topologySpread", When: "`spec.pod.topologySpread` is set",
+		On: []Layer{LayerKServe}, Mode: DeploymentModeKnative, Warning: true,
+		Problem: knativeFlag("kubernetes.podspec-topologyspreadconstraints"),
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			return nil, m.Spec.Pod != nil && len(m.Spec.Pod.TopologySpread) > 0
+		},
+	},
+	{
+		ID: "llm-d-pod-labels", Field: "spec.pod.labels", When: "`spec.pod.labels` is set",
+		On: []Layer{LayerLLMD}, Warning: true,
+		Problem: func(m *ServedModel, _ *PlatformSpec) string {
+			return "KServe v0.17 puts the workload's labels into the selector of the Deployments it creates (" + llmdDeployments(m) + "), which is immutable: " +
+				"adding, changing or removing one of these labels later makes KServe's update of them fail " +
+				"(workload_single_node.go shares one label map between the selector and the pod template)"
+		},
+		Fix: func(m *ServedModel, _ *PlatformSpec) string {
+			return "settle the labels before the first apply; to change them later, delete " + llmdDeployments(m) + " and KServe recreates them (the pods restart)"
+		},
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			return nil, m.Spec.Pod != nil && len(m.Spec.Pod.Labels) > 0
+		},
+	},
+	{
+		ID: "knative-pod-template", Field: "spec.pod.template", When: "`spec.pod.template` is set",
+		On: []Layer{LayerKServe}, Mode: DeploymentModeKnative, Warning: true,
+		Problem: text("KServe Knative mode: Knative accepts only the pod fields its config-features flags enable (init containers, affinity, tolerations, node selector, a pod securityContext, host namespaces, ... are off by default), so a field the pod template adds may be rejected"),
+		Fix:     text("check the template's fields against Knative's config-features, or use KServe Standard mode"),
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			return nil, m.Spec.Pod != nil && m.Spec.Pod.Template != nil
 		},
 	},
 }

@@ -9,6 +9,7 @@ package schema
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // API identity of the two kinds.
@@ -103,6 +104,123 @@ type ServedModelSpec struct {
 	// Routing publishes the model to LiteLLM under a tenant-facing alias.
 	// +optional
 	Routing *Routing `json:"routing,omitempty"`
+
+	// Pod is what every pod that serves the model gets, on every layer:
+	// its identity, priority, pull secrets, metadata and spreading.
+	// +optional
+	Pod *Pod `json:"pod,omitempty"`
+
+	// DisruptionBudget limits voluntary evictions of the model's pods (node
+	// drains, cluster-autoscaler scale-down): servelayer renders a
+	// PodDisruptionBudget for every pool that can run more replicas than
+	// maxUnavailable. Rollouts are not evictions and are not held back.
+	// +optional
+	DisruptionBudget *DisruptionBudget `json:"disruptionBudget,omitempty"`
+
+	// Metrics makes vLLM's Prometheus metrics (/metrics on its serving
+	// port) scrapeable.
+	// +optional
+	Metrics *Metrics `json:"metrics,omitempty"`
+}
+
+// Metrics is how the model's metrics are scraped.
+type Metrics struct {
+	// Scrape adds the prometheus.io/scrape, prometheus.io/port and
+	// prometheus.io/path annotations to every vLLM pod, with the port vLLM
+	// listens on in that pod (8000; 8080 on kserve; 8001 behind llm-d's
+	// decode routing sidecar). Every layer passes them to its pods.
+	Scrape bool `json:"scrape"`
+}
+
+// DisruptionBudget is how many pods of a pool may be evicted at once.
+type DisruptionBudget struct {
+	// MaxUnavailable is how many of a pool's pods a drain may take down at
+	// once; default 1.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	MaxUnavailable *int32 `json:"maxUnavailable,omitempty"`
+}
+
+// Pod is what every model-server pod gets. servelayer renders each field
+// where the layer's pods take it: the Deployment's template on raw-vllm,
+// the predictor on kserve, every pool's template on llm-d.
+type Pod struct {
+	// ServiceAccountName runs the pods as this existing ServiceAccount. On
+	// llm-d its secrets also reach KServe's storage initializer (hf://
+	// credentials) and, with prefill/decode, the routing sidecar's Role is
+	// bound to it.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
+
+	// PriorityClassName is the pods' PriorityClass, so a model can preempt
+	// (or yield to) other workloads for GPUs.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	PriorityClassName string `json:"priorityClassName,omitempty"`
+
+	// ImagePullSecrets name Secrets of type kubernetes.io/dockerconfigjson
+	// in the model's namespace that the kubelet pulls the pods' images
+	// with: the vLLM image, and an oci:// modelcar.
+	// +optional
+	// +kubebuilder:validation:items:MaxLength=253
+	ImagePullSecrets []string `json:"imagePullSecrets,omitempty"`
+
+	// Labels are added to the pods, such as a team or cost-centre label.
+	// Keys servelayer or the layer's controller set (app.kubernetes.io/*,
+	// servelayer.dev/*, *kserve.io/*, *knative.dev/*, llm-d.ai/*,
+	// *kubernetes.io/*, app, component) are refused.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+
+	// Annotations are added to the pods, such as
+	// k8s.v1.cni.cncf.io/networks for a Multus network. Keys under
+	// servelayer.dev, *kserve.io and *knative.dev are refused.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+
+	// TopologySpread spreads the replicas over failure domains; servelayer
+	// fills each constraint's label selector with the layer's pod labels
+	// (per pool on llm-d).
+	// +optional
+	TopologySpread []TopologySpread `json:"topologySpread,omitempty"`
+
+	// Template is the escape hatch for what the spec does not name: a
+	// partial pod template, {spec: {...}} with PodSpec fields, merged into
+	// every model-server pod the layer renders, the way a strategic merge
+	// patch merges (containers, volumes, env, mounts and ports by their
+	// keys; tolerations are added). It may add, never change: a value
+	// servelayer renders, a field a named spec field sets, the model
+	// container's image, command, args, env, ports, resources and startup
+	// probe, the weights and /dev/shm volumes and mounts, and containers
+	// servelayer or KServe run are refused with their field path. The model
+	// container is named vllm here on every layer. See the README for
+	// what each layer lets it change.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Type=object
+	Template *runtime.RawExtension `json:"template,omitempty"`
+}
+
+// TopologySpread is one topology spread constraint.
+type TopologySpread struct {
+	// TopologyKey is the node label whose values are the domains, such as
+	// topology.kubernetes.io/zone or kubernetes.io/hostname.
+	TopologyKey string `json:"topologyKey"`
+
+	// MaxSkew is the most the number of the model's pods may differ
+	// between two domains; default 1.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	MaxSkew *int32 `json:"maxSkew,omitempty"`
+
+	// WhenUnsatisfiable is ScheduleAnyway (default: a preference) or
+	// DoNotSchedule (a hard rule: a pod stays Pending rather than skew).
+	// +optional
+	// +kubebuilder:validation:Enum=DoNotSchedule;ScheduleAnyway
+	WhenUnsatisfiable string `json:"whenUnsatisfiable,omitempty"`
 }
 
 // Model is the served model name and its weights.
@@ -114,6 +232,26 @@ type Model struct {
 
 	// Source says where the weights are. Set exactly one of its fields.
 	Source ModelSource `json:"source"`
+
+	// Credentials authenticate whatever downloads the weights, for gated
+	// or private models: KServe's storage initializer for hf (llm-d), the
+	// kubelet pulling the modelcar image for oci. A pvc source downloads
+	// nothing and takes none.
+	// +optional
+	Credentials *ModelCredentials `json:"credentials,omitempty"`
+}
+
+// ModelCredentials name the Secret that fetches the weights.
+type ModelCredentials struct {
+	// SecretName is a Secret in the model's namespace. For hf: one holding
+	// the key HF_TOKEN (a Hugging Face token), passed to KServe's storage
+	// initializer by the serving.kserve.io/storageSecretName annotation
+	// (KServe skips a Secret without that key). For oci: a
+	// kubernetes.io/dockerconfigjson Secret, added to the pods'
+	// imagePullSecrets.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	SecretName string `json:"secretName"`
 }
 
 // ModelSource is where the weights come from; exactly one field is set.
@@ -180,6 +318,15 @@ type Engine struct {
 	// Env are extra environment variables for the vLLM container.
 	// +optional
 	Env []EnvVar `json:"env,omitempty"`
+
+	// StartupTimeoutSeconds is how long vLLM may take to load the model
+	// before its pod is restarted: the startup probe's budget on every
+	// layer (and raw-vllm's progress deadline, KServe Knative's
+	// progress-deadline). Default 1800 (30 minutes).
+	// +optional
+	// +kubebuilder:validation:Minimum=60
+	// +kubebuilder:validation:Maximum=86400
+	StartupTimeoutSeconds *int32 `json:"startupTimeoutSeconds,omitempty"`
 }
 
 // EnvVar is one environment variable with a literal value.
@@ -217,15 +364,33 @@ type Resources struct {
 	// Memory request, such as 16Gi.
 	Memory Quantity `json:"memory"`
 
-	// GPUs is the number of nvidia.com/gpu per replica; requests equal limits.
+	// GPUs is the number of GPUs per replica (the GPU class's resource,
+	// default nvidia.com/gpu); requests equal limits.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=64
 	GPUs int32 `json:"gpus,omitempty"`
 
+	// GPUClass names one of the Platform's spec.gpuClasses: its extended
+	// resource, node selector, tolerations and affinity. Unset: the
+	// Platform's spec.gpuNodes. It needs gpus. In a pool's resources it
+	// defaults to the model's.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	GPUClass string `json:"gpuClass,omitempty"`
+
 	// Limits override the cpu and memory limits; each defaults to its request.
 	// +optional
 	Limits *ResourceLimits `json:"limits,omitempty"`
+
+	// SharedMemory is the size of /dev/shm, a memory-backed volume vLLM's
+	// workers share tensors through (NCCL needs more than the container
+	// runtime's 64 MiB with tensor parallelism). It counts against the
+	// memory limit. Unset: raw-vllm and kserve mount one without a size
+	// limit (bounded by the memory limit); llm-d keeps its presets' 1Gi.
+	// In a pool's resources it defaults to the model's.
+	// +optional
+	SharedMemory Quantity `json:"sharedMemory,omitempty"`
 }
 
 // ResourceLimits are explicit cpu and memory limits.
@@ -314,9 +479,18 @@ type PlatformSpec struct {
 	// +kubebuilder:validation:Minimum=0
 	GPUs *int32 `json:"gpus,omitempty"`
 
-	// GPUNodes says how pods that request GPUs reach GPU nodes.
+	// GPUNodes says how pods that request GPUs reach GPU nodes: the
+	// default GPU class, for models that name none.
 	// +optional
 	GPUNodes GPUNodes `json:"gpuNodes,omitempty"`
+
+	// GPUClasses are the other kinds of GPU node the cluster has, declared
+	// once; a model picks one with spec.resources.gpuClass. Each class's
+	// resource defaults to spec.gpuNodes.resource.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	GPUClasses []GPUClass `json:"gpuClasses,omitempty"`
 
 	// Namespaces per layer; defaults serving, kserve and llm-d.
 	// +optional
@@ -357,6 +531,76 @@ type GPUNodes struct {
 	// +optional
 	// +kubebuilder:validation:Minimum=0
 	GPUsPerNode *int32 `json:"gpusPerNode,omitempty"`
+	// Affinity is node affinity added to every pod that requests GPUs of
+	// this class, such as a preference for one GPU product.
+	// +optional
+	Affinity *Affinity `json:"affinity,omitempty"`
+}
+
+// GPUClass is one kind of GPU node: a name models choose, and how their
+// pods reach such nodes.
+type GPUClass struct {
+	// Name is what a model sets in spec.resources.gpuClass, such as h100.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Name string `json:"name"`
+
+	GPUNodes `json:",inline"`
+}
+
+// Affinity is the node affinity of GPU pods, in Kubernetes' shape.
+type Affinity struct {
+	// NodeAffinity constrains the nodes the pods may run on.
+	// +optional
+	NodeAffinity *NodeAffinity `json:"nodeAffinity,omitempty"`
+}
+
+// NodeAffinity is Kubernetes' node affinity.
+type NodeAffinity struct {
+	// RequiredDuringSchedulingIgnoredDuringExecution: the pod only
+	// schedules on a node matching one of the terms.
+	// +optional
+	RequiredDuringSchedulingIgnoredDuringExecution *NodeSelector `json:"requiredDuringSchedulingIgnoredDuringExecution,omitempty"`
+	// PreferredDuringSchedulingIgnoredDuringExecution: the scheduler
+	// prefers nodes matching these terms, by weight.
+	// +optional
+	PreferredDuringSchedulingIgnoredDuringExecution []PreferredSchedulingTerm `json:"preferredDuringSchedulingIgnoredDuringExecution,omitempty"`
+}
+
+// NodeSelector is a list of node selector terms, ORed.
+type NodeSelector struct {
+	// NodeSelectorTerms are ORed.
+	NodeSelectorTerms []NodeSelectorTerm `json:"nodeSelectorTerms"`
+}
+
+// NodeSelectorTerm is a list of requirements, ANDed.
+type NodeSelectorTerm struct {
+	// MatchExpressions are node label requirements, ANDed.
+	// +optional
+	MatchExpressions []NodeSelectorRequirement `json:"matchExpressions,omitempty"`
+}
+
+// NodeSelectorRequirement is one node label requirement.
+type NodeSelectorRequirement struct {
+	// Key is the node label.
+	Key string `json:"key"`
+	// Operator is In, NotIn, Exists, DoesNotExist, Gt or Lt.
+	// +kubebuilder:validation:Enum=In;NotIn;Exists;DoesNotExist;Gt;Lt
+	Operator string `json:"operator"`
+	// Values: one or more for In and NotIn, none for Exists and
+	// DoesNotExist, one integer for Gt and Lt.
+	// +optional
+	Values []string `json:"values,omitempty"`
+}
+
+// PreferredSchedulingTerm is a weighted node selector term.
+type PreferredSchedulingTerm struct {
+	// Weight of the term, 1 to 100.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	Weight int32 `json:"weight"`
+	// Preference is the term.
+	Preference NodeSelectorTerm `json:"preference"`
 }
 
 // Toleration is a pod toleration (the subset GPU node taints need).

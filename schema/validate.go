@@ -3,21 +3,19 @@ package schema
 import (
 	"fmt"
 	"maps"
-	"net/url"
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/resource"
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
-
-// Arguments servelayer sets itself; a user copy would fight the rendered one.
-var reservedArgs = []string{"--model", "--served-model-name", "--port"}
 
 // Environment servelayer sets itself (HOME and the offline switches on
 // raw-vllm, STORAGE_URI for KServe modelcars); a user copy would fight it.
@@ -40,9 +38,6 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 	if s.GPUs != nil && *s.GPUs < 0 {
 		errs = append(errs, field.Invalid(sp.Child("gpus"), *s.GPUs, "must be 0 or more"))
 	}
-	if s.GPUNodes.GPUsPerNode != nil && *s.GPUNodes.GPUsPerNode < 0 {
-		errs = append(errs, field.Invalid(sp.Child("gpuNodes", "gpusPerNode"), *s.GPUNodes.GPUsPerNode, "must be 0 or more"))
-	}
 	nsp := sp.Child("namespaces")
 	for _, n := range []struct {
 		name, v string
@@ -51,49 +46,8 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 			errs = append(errs, dnsLabel(nsp.Child(n.name), n.v)...)
 		}
 	}
-	gp := sp.Child("gpuNodes")
-	if r := s.GPUNodes.Resource; r != "" {
-		for _, msg := range validation.IsQualifiedName(r) {
-			errs = append(errs, field.Invalid(gp.Child("resource"), r, msg))
-		}
-		if !strings.Contains(r, "/") {
-			errs = append(errs, field.Invalid(gp.Child("resource"), r, "must be a domain-prefixed extended resource such as nvidia.com/gpu"))
-		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(s.GPUNodes.NodeSelector)) { // sorted: output must not depend on map order
-		v := s.GPUNodes.NodeSelector[k]
-		for _, msg := range validation.IsQualifiedName(k) {
-			errs = append(errs, field.Invalid(gp.Child("nodeSelector").Key(k), k, msg))
-		}
-		for _, msg := range validation.IsValidLabelValue(v) {
-			errs = append(errs, field.Invalid(gp.Child("nodeSelector").Key(k), v, msg))
-		}
-	}
-	for i, t := range s.GPUNodes.Tolerations {
-		tp := gp.Child("tolerations").Index(i)
-		switch t.Operator {
-		case "", "Equal":
-			if t.Key == "" {
-				errs = append(errs, field.Required(tp.Child("key"), "operator Equal needs a key"))
-			}
-		case "Exists":
-			if t.Value != "" {
-				errs = append(errs, field.Invalid(tp.Child("value"), t.Value, "must be empty with operator Exists"))
-			}
-		default:
-			errs = append(errs, field.NotSupported(tp.Child("operator"), t.Operator, []string{"Exists", "Equal"}))
-		}
-		switch t.Effect {
-		case "", "NoSchedule", "PreferNoSchedule", "NoExecute":
-		default:
-			errs = append(errs, field.NotSupported(tp.Child("effect"), t.Effect, []string{"NoSchedule", "PreferNoSchedule", "NoExecute"}))
-		}
-		if t.Key != "" {
-			for _, msg := range validation.IsQualifiedName(t.Key) {
-				errs = append(errs, field.Invalid(tp.Child("key"), t.Key, msg))
-			}
-		}
-	}
+	errs = append(errs, validateGPUNodes(sp.Child("gpuNodes"), &s.GPUNodes)...)
+	errs = append(errs, validateGPUClasses(sp.Child("gpuClasses"), s.GPUClasses)...)
 	if m := s.KServe.DeploymentMode; m != "" && m != DeploymentModeStandard && m != DeploymentModeKnative {
 		errs = append(errs, field.NotSupported(sp.Child("kserve", "deploymentMode"), m, []DeploymentMode{DeploymentModeStandard, DeploymentModeKnative}))
 	}
@@ -115,9 +69,7 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 			errs = append(errs, dnsSubdomain(gp.Child("className"), g.gw.ClassName)...)
 		}
 		if u := g.gw.URL; u != "" {
-			if parsed, err := url.Parse(u); err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
-				errs = append(errs, field.Invalid(gp.Child("url"), u, "must be an http:// or https:// URL with a host"))
-			}
+			errs = append(errs, gatewayURL(gp.Child("url"), u)...)
 		}
 	}
 	for _, img := range []struct {
@@ -161,8 +113,12 @@ func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool, layer *Lay
 
 	errs = append(errs, validateMeta(m, layer)...)
 	errs = append(errs, validateModel(m, p, gated, sp.Child("model"))...)
+	errs = append(errs, validateCredentials(m, p, gated, sp.Child("model", "credentials"))...)
 	errs = append(errs, validateEngine(m, p, gated, sp.Child("engine"))...)
+	errs = append(errs, validateStartup(m, p, gated, sp.Child("engine", "startupTimeoutSeconds"))...)
 	errs = append(errs, validateResources(&s.Resources, sp.Child("resources"))...)
+	errs = append(errs, validateSharedMemory(&s.Resources, sp.Child("resources"))...)
+	errs = append(errs, validateGPUClassChoice(&s.Resources, p, sp.Child("resources"))...)
 	errs = append(errs, ruleErrors("spec.resources.gpus", m, p, gated)...)
 	errs = append(errs, validateReplicas(m, p, gated, sp)...)
 	errs = append(errs, validateRollout(m, p, gated, sp)...)
@@ -170,6 +126,8 @@ func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool, layer *Lay
 	if r := s.Routing; r != nil {
 		errs = append(errs, printable(sp.Child("routing", "alias"), r.Alias, 256)...)
 	}
+	errs = append(errs, validatePod(m, p, gated, sp.Child("pod"))...)
+	errs = append(errs, validateDisruptionBudget(m, p, gated, sp.Child("disruptionBudget"))...)
 	return errs
 }
 
@@ -225,7 +183,11 @@ func validateModel(m *ServedModel, pl *PlatformSpec, gated bool, p *field.Path) 
 	if s.Model.Name == "" {
 		errs = append(errs, field.Required(p.Child("name"), "the served model name, such as Qwen/Qwen2.5-0.5B-Instruct"))
 	} else {
-		errs = append(errs, printable(p.Child("name"), s.Model.Name, 256)...)
+		nameErrs := printable(p.Child("name"), s.Model.Name, 256)
+		errs = append(errs, nameErrs...)
+		if why := modelNameProblem(s.Model.Name); why != "" && len(nameErrs) == 0 {
+			errs = append(errs, field.Invalid(p.Child("name"), s.Model.Name, why))
+		}
 	}
 	src := s.Model.Source
 	sp := p.Child("source")
@@ -247,7 +209,11 @@ func validateModel(m *ServedModel, pl *PlatformSpec, gated bool, p *field.Path) 
 		}
 		errs = append(errs, validatePVCPath(pp.Child("path"), v.Path)...)
 		if pr := v.Provision; pr != nil {
-			errs = append(errs, positiveQuantity(pp.Child("provision", "size"), pr.Size, true)...)
+			if serrs := positiveQuantity(pp.Child("provision", "size"), pr.Size, true); len(serrs) > 0 {
+				errs = append(errs, serrs...)
+			} else {
+				errs = append(errs, bytesQuantity(pp.Child("provision", "size"), pr.Size)...)
+			}
 			if pr.StorageClassName != "" {
 				errs = append(errs, dnsSubdomain(pp.Child("provision", "storageClassName"), pr.StorageClassName)...)
 			}
@@ -319,19 +285,6 @@ func SplitOCI(v string) (repo, digest string) {
 	return repo, digest
 }
 
-func validateOCI(p *field.Path, v string) field.ErrorList {
-	repo, digest := SplitOCI(v)
-	switch {
-	case !strings.Contains(strings.TrimPrefix(v, "oci://"), "@"):
-		return field.ErrorList{field.Invalid(p, v, "must be pinned by digest (registry/repo@sha256:<64 hex>); a tag can be re-pushed under a running model")}
-	case !ociRepoRE.MatchString(repo):
-		return field.ErrorList{field.Invalid(p, v, "repository must look like registry.example.com/models/name (lowercase)")}
-	case !digestRE.MatchString(digest):
-		return field.ErrorList{field.Invalid(p, v, "digest must be sha256: followed by 64 lowercase hex digits")}
-	}
-	return nil
-}
-
 func validateEngine(m *ServedModel, pl *PlatformSpec, gated bool, p *field.Path) field.ErrorList {
 	s := &m.Spec
 	var errs field.ErrorList
@@ -340,25 +293,12 @@ func validateEngine(m *ServedModel, pl *PlatformSpec, gated bool, p *field.Path)
 		errs = append(errs, imageRef(p.Child("image"), s.Engine.Image)...)
 	}
 	for i, a := range s.Engine.Args {
-		ap := p.Child("args").Index(i)
-		if a == "" {
-			errs = append(errs, field.Invalid(ap, a, "must not be empty"))
-			continue
-		}
-		if strings.ContainsFunc(a, func(r rune) bool { return r == 0 || r == '\n' }) || !utf8.ValidString(a) {
-			errs = append(errs, field.Invalid(ap, a, "must be valid UTF-8 on one line"))
-			continue
-		}
-		flag, _, _ := strings.Cut(a, "=")
-		if strings.HasPrefix(flag, "--") { // vLLM's parser reads --served_model_name as --served-model-name
-			flag = "--" + strings.ReplaceAll(flag[2:], "_", "-")
-		}
-		for _, r := range reservedArgs {
-			if flag == r {
-				errs = append(errs, field.Forbidden(ap, fmt.Sprintf("%s is set by servelayer from spec.model; remove it", r)))
-			}
+		if why := badArg(a); why != "" {
+			errs = append(errs, field.Invalid(p.Child("args").Index(i), a, why))
 		}
 	}
+	argErrs, _ := engineArgs(s, p.Child("args"))
+	errs = append(errs, argErrs...)
 	seen := map[string]bool{}
 	for i, e := range s.Engine.Env {
 		if ref := e.SecretKeyRef; ref != nil {
@@ -388,7 +328,11 @@ func validateEngine(m *ServedModel, pl *PlatformSpec, gated bool, p *field.Path)
 func validateResources(r *Resources, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, positiveQuantity(p.Child("cpu"), r.CPU, true)...)
-	errs = append(errs, positiveQuantity(p.Child("memory"), r.Memory, true)...)
+	if merrs := positiveQuantity(p.Child("memory"), r.Memory, true); len(merrs) > 0 {
+		errs = append(errs, merrs...)
+	} else {
+		errs = append(errs, bytesQuantity(p.Child("memory"), r.Memory)...)
+	}
 	if r.GPUs < 0 || r.GPUs > 64 {
 		errs = append(errs, field.Invalid(p.Child("gpus"), r.GPUs, "must be between 0 and 64"))
 	}
@@ -404,6 +348,9 @@ func validateResources(r *Resources, p *field.Path) field.ErrorList {
 			continue
 		}
 		lerrs := positiveQuantity(lp.Child(c.name), c.lim, false)
+		if c.name == "memory" && len(lerrs) == 0 {
+			lerrs = bytesQuantity(lp.Child(c.name), c.lim)
+		}
 		errs = append(errs, lerrs...)
 		req, rerr := c.req.Parse()
 		lim, lerr := c.lim.Parse()
@@ -468,11 +415,6 @@ func validateDisaggregation(m *ServedModel, p *PlatformSpec, gated bool, sp *fie
 		return errs // the pools mean nothing on this layer
 	}
 	var errs field.ErrorList
-	for i, a := range s.Engine.Args {
-		if a == "--kv-transfer-config" || strings.HasPrefix(a, "--kv-transfer-config=") || strings.HasPrefix(a, "--kv_transfer_config") {
-			errs = append(errs, field.Forbidden(sp.Child("engine", "args").Index(i), "with disaggregation servelayer sets --kv-transfer-config (NIXL) on both pools; remove it"))
-		}
-	}
 	for i, e := range s.Engine.Env {
 		if e.Name == "VLLM_NIXL_SIDE_CHANNEL_HOST" {
 			errs = append(errs, field.Forbidden(sp.Child("engine", "env").Index(i).Child("name"), "with disaggregation servelayer sets VLLM_NIXL_SIDE_CHANNEL_HOST to the pod IP; remove it"))
@@ -494,6 +436,12 @@ func validateDisaggregation(m *ServedModel, p *PlatformSpec, gated bool, sp *fie
 		}
 		if pool.p.Resources != nil {
 			errs = append(errs, validateResources(pool.p.Resources, pp.Child("resources"))...)
+			if pool.p.Resources.SharedMemory != s.Resources.SharedMemory { // defaulted from the model's, already checked
+				errs = append(errs, validateSharedMemory(pool.p.Resources, pp.Child("resources"))...)
+			}
+			if pool.p.Resources.GPUClass != s.Resources.GPUClass { // an inherited class was checked with the model's resources
+				errs = append(errs, validateGPUClassChoice(pool.p.Resources, p, pp.Child("resources"))...)
+			}
 		}
 	}
 	return errs
@@ -515,16 +463,6 @@ func positiveQuantity(p *field.Path, q Quantity, required bool) field.ErrorList 
 	}
 	if v.Cmp(resource.MustParse("1Ei")) > 0 {
 		return field.ErrorList{field.Invalid(p, string(q), "is implausibly large")}
-	}
-	return nil
-}
-
-func imageRef(p *field.Path, v string) field.ErrorList {
-	if v == "" {
-		return field.ErrorList{field.Required(p, "a container image")}
-	}
-	if strings.ContainsFunc(v, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) || len(v) > 512 {
-		return field.ErrorList{field.Invalid(p, v, "must be an image reference without spaces")}
 	}
 	return nil
 }
@@ -563,4 +501,338 @@ func layerStrings() []string {
 		out[i] = string(l)
 	}
 	return out
+}
+
+func validateStartup(m *ServedModel, p *PlatformSpec, gated bool, fp *field.Path) field.ErrorList {
+	t := m.Spec.Engine.StartupTimeoutSeconds
+	if t == nil {
+		return nil
+	}
+	if *t < 60 || *t > 86400 {
+		return field.ErrorList{field.Invalid(fp, *t, "must be between 60 and 86400 (seconds)")}
+	}
+	return ruleErrors(fp.String(), m, p, gated)
+}
+
+// validateSharedMemory checks /dev/shm's size: a quantity that fits in the
+// memory limit, which a memory-backed volume counts against.
+func validateSharedMemory(r *Resources, p *field.Path) field.ErrorList {
+	if !r.SharedMemory.IsSet() {
+		return nil
+	}
+	fp := p.Child("sharedMemory")
+	if errs := positiveQuantity(fp, r.SharedMemory, false); len(errs) > 0 {
+		return errs
+	}
+	shm, _ := r.SharedMemory.Parse()
+	lim := r.Memory
+	if r.Limits != nil && r.Limits.Memory.IsSet() {
+		lim = r.Limits.Memory
+	}
+	if l, err := lim.Parse(); err == nil && shm.Cmp(l) >= 0 {
+		return field.ErrorList{field.Invalid(fp, string(r.SharedMemory), fmt.Sprintf(
+			"must be less than the memory limit (%s): /dev/shm is memory-backed and counts against it, so vLLM would be OOM-killed before it filled", lim))}
+	}
+	return nil
+}
+
+// validateGPUNodes checks one GPU class: the default (spec.gpuNodes) or a
+// spec.gpuClasses entry.
+func validateGPUNodes(gp *field.Path, g *GPUNodes) field.ErrorList {
+	var errs field.ErrorList
+	if g.GPUsPerNode != nil && *g.GPUsPerNode < 0 {
+		errs = append(errs, field.Invalid(gp.Child("gpusPerNode"), *g.GPUsPerNode, "must be 0 or more"))
+	}
+	if r := g.Resource; r != "" {
+		for _, msg := range validation.IsQualifiedName(r) {
+			errs = append(errs, field.Invalid(gp.Child("resource"), r, msg))
+		}
+		if !strings.Contains(r, "/") {
+			errs = append(errs, field.Invalid(gp.Child("resource"), r, "must be a domain-prefixed extended resource such as nvidia.com/gpu"))
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(g.NodeSelector)) { // sorted: output must not depend on map order
+		v := g.NodeSelector[k]
+		for _, msg := range validation.IsQualifiedName(k) {
+			errs = append(errs, field.Invalid(gp.Child("nodeSelector").Key(k), k, msg))
+		}
+		for _, msg := range validation.IsValidLabelValue(v) {
+			errs = append(errs, field.Invalid(gp.Child("nodeSelector").Key(k), v, msg))
+		}
+	}
+	for i, t := range g.Tolerations {
+		tp := gp.Child("tolerations").Index(i)
+		switch t.Operator {
+		case "", "Equal":
+			if t.Key == "" {
+				errs = append(errs, field.Required(tp.Child("key"), "operator Equal needs a key"))
+			}
+		case "Exists":
+			if t.Value != "" {
+				errs = append(errs, field.Invalid(tp.Child("value"), t.Value, "must be empty with operator Exists"))
+			}
+		default:
+			errs = append(errs, field.NotSupported(tp.Child("operator"), t.Operator, []string{"Exists", "Equal"}))
+		}
+		switch t.Effect {
+		case "", "NoSchedule", "PreferNoSchedule", "NoExecute":
+		default:
+			errs = append(errs, field.NotSupported(tp.Child("effect"), t.Effect, []string{"NoSchedule", "PreferNoSchedule", "NoExecute"}))
+		}
+		if t.Key != "" {
+			for _, msg := range validation.IsQualifiedName(t.Key) {
+				errs = append(errs, field.Invalid(tp.Child("key"), t.Key, msg))
+			}
+		}
+	}
+	if a := g.Affinity; a != nil && a.NodeAffinity != nil {
+		ap := gp.Child("affinity", "nodeAffinity")
+		na := a.NodeAffinity
+		if r := na.RequiredDuringSchedulingIgnoredDuringExecution; r != nil {
+			rp := ap.Child("requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms")
+			if len(r.NodeSelectorTerms) == 0 {
+				errs = append(errs, field.Required(rp, "at least one term"))
+			}
+			for i, t := range r.NodeSelectorTerms {
+				errs = append(errs, validateNodeSelectorTerm(rp.Index(i), t)...)
+			}
+		}
+		for i, t := range na.PreferredDuringSchedulingIgnoredDuringExecution {
+			tp := ap.Child("preferredDuringSchedulingIgnoredDuringExecution").Index(i)
+			if t.Weight < 1 || t.Weight > 100 {
+				errs = append(errs, field.Invalid(tp.Child("weight"), t.Weight, "must be between 1 and 100"))
+			}
+			errs = append(errs, validateNodeSelectorTerm(tp.Child("preference"), t.Preference)...)
+		}
+	}
+	return errs
+}
+
+func validateNodeSelectorTerm(tp *field.Path, t NodeSelectorTerm) field.ErrorList {
+	var errs field.ErrorList
+	if len(t.MatchExpressions) == 0 {
+		errs = append(errs, field.Required(tp.Child("matchExpressions"), "at least one requirement"))
+	}
+	for i, r := range t.MatchExpressions {
+		rp := tp.Child("matchExpressions").Index(i)
+		for _, msg := range validation.IsQualifiedName(r.Key) {
+			errs = append(errs, field.Invalid(rp.Child("key"), r.Key, msg))
+		}
+		switch r.Operator {
+		case "In", "NotIn":
+			if len(r.Values) == 0 {
+				errs = append(errs, field.Required(rp.Child("values"), "at least one value with operator "+r.Operator))
+			}
+		case "Exists", "DoesNotExist":
+			if len(r.Values) > 0 {
+				errs = append(errs, field.Forbidden(rp.Child("values"), "must be empty with operator "+r.Operator))
+			}
+		case "Gt", "Lt":
+			if len(r.Values) != 1 {
+				errs = append(errs, field.Required(rp.Child("values"), "exactly one integer with operator "+r.Operator))
+			} else if _, err := strconv.ParseInt(r.Values[0], 10, 64); err != nil {
+				errs = append(errs, field.Invalid(rp.Child("values").Index(0), r.Values[0], "must be an integer with operator "+r.Operator))
+			}
+		default:
+			errs = append(errs, field.NotSupported(rp.Child("operator"), r.Operator, []string{"In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"}))
+		}
+		for j, v := range r.Values {
+			for _, msg := range validation.IsValidLabelValue(v) {
+				errs = append(errs, field.Invalid(rp.Child("values").Index(j), v, msg))
+			}
+		}
+	}
+	return errs
+}
+
+func validateGPUClasses(cp *field.Path, classes []GPUClass) field.ErrorList {
+	var errs field.ErrorList
+	seen := map[string]bool{}
+	for i := range classes {
+		c := &classes[i]
+		ip := cp.Index(i)
+		switch {
+		case c.Name == "":
+			errs = append(errs, field.Required(ip.Child("name"), "a DNS label, such as h100"))
+		case seen[c.Name]:
+			errs = append(errs, field.Duplicate(ip.Child("name"), c.Name))
+		default:
+			errs = append(errs, dnsLabel(ip.Child("name"), c.Name)...)
+		}
+		seen[c.Name] = true
+		errs = append(errs, validateGPUNodes(ip, &c.GPUNodes)...)
+	}
+	return errs
+}
+
+// validateGPUClassChoice checks spec.resources.gpuClass (or a pool's): a
+// class the Platform declares, on resources that request GPUs.
+func validateGPUClassChoice(r *Resources, p *PlatformSpec, rp *field.Path) field.ErrorList {
+	if r.GPUClass == "" {
+		return nil
+	}
+	fp := rp.Child("gpuClass")
+	if n := utf8.RuneCountInString(r.GPUClass); n > validation.DNS1123LabelMaxLength {
+		return field.ErrorList{field.TooLong(fp, r.GPUClass, validation.DNS1123LabelMaxLength)}
+	}
+	if _, ok := p.GPUClass(r.GPUClass); !ok {
+		names := make([]string, 0, len(p.GPUClasses))
+		for _, c := range p.GPUClasses {
+			names = append(names, strconv.Quote(c.Name))
+		}
+		if len(names) == 0 {
+			return field.ErrorList{field.Invalid(fp, r.GPUClass, "the Platform declares no GPU class (its spec.gpuClasses is empty); declare it there, or unset gpuClass for spec.gpuNodes")}
+		}
+		return field.ErrorList{field.Invalid(fp, r.GPUClass, "is not a GPU class of the Platform (spec.gpuClasses: "+strings.Join(names, ", ")+")")}
+	}
+	if r.GPUs == 0 {
+		return field.ErrorList{field.Invalid(fp, r.GPUClass, "needs gpus: a GPU class places only pods that request GPUs")}
+	}
+	return nil
+}
+
+// Pod label and annotation keys servelayer and the layers' controllers
+// own: a user value would fight theirs (on llm-d a label would even reach
+// the Deployment's selector under KServe's own).
+var (
+	reservedLabelDomains      = []string{"app.kubernetes.io", "servelayer.dev", "kserve.io", "knative.dev", "llm-d.ai", "kubernetes.io", "k8s.io"}
+	reservedLabelKeys         = []string{"app", "component", "pod-template-hash"}
+	reservedAnnotationDomains = []string{"servelayer.dev", "kserve.io", "knative.dev"}
+)
+
+// reservedKey reports whether key's prefix is one of domains or a
+// subdomain of one, or key is one of keys.
+func reservedKey(key string, domains, keys []string) bool {
+	if slices.Contains(keys, key) {
+		return true
+	}
+	prefix, _, ok := strings.Cut(key, "/")
+	if !ok {
+		return false
+	}
+	return slices.ContainsFunc(domains, func(d string) bool { return prefix == d || strings.HasSuffix(prefix, "."+d) })
+}
+
+// validatePod checks spec.pod.
+func validatePod(m *ServedModel, p *PlatformSpec, gated bool, pp *field.Path) field.ErrorList {
+	pod := m.Spec.Pod
+	if pod == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	for _, n := range []struct {
+		name, v string
+	}{{"serviceAccountName", pod.ServiceAccountName}, {"priorityClassName", pod.PriorityClassName}} {
+		if n.v != "" {
+			errs = append(errs, dnsSubdomain(pp.Child(n.name), n.v)...)
+			errs = append(errs, ruleErrors(pp.Child(n.name).String(), m, p, gated)...)
+		}
+	}
+	seen := map[string]bool{}
+	for i, name := range pod.ImagePullSecrets {
+		ip := pp.Child("imagePullSecrets").Index(i)
+		switch {
+		case name == "":
+			errs = append(errs, field.Required(ip, "the name of a kubernetes.io/dockerconfigjson Secret"))
+		case seen[name]:
+			errs = append(errs, field.Duplicate(ip, name))
+		default:
+			errs = append(errs, dnsSubdomain(ip, name)...)
+		}
+		seen[name] = true
+	}
+	lp := pp.Child("labels")
+	for _, k := range slices.Sorted(maps.Keys(pod.Labels)) { // sorted: output must not depend on map order
+		kp := lp.Key(k)
+		for _, msg := range validation.IsQualifiedName(k) {
+			errs = append(errs, field.Invalid(kp, k, msg))
+		}
+		for _, msg := range validation.IsValidLabelValue(pod.Labels[k]) {
+			errs = append(errs, field.Invalid(kp, pod.Labels[k], msg))
+		}
+		if reservedKey(k, reservedLabelDomains, reservedLabelKeys) {
+			errs = append(errs, field.Forbidden(kp, "this label key is set by servelayer or the layer's controller (it selects the model's pods); choose another key"))
+		}
+	}
+	if len(pod.Labels) > 0 {
+		errs = append(errs, ruleErrors(lp.String(), m, p, gated)...)
+	}
+	ap := pp.Child("annotations")
+	for _, k := range slices.Sorted(maps.Keys(pod.Annotations)) {
+		for _, msg := range validation.IsQualifiedName(strings.ToLower(k)) {
+			errs = append(errs, field.Invalid(ap.Key(k), k, msg))
+		}
+		if reservedKey(k, reservedAnnotationDomains, nil) {
+			errs = append(errs, field.Forbidden(ap.Key(k), "annotations under this domain steer servelayer, KServe or Knative; set what they control through the spec"))
+		}
+		if m.Spec.Metrics != nil && m.Spec.Metrics.Scrape && strings.HasPrefix(k, "prometheus.io/") {
+			errs = append(errs, field.Forbidden(ap.Key(k), "spec.metrics.scrape sets the prometheus.io annotations (with the port vLLM listens on in each pod); remove this one or spec.metrics"))
+		}
+	}
+	if err := apivalidation.ValidateAnnotationsSize(pod.Annotations); err != nil {
+		errs = append(errs, field.TooLong(ap, "", apivalidation.TotalAnnotationSizeLimitB))
+	}
+	tp := pp.Child("topologySpread")
+	type key struct{ topology, when string }
+	spreads := map[key]bool{}
+	for i, t := range pod.TopologySpread {
+		ip := tp.Index(i)
+		if t.TopologyKey == "" {
+			errs = append(errs, field.Required(ip.Child("topologyKey"), "a node label such as topology.kubernetes.io/zone"))
+		} else {
+			for _, msg := range validation.IsQualifiedName(t.TopologyKey) {
+				errs = append(errs, field.Invalid(ip.Child("topologyKey"), t.TopologyKey, msg))
+			}
+		}
+		if t.MaxSkew != nil && (*t.MaxSkew < 1 || *t.MaxSkew > 1000) {
+			errs = append(errs, field.Invalid(ip.Child("maxSkew"), *t.MaxSkew, "must be between 1 and 1000"))
+		}
+		switch t.WhenUnsatisfiable {
+		case "", "DoNotSchedule", "ScheduleAnyway":
+		default:
+			errs = append(errs, field.NotSupported(ip.Child("whenUnsatisfiable"), t.WhenUnsatisfiable, []string{"DoNotSchedule", "ScheduleAnyway"}))
+		}
+		k := key{t.TopologyKey, t.WhenUnsatisfiableOrDefault()}
+		if spreads[k] {
+			errs = append(errs, field.Duplicate(ip, fmt.Sprintf("%s/%s", k.topology, k.when)))
+		}
+		spreads[k] = true
+	}
+	if len(pod.TopologySpread) > 0 {
+		errs = append(errs, ruleErrors(tp.String(), m, p, gated)...)
+	}
+	if pod.Template != nil {
+		errs = append(errs, validatePodTemplate(pod, pp.Child("template"))...)
+		errs = append(errs, ruleErrors(pp.Child("template").String(), m, p, gated)...)
+	}
+	return errs
+}
+
+func validateDisruptionBudget(m *ServedModel, p *PlatformSpec, gated bool, dp *field.Path) field.ErrorList {
+	d := m.Spec.DisruptionBudget
+	if d == nil {
+		return nil
+	}
+	if v := d.MaxUnavailable; v != nil && (*v < 1 || *v > 1000) {
+		return field.ErrorList{field.Invalid(dp.Child("maxUnavailable"), *v, "must be between 1 and 1000")}
+	}
+	return ruleErrors(dp.String(), m, p, gated)
+}
+
+// validateCredentials checks spec.model.credentials: a Secret name, for a
+// source something downloads.
+func validateCredentials(m *ServedModel, p *PlatformSpec, gated bool, cp *field.Path) field.ErrorList {
+	c := m.Spec.Model.Credentials
+	if c == nil {
+		return nil
+	}
+	np := cp.Child("secretName")
+	if c.SecretName == "" {
+		return field.ErrorList{field.Required(np, "a Secret holding HF_TOKEN (hf) or a kubernetes.io/dockerconfigjson Secret (oci)")}
+	}
+	errs := dnsSubdomain(np, c.SecretName)
+	if m.Spec.Model.Source.PVC != nil {
+		errs = append(errs, field.Forbidden(cp, "a pvc source is pre-staged: nothing downloads it, so no credentials reach anything; remove spec.model.credentials"))
+	}
+	return append(errs, ruleErrors(cp.String(), m, p, gated)...)
 }

@@ -55,5 +55,6 @@ func cmpRender(req argocd.Request, stderr io.Writer) (func(io.Writer) error, int
 		Platform:  req.Platform,
 		Layer:     schema.Layer(req.Layer),
 		Recursive: req.Recurse,
+		Root:      req.Dir,
 	}, stderr)
 }

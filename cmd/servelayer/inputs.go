@@ -24,8 +24,11 @@ type inputs struct {
 // input.ReadFiles and prints why it could not: "cmd: " before a bad -f
 // argument, "error: " before a problem in the content. The exit code says
 // which it was.
-func readInputs(cmd string, files []string, platform string, recursive bool, stderr io.Writer) (inputs, int) {
-	f, err := input.ReadFiles(files, platform, recursive)
+//
+// root, when not "", confines every read to that directory (see
+// input.ReadFilesIn): the Argo CD plugin's application directory.
+func readInputs(cmd, root string, files []string, platform string, recursive bool, stderr io.Writer) (inputs, int) {
+	f, err := input.ReadFilesIn(root, files, platform, recursive)
 	in := inputs{models: f.Models, platform: f.Platform, platformFile: f.PlatformFile, skipped: f.Skipped}
 	var argErr *input.ArgError
 	var openErr *input.OpenError

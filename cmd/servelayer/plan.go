@@ -65,7 +65,7 @@ func planMain(args []string, stdout, stderr io.Writer) int {
 	}
 
 	files := inp.files
-	in, code := readInputs("servelayer plan", files, *inp.platform, *inp.recursive, stderr)
+	in, code := readInputs("servelayer plan", "", files, *inp.platform, *inp.recursive, stderr)
 	if code != exitOK {
 		return code
 	}
@@ -86,12 +86,13 @@ func planMain(args []string, stdout, stderr io.Writer) int {
 	}
 
 	modelFile, _, _ := kioutil.GetFileAnnotations(node)
-	m, errs := input.DecodeNode(node, decode.ServedModel)
+	budget := &decode.AliasBudget{}
+	m, errs := input.DecodeNode(node, decode.ServedModel, budget)
 	bad := printFieldErrors(stderr, modelFile, node, errs)
 	var p *schema.Platform
 	if in.platform != nil {
 		var perrs field.ErrorList
-		p, perrs = input.DecodeNode(in.platform, decode.Platform)
+		p, perrs = input.DecodeNode(in.platform, decode.Platform, budget)
 		bad = printFieldErrors(stderr, in.platformFile, in.platform, perrs) || bad
 	}
 	if bad {

@@ -75,6 +75,10 @@ type RenderArgs struct {
 	Recursive bool
 	// Name, when set, selects one ServedModel by metadata.name.
 	Name string
+	// Root, when set, confines every read to this directory: nothing that
+	// does not resolve to a regular file inside it is read (the Argo CD
+	// plugin's application directory).
+	Root string
 }
 
 // RenderFiles reads ServedModels (and at most one Platform) from files and
@@ -84,7 +88,7 @@ type RenderArgs struct {
 // time: nothing is written before every model is known to be valid, and
 // the stream is never empty.
 func RenderFiles(a RenderArgs, stderr io.Writer) (write func(io.Writer) error, code int) {
-	in, code := readInputs("servelayer render", a.Files, a.Platform, a.Recursive, stderr)
+	in, code := readInputs("servelayer render", a.Root, a.Files, a.Platform, a.Recursive, stderr)
 	if code != exitOK {
 		return nil, code
 	}
@@ -104,8 +108,10 @@ func RenderFiles(a RenderArgs, stderr io.Writer) (write func(io.Writer) error, c
 		return nil, exitInvalid
 	}
 	// Release: the nodes are dropped as they are decoded, so the parsed
-	// input of a fleet and its decoded models are not held at once.
-	req := fn.Request{Models: models, Platform: in.platform, Layer: a.Layer, Release: true}
+	// input of a fleet and its decoded models are not held at once. A
+	// selected model renders as in the whole fleet: layer auto's fleet
+	// rule counts every model read, not only the one selected.
+	req := fn.Request{Models: models, Platform: in.platform, Layer: a.Layer, FleetSize: len(in.models), Release: true}
 	fleet, results := fn.Render(req)
 	printResults(stderr, results)
 	if results.ExitCode() != 0 {

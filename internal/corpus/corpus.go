@@ -112,16 +112,53 @@ func readLines(path string) ([]string, error) {
 	return out, nil
 }
 
-// Generate makes an input too big to check in. "padding N": a valid
-// ServedModel padded with comment lines to exactly N bytes.
+// Generate makes an input too big to check in:
+//
+//   - "padding N": a valid ServedModel padded with comment lines to exactly
+//     N bytes;
+//   - "documents N TEXT": a valid ServedModel, then N documents TEXT;
+//   - "flow N": a valid ServedModel, then a ConfigMap holding a flow list
+//     of N entries;
+//   - "models N": N valid ServedModels of distinct names.
 func Generate(spec string) ([]byte, error) {
+	const model = "apiVersion: servelayer.dev/v1alpha1\nkind: ServedModel\nmetadata: {name: qwen}\nspec:\n  layer: raw-vllm\n" +
+		"  model: {name: q, source: {pvc: {claimName: c, path: q}}}\n  resources: {cpu: \"4\", memory: 16Gi}\n"
+	var b bytes.Buffer
+	var n int
+	var text string
+	switch {
+	case strings.HasPrefix(spec, "documents "):
+		if _, err := fmt.Sscanf(spec, "documents %d %s", &n, &text); err != nil {
+			return nil, fmt.Errorf("generate: %w", err)
+		}
+		b.WriteString(model)
+		for range n {
+			b.WriteString("---\n" + text + "\n")
+		}
+		return b.Bytes(), nil
+	case strings.HasPrefix(spec, "flow "):
+		if _, err := fmt.Sscanf(spec, "flow %d", &n); err != nil {
+			return nil, fmt.Errorf("generate: %w", err)
+		}
+		b.WriteString(model + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: flow}\nlist: [" + strings.Repeat("a,", n-1) + "a]\n")
+		return b.Bytes(), nil
+	case strings.HasPrefix(spec, "models "):
+		if _, err := fmt.Sscanf(spec, "models %d", &n); err != nil {
+			return nil, fmt.Errorf("generate: %w", err)
+		}
+		for i := range n {
+			if i > 0 {
+				b.WriteString("---\n")
+			}
+			b.WriteString(strings.Replace(model, "name: qwen", fmt.Sprintf("name: m%d", i), 1))
+		}
+		return b.Bytes(), nil
+	}
 	var size int
 	if _, err := fmt.Sscanf(spec, "padding %d", &size); err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
-	var b bytes.Buffer
-	b.WriteString("apiVersion: servelayer.dev/v1alpha1\nkind: ServedModel\nmetadata: {name: qwen}\nspec:\n  layer: raw-vllm\n" +
-		"  model: {name: q, source: {pvc: {claimName: c, path: q}}}\n  resources: {cpu: \"4\", memory: 16Gi}\n")
+	b.WriteString(model)
 	line := "# " + strings.Repeat("padding ", 12) + "\n"
 	for b.Len()+len(line) <= size {
 		b.WriteString(line)
@@ -199,7 +236,8 @@ func indent(doc, first, rest string) string {
 
 // Valid returns the valid inputs of the repository, relative to root (the
 // repository root): every testdata/render case's model.yaml with its
-// platform.yaml, and every examples/*/*.yaml. Keys are the file paths.
+// platform.yaml, every examples/*/*.yaml, and the near misses of the
+// bad-input corpus, testdata/near-miss/*.yaml. Keys are the file paths.
 func Valid(root string) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	models, _ := filepath.Glob(filepath.Join(root, "testdata/render/*/model.yaml"))
@@ -214,7 +252,8 @@ func Valid(root string) (map[string][]byte, error) {
 		out[m] = b
 	}
 	examples, _ := filepath.Glob(filepath.Join(root, "examples/*/*.yaml"))
-	for _, e := range examples {
+	nearMisses, _ := filepath.Glob(filepath.Join(root, "testdata/near-miss/*.yaml"))
+	for _, e := range append(examples, nearMisses...) {
 		b, err := os.ReadFile(e)
 		if err != nil {
 			return nil, err

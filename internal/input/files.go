@@ -23,12 +23,12 @@ type Files struct {
 // one that is almost servelayer's (see KindError).
 type DocError struct {
 	File string
-	// Doc is the 1-based index of the document in the file.
-	Doc int
-	Msg string
+	// Where is the object in the file (Object.Where), such as "document 2".
+	Where string
+	Msg   string
 }
 
-func (e *DocError) Error() string { return fmt.Sprintf("%s: document %d: %s", e.File, e.Doc, e.Msg) }
+func (e *DocError) Error() string { return fmt.Sprintf("%s: %s: %s", e.File, e.Where, e.Msg) }
 
 // PlatformError is a Platform where none may be, or a --platform file that
 // does not hold exactly one.
@@ -42,33 +42,69 @@ func (e *PlatformError) Error() string { return e.File + ": " + e.Msg }
 // ReadFiles reads the files and directories of files (recursively with
 // recursive; see Expand) for render, plan and the Argo CD plugin:
 // ServedModels from every file and at most one Platform, from the platform
-// file when one is given, or else the one found among the files. The error
-// is an *ArgError or *OpenError (the arguments are at fault), or an
-// *Error, *DocError or *PlatformError (the content is).
+// file when one is given, or else the one found among the files. A file
+// found in a directory is read only if it resolves to a regular file
+// inside that directory (OpenInside); a file named as an argument is read
+// as given. The error is an *ArgError or *OpenError (the arguments are at
+// fault), or an *Error, *DocError, *PlatformError or *InsideError (the
+// content is).
 func ReadFiles(files []string, platform string, recursive bool) (Files, error) {
+	return ReadFilesIn("", files, platform, recursive)
+}
+
+// ReadFilesIn is ReadFiles confined to the directory root, when it is not
+// "": every file, the platform file included, is read only if it resolves
+// to a regular file inside root (OpenInside), and a refusal is an
+// *InsideError. The Argo CD plugin reads its application directory so.
+func ReadFilesIn(root string, files []string, platform string, recursive bool) (Files, error) {
 	var in Files
-	paths, err := Expand(files, recursive)
+	srcs, err := expand(files, recursive)
 	if err != nil {
 		return in, err
 	}
+	confine := func(s source) (source, error) {
+		if root == "" || s.dir != "" && filepath.Clean(s.dir) == filepath.Clean(root) {
+			return s, nil
+		}
+		rel, err := filepath.Rel(root, s.path)
+		if err != nil || !filepath.IsLocal(rel) {
+			return s, &InsideError{Path: s.path, Err: ErrNotLocal}
+		}
+		return source{path: s.path, dir: root, rel: rel}, nil
+	}
+	for i := range srcs {
+		if srcs[i], err = confine(srcs[i]); err != nil {
+			return in, err
+		}
+	}
 	if platform != "" {
-		nodes, err := ReadFile(platform)
+		ps, err := confine(source{path: platform})
 		if err != nil {
 			return in, err
 		}
-		if len(nodes) != 1 || !IsPlatform(nodes[0]) {
+		objs, err := readSource(ps)
+		if err != nil {
+			return in, err
+		}
+		if len(objs) != 1 || !IsPlatform(objs[0].Node) {
 			return in, &PlatformError{platform, fmt.Sprintf("--platform must hold exactly one %s/%s", schema.APIVersion, schema.KindPlatform)}
 		}
-		in.Platform, in.PlatformFile = nodes[0], platform
+		in.Platform, in.PlatformFile = objs[0].Node, platform
 	}
-	for _, p := range paths {
-		nodes, err := ReadFile(p)
+	skipped := 0
+	for _, src := range srcs {
+		p := src.path
+		objs, err := readSource(src)
 		if err != nil {
 			return in, err
 		}
-		for i, n := range nodes {
+		for _, o := range objs {
+			n := o.Node
 			switch kind := Classify(n); {
 			case kind == ServedModel:
+				if len(in.Models) == MaxModels {
+					return in, &DocError{p, o.Where(), TooManyModels(MaxModels + 1)}
+				}
 				in.Models = append(in.Models, n)
 			case kind == Platform && platform != "" && filepath.Clean(p) == filepath.Clean(platform):
 			case kind == Platform && in.Platform == nil:
@@ -76,23 +112,50 @@ func ReadFiles(files []string, platform string, recursive bool) (Files, error) {
 			case kind == Platform:
 				return in, &PlatformError{p, fmt.Sprintf("a second Platform (the first is in %s); give exactly one", in.PlatformFile)}
 			case kind == NotObject:
-				return in, &DocError{p, i + 1, "must be a mapping (a Kubernetes object)"}
+				return in, &DocError{p, o.Where(), "must be a mapping (a Kubernetes object)"}
 			case kind == Other:
-				in.Skipped = append(in.Skipped, fmt.Sprintf("%s document %d (apiVersion %q, kind %q)", p, i+1, n.GetApiVersion(), n.GetKind()))
+				// Named in the message when no model is found: the first
+				// few, and how many more.
+				if skipped++; skipped <= maxSkipped {
+					id := IdentityOf(n)
+					in.Skipped = append(in.Skipped, fmt.Sprintf("%s %s (apiVersion %q, kind %q)", p, o.Where(), id.APIVersion, id.Kind))
+				}
 			default:
-				return in, &DocError{p, i + 1, fmt.Sprintf("%s %s: %v", n.GetKind(), n.GetName(), KindError(n))}
+				id := IdentityOf(n)
+				return in, &DocError{p, o.Where(), fmt.Sprintf("%s %s: %v", id.Kind, id.Name, KindError(n))}
 			}
 		}
 	}
+	if skipped > maxSkipped {
+		in.Skipped = append(in.Skipped, fmt.Sprintf("and %d more", skipped-maxSkipped))
+	}
 	return in, nil
 }
+
+// readSource reads a file named as an argument as given, and a file found
+// in a directory inside it.
+func readSource(s source) ([]Object, error) {
+	if s.dir == "" {
+		return ReadFile(s.path)
+	}
+	f, err := OpenInside(s.dir, s.rel)
+	if err != nil {
+		return nil, &InsideError{Path: s.path, Err: err}
+	}
+	defer f.Close()
+	return readOpen(s.path, f)
+}
+
+// maxSkipped is how many skipped documents Files.Skipped names.
+const maxSkipped = 10
 
 // Select picks the ServedModels named name (every one when name is empty)
 // and lists the names of all, in order, for the message when none matches.
 func Select(models []*yaml.RNode, name string) (selected []*yaml.RNode, names []string) {
 	for _, n := range models {
-		names = append(names, n.GetName())
-		if name == "" || n.GetName() == name {
+		got := IdentityOf(n).Name
+		names = append(names, got)
+		if name == "" || got == name {
 			selected = append(selected, n)
 		}
 	}

@@ -1,7 +1,7 @@
 package input
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -9,29 +9,141 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// Parse parses a YAML stream the way kustomize does (kio.ByteReader:
-// documents split on "---" lines, CRLF read as LF), adding annotations to
-// every node. A failure is reported with the line in the stream, not in the
-// document, and the offending text.
+// Parse parses a YAML stream as ParseObjects does and returns its objects'
+// nodes.
 func Parse(name string, data []byte, annotations map[string]string) ([]*yaml.RNode, *Error) {
-	if e := CheckDocumentEnds(name, data); e != nil {
-		return nil, e
-	}
-	r := &kio.ByteReader{Reader: bytes.NewReader(data), SetAnnotations: annotations}
-	nodes, err := r.Read()
+	objs, err := ParseObjects(name, data, annotations)
 	if err != nil {
-		return nil, Locate(name, data, err)
+		return nil, err
+	}
+	nodes := make([]*yaml.RNode, len(objs))
+	for i, o := range objs {
+		nodes[i] = o.Node
 	}
 	return nodes, nil
 }
 
+// ParseObjects parses a YAML stream into objects the way kustomize reads
+// it (documents split on "---" lines as kio.ByteReader splits them, CRLF
+// read as LF, empty and null documents dropped), with these differences,
+// each of which would otherwise drop a model silently or cost more than
+// the input can need:
+//
+//   - the documents are counted before any is parsed, and more than
+//     MaxObjects is an error; a blank document (comments, "---") costs a
+//     scan, not a parse;
+//   - a List (see IsList) is unwrapped wherever it is, not only when it is
+//     the only document, and Lists in it too; its items count against
+//     MaxObjects;
+//   - a servelayer object gets its identity written out (merge keys and
+//     aliases resolved; see IdentityOf) and, only it, the annotations
+//     (index and the given ones, such as the file's path);
+//   - a document is checked for the shapes Kubernetes tooling reads
+//     (metadata a mapping, apiVersion a string, no duplicate keys: see
+//     metaError).
+//
+// A failure is reported with the line in the stream, not in the document,
+// and the offending text.
+func ParseObjects(name string, data []byte, annotations map[string]string) ([]Object, *Error) {
+	if e := CheckDocumentEnds(name, data); e != nil {
+		return nil, e
+	}
+	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+	docs := 0
+	if e := eachChunk(name, text, func(c chunk, _ bool) *Error {
+		if !blank(c.text) {
+			if docs++; docs > MaxObjects {
+				return TooManyObjects(name, c.line, "documents")
+			}
+		}
+		return nil
+	}); e != nil {
+		return nil, e
+	}
+	var out []Object
+	doc := 0
+	e := eachChunk(name, text, func(c chunk, last bool) *Error {
+		if blank(c.text) {
+			return nil
+		}
+		var r io.Reader = strings.NewReader(c.text)
+		if !last {
+			// The split ate the line break before "---"; kio puts it back,
+			// and it matters to a literal block scalar at the end.
+			r = io.MultiReader(r, strings.NewReader("\n"))
+		}
+		var node yaml.Node
+		if err := yaml.NewDecoder(r).Decode(&node); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return Locate(name, data, err)
+		}
+		if yaml.IsYNodeEmptyDoc(&node) || yaml.IsMissingOrNull(yaml.NewRNode(&node)) {
+			return nil
+		}
+		rn := yaml.NewRNode(&node)
+		// A document that is no object, or a List whose items are not,
+		// is reported where it goes wrong. Someone else's object is
+		// skipped as it is, and servelayer's is decoded with field paths.
+		if !IsObject(rn) || IsList(rn) {
+			if e := metaError(name, c, &node); e != nil {
+				return e
+			}
+		}
+		doc++
+		objs, paths, err := Unwrap(rn, MaxObjects-len(out))
+		if errors.Is(err, ErrTooManyObjects) {
+			return TooManyObjects(name, c.line, "documents and List items")
+		} else if err != nil {
+			return &Error{Name: name, Line: c.line, Message: fmt.Sprintf("document %d: %v", doc, err)}
+		}
+		for i, n := range objs {
+			if k := Classify(n); k == ServedModel || k == Platform {
+				if err := keep(n, len(out), annotations); err != nil {
+					// What kyaml could not annotate, such as annotations
+					// that are a list, at its line.
+					if e := metaError(name, c, &node); e != nil {
+						return e
+					}
+					return &Error{Name: name, Line: c.line, Message: fmt.Sprintf("document %d: cannot annotate %s: %v", doc, paths[i], err)}
+				}
+			}
+			out = append(out, Object{Node: n, Doc: doc, Item: paths[i]})
+		}
+		return nil
+	})
+	if e != nil {
+		return nil, e
+	}
+	return out, nil
+}
+
+// blank reports whether a chunk holds no node: only blank lines, comments
+// and document markers ("---", "...") with nothing after them but a
+// comment.
+func blank(text string) bool {
+	for len(text) > 0 {
+		line := text
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			line, text = text[:i], text[i+1:]
+		} else {
+			text = ""
+		}
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "---") || strings.HasPrefix(line, "...") {
+			line = strings.TrimSpace(line[3:])
+		}
+		if line != "" && line[0] != '#' {
+			return false
+		}
+	}
+	return true
+}
+
 var (
-	// separatorRE is how kio.ByteReader splits documents.
-	separatorRE = regexp.MustCompile(`\n---.*\n`)
 	// yamlLineRE is how go.yaml.in/yaml/v3 prefixes a position.
 	yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 	// unmarshalLineRE finds the position in a yaml.v3 unmarshal error.
@@ -58,23 +170,46 @@ type chunk struct {
 	line int // 1-based line of the chunk's first line in the stream
 }
 
-// chunks splits a stream as kio.ByteReader does, remembering where each
-// document starts. A separator with content other than a comment is an
-// error, as it is for kio.
+// eachChunk calls f for each chunk of a stream split as kio.ByteReader
+// splits it (regexp \n---.*\n, leftmost first, matches not overlapping),
+// remembering where each starts, without building the list: a stream can
+// hold millions of separators. last says f has the final chunk. A
+// separator with content other than a comment is an error, as it is for
+// kio.
+func eachChunk(name, text string, f func(c chunk, last bool) *Error) *Error {
+	prev, line, from := 0, 1, 0
+	for {
+		i := strings.Index(text[from:], "\n---")
+		if i < 0 {
+			break
+		}
+		i += from
+		j := strings.IndexByte(text[i+1:], '\n')
+		if j < 0 {
+			break // a last line "---" without a line break does not split
+		}
+		end := i + 1 + j + 1 // past the separator's line break
+		sep := text[i : end-1]
+		sepLine := line + strings.Count(text[prev:i], "\n") + 1
+		if rest := strings.TrimSpace(sep[4:]); rest != "" && rest[0] != '#' {
+			return &Error{Name: name, Line: sepLine, Message: "invalid YAML document separator: only a comment may follow ---", Value: strings.TrimSpace(sep)}
+		}
+		if e := f(chunk{text[prev:i], line}, false); e != nil {
+			return e
+		}
+		line, prev, from = sepLine+1, end, end
+	}
+	return f(chunk{text[prev:], line}, true)
+}
+
+// chunks is eachChunk's chunks as a list.
 func chunks(name, text string) ([]chunk, *Error) {
 	var out []chunk
-	prev, line := 0, 1
-	for _, loc := range separatorRE.FindAllStringIndex(text, -1) {
-		sep := text[loc[0]:loc[1]]
-		sepLine := line + strings.Count(text[prev:loc[0]], "\n") + 1
-		if rest := strings.TrimSpace(sep[4:]); rest != "" && rest[0] != '#' {
-			return nil, &Error{Name: name, Line: sepLine, Message: "invalid YAML document separator: only a comment may follow ---", Value: strings.TrimSpace(sep)}
-		}
-		out = append(out, chunk{text[prev:loc[0]], line})
-		line = sepLine + 1
-		prev = loc[1]
-	}
-	return append(out, chunk{text[prev:], line}), nil
+	e := eachChunk(name, text, func(c chunk, _ bool) *Error {
+		out = append(out, c)
+		return nil
+	})
+	return out, e
 }
 
 // CheckDocumentEnds refuses a chunk holding two documents separated by a

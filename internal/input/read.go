@@ -5,10 +5,16 @@
 //     parsed (Read, ReadFile);
 //   - splitting a YAML stream into documents the way kustomize does, with
 //     every problem reported at its line, or its field path, with the
-//     offending text (Parse, Locate, CheckDocumentEnds, DecodeNode);
-//   - classifying each document: a ServedModel, a Platform, someone else's
-//     object, or one that is almost servelayer's and must not be skipped
-//     silently (Classify, KindError);
+//     offending text, and unwrapping Lists wherever they are
+//     (ParseObjects, Unwrap, Locate, CheckDocumentEnds, DecodeNode);
+//   - bounding the work: at most MaxObjects objects per input, counted
+//     before they are parsed, MaxModels ServedModels per run, and alias
+//     expansion bounded in bytes per run (decode.MaxAliasBytes);
+//   - classifying each object by its identity as YAML defines it (merge
+//     keys and aliases resolved: IdentityOf): a ServedModel, a Platform,
+//     someone else's object, or one that is almost servelayer's (another
+//     letter case, another group, a misspelt kind) and must not be
+//     skipped silently (Classify, KindError, PassesThrough);
 //   - the directory walk and the file set render and plan read (Walk,
 //     Expand, ReadFiles), and selecting one model by name (Select).
 //
@@ -22,8 +28,6 @@ import (
 	"io"
 	"os"
 	"strconv"
-
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // MaxInputBytes caps one input: the function's stdin, or one file the CLI
@@ -67,8 +71,47 @@ func (e *Error) Detail() string {
 
 func (e *Error) Error() string { return e.Name + ": " + e.Detail() }
 
-// Read reads all of r, refusing more than MaxInputBytes before any of it
-// is parsed.
+// MaxNodes caps the YAML nodes of one input, estimated before it is
+// parsed (see EstimateNodes). Parsing is the one cost the document and
+// object counts cannot bound: one 8 MiB document of the form [a,a,a,...]
+// is four million nodes, and go.yaml.in/yaml/v3 takes seconds and most of
+// a gigabyte to build them before anything can look at them. A
+// 10,000-model fleet estimates at about 560,000.
+const MaxNodes = 1_500_000
+
+// EstimateNodes estimates, without parsing, how many nodes a YAML input
+// holds: three for each line with content (a block entry is at most a
+// key, a value and a collection) and two for each flow entry or flow
+// collection (",", "[", "{": a key and an implicit value). Blank and
+// comment lines count nothing. Bytes inside quoted or block scalars are
+// counted too, so it errs high; it takes one pass over the bytes.
+func EstimateNodes(data []byte) int {
+	n, lineStart, content := 0, true, false
+	for _, b := range data {
+		switch {
+		case b == '\n':
+			if content {
+				n += 3
+			}
+			lineStart, content = true, false
+			continue
+		case lineStart && (b == ' ' || b == '\t' || b == '\r'):
+			continue
+		case lineStart:
+			lineStart, content = false, b != '#'
+		}
+		if b == ',' || b == '[' || b == '{' {
+			n += 2
+		}
+	}
+	if content {
+		n += 3
+	}
+	return n
+}
+
+// Read reads all of r, refusing more than MaxInputBytes, or an estimate
+// of more than MaxNodes nodes, before any of it is parsed.
 func Read(name string, r io.Reader) ([]byte, *Error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxInputBytes+1))
 	if err != nil {
@@ -78,6 +121,11 @@ func Read(name string, r io.Reader) ([]byte, *Error) {
 		// Count the rest (bounded) so the message can say how big it is.
 		rest, _ := io.Copy(io.Discard, io.LimitReader(r, 1<<30))
 		return nil, TooLarge(name, int64(len(data))+rest)
+	}
+	if n := EstimateNodes(data); n > MaxNodes {
+		return nil, &Error{Name: name, Message: fmt.Sprintf(
+			"input holds about %d YAML nodes (3 per line, 2 per flow entry), more than the limit of %d per file or stream; a fleet of %d models is about %d: split the input into several files or function calls",
+			n, MaxNodes, MaxModels, 560_000)}
 	}
 	return data, nil
 }
@@ -96,17 +144,22 @@ type OpenError struct{ Err error }
 func (e *OpenError) Error() string { return e.Err.Error() }
 func (e *OpenError) Unwrap() error { return e.Err }
 
-// ReadFile reads and parses one YAML file, annotating each node with the
-// file's path and its index in the file so results can point back to it
-// (the annotations are never copied onto rendered objects). A regular file
-// over MaxInputBytes is refused before it is read. The error is an
-// *OpenError or an *Error.
-func ReadFile(path string) ([]*yaml.RNode, error) {
+// ReadFile reads and parses one YAML file into objects (ParseObjects),
+// annotating each servelayer object with the file's path and its index in
+// the file so results can point back to it (the annotations are never
+// copied onto rendered objects). A regular file over MaxInputBytes is
+// refused before it is read. The error is an *OpenError or an *Error.
+func ReadFile(path string) ([]Object, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &OpenError{err}
 	}
 	defer f.Close()
+	return readOpen(path, f)
+}
+
+// readOpen reads and parses an open file.
+func readOpen(path string, f *os.File) ([]Object, error) {
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > MaxInputBytes {
 		return nil, TooLarge(path, st.Size())
 	}
@@ -114,9 +167,9 @@ func ReadFile(path string) ([]*yaml.RNode, error) {
 	if ierr != nil {
 		return nil, ierr
 	}
-	nodes, ierr := Parse(path, data, map[string]string{"config.kubernetes.io/path": path})
+	objs, ierr := ParseObjects(path, data, map[string]string{"config.kubernetes.io/path": path})
 	if ierr != nil {
 		return nil, ierr
 	}
-	return nodes, nil
+	return objs, nil
 }

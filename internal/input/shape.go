@@ -86,6 +86,9 @@ func objectShape(root *yaml.Node, self, prefix string, at func(*yaml.Node, strin
 	}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i].Value, root.Content[i+1]
+		if r := resolveAlias(v); r != nil {
+			v = r // an alias is read as what it names
+		}
 		switch k {
 		case "apiVersion", "kind":
 			if v.Kind != yaml.ScalarNode {
@@ -103,6 +106,9 @@ func objectShape(root *yaml.Node, self, prefix string, at func(*yaml.Node, strin
 			}
 			for j := 0; j+1 < len(v.Content); j += 2 {
 				mk, mv := v.Content[j].Value, v.Content[j+1]
+				if r := resolveAlias(mv); r != nil {
+					mv = r
+				}
 				switch mk {
 				case "name", "namespace":
 					if mv.Kind != yaml.ScalarNode {
@@ -119,7 +125,7 @@ func objectShape(root *yaml.Node, self, prefix string, at func(*yaml.Node, strin
 						return e
 					}
 					for l := 0; l+1 < len(mv.Content); l += 2 {
-						if mv.Content[l+1].Kind != yaml.ScalarNode {
+						if r := resolveAlias(mv.Content[l+1]); r == nil || r.Kind != yaml.ScalarNode && !isMergeKey(mv.Content[l]) {
 							return at(mv.Content[l+1], prefix+"metadata."+mk+"."+mv.Content[l].Value, "must be a string")
 						}
 					}

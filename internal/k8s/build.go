@@ -1,7 +1,10 @@
 package k8s
 
 import (
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/servelayer/servelayer/schema"
 )
@@ -26,8 +29,13 @@ const (
 	VLLMPort = 8000
 	// ModelsDir is where a pre-staged claim is mounted (read-only).
 	ModelsDir = "/models"
-	// StartupBudgetSeconds is how long a model may take to load (30 minutes).
-	StartupBudgetSeconds = 1800
+	// ProbePeriodSeconds is how often the startup probe checks a loading
+	// model; its failure threshold is the budget over this period.
+	ProbePeriodSeconds = 10
+	// ProgressSlackSeconds is how far past the startup budget a layer's
+	// progress deadline lies, so a slow load is not reported as a failed
+	// rollout before the startup probe gives up on it.
+	ProgressSlackSeconds = 300
 )
 
 // Object is one built object: its identity and its typed manifest.
@@ -68,8 +76,9 @@ func Resources(res *schema.Resources, p *schema.PlatformSpec) ResourceRequiremen
 	}
 	if res.GPUs > 0 {
 		n := strconv.Itoa(int(res.GPUs))
-		rr.Requests[p.GPUNodes.Resource] = n
-		rr.Limits[p.GPUNodes.Resource] = n
+		gpu := p.GPUNodesOf(res).Resource
+		rr.Requests[gpu] = n
+		rr.Limits[gpu] = n
 	}
 	return rr
 }
@@ -100,35 +109,105 @@ func OfflineEnv() []EnvVar {
 	return []EnvVar{{Name: "HF_HUB_OFFLINE", Value: "1"}, {Name: "TRANSFORMERS_OFFLINE", Value: "1"}}
 }
 
-// GPUScheduling returns the Platform's GPU node selector and tolerations
-// for a pod that requests GPUs, and nothing for one that does not.
-func GPUScheduling(res *schema.Resources, p *schema.PlatformSpec) (map[string]string, []Toleration) {
-	if res.GPUs == 0 {
-		return nil, nil
-	}
-	g := p.GPUNodes
-	var tols []Toleration
-	for _, t := range g.Tolerations {
-		tols = append(tols, Toleration{Key: t.Key, Operator: t.Operator, Value: t.Value, Effect: t.Effect})
-	}
-	return g.NodeSelector, tols
+// Scheduling is where a pod of GPU class may run.
+type Scheduling struct {
+	NodeSelector map[string]string
+	Tolerations  []Toleration
+	Affinity     *schema.Affinity
 }
 
-// VLLMArgs are the arguments servelayer owns, then the user's.
-func VLLMArgs(modelPath, served string, port int, user []string) []string {
+// GPUScheduling returns the node selector, tolerations and affinity of
+// the GPU class of res (spec.resources.gpuClass, or the Platform's
+// spec.gpuNodes) for a pod that requests GPUs, and nothing for one that
+// does not.
+func GPUScheduling(res *schema.Resources, p *schema.PlatformSpec) Scheduling {
+	if res.GPUs == 0 {
+		return Scheduling{}
+	}
+	g := p.GPUNodesOf(res)
+	out := Scheduling{NodeSelector: g.NodeSelector}
+	for _, t := range g.Tolerations {
+		out.Tolerations = append(out.Tolerations, Toleration{Key: t.Key, Operator: t.Operator, Value: t.Value, Effect: t.Effect})
+	}
+	if a := g.Affinity; a != nil && a.NodeAffinity != nil {
+		out.Affinity = a.DeepCopy() // schema's affinity is Kubernetes' shape
+	}
+	return out
+}
+
+// SharedMemoryVolume is the name of the /dev/shm volume on every layer
+// (llm-d's presets call theirs dshm too, so servelayer's merges into it).
+const SharedMemoryVolume = "dshm"
+
+// SharedMemory is the memory-backed /dev/shm volume and its mount: vLLM's
+// workers share tensors through it, and NCCL needs more than the 64 MiB a
+// container gets by default. size is spec.resources.sharedMemory; empty
+// leaves it bounded only by the memory limit.
+func SharedMemory(size schema.Quantity) (Volume, VolumeMount) {
+	return Volume{Name: SharedMemoryVolume, EmptyDir: &EmptyDirVolumeSource{Medium: "Memory", SizeLimit: string(size)}},
+		VolumeMount{Name: SharedMemoryVolume, MountPath: "/dev/shm"}
+}
+
+// VLLMArgs are the arguments servelayer owns, then the user's (EngineArgs).
+func VLLMArgs(modelPath, served string, port int, s *schema.ServedModelSpec) []string {
 	args := []string{"--model=" + modelPath, "--served-model-name", served, "--port", strconv.Itoa(port)}
-	return append(args, user...)
+	return append(args, EngineArgs(s)...)
+}
+
+// EngineArgs are spec.engine.args as the container's args: Kubernetes
+// expands $(NAME) in them, so every "$(" and "$$" is escaped to stay
+// literal, except $(NAME) naming a variable of spec.engine.env, which the
+// user means Kubernetes to expand (schema.EnvRefs).
+func EngineArgs(s *schema.ServedModelSpec) []string {
+	refs := schema.EnvRefs(s)
+	out := make([]string, len(s.Engine.Args))
+	for i, a := range s.Engine.Args {
+		out[i] = EscapeExpansion(a, refs)
+	}
+	return out
+}
+
+// EscapeExpansion makes Kubernetes' $(VAR) expansion of a container's
+// command, args and env values yield s: a '$' before '(' or '$' is doubled
+// ("$$" expands to "$"), except in $(NAME) references to refs.
+func EscapeExpansion(s string, refs map[string]bool) string {
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '$' || i+1 == len(s) || (s[i+1] != '(' && s[i+1] != '$') {
+			b.WriteByte(c)
+			continue
+		}
+		if s[i+1] == '(' {
+			if end := strings.IndexByte(s[i+2:], ')'); end >= 0 && refs[s[i+2:i+2+end]] {
+				b.WriteString(s[i : i+3+end])
+				i += 2 + end
+				continue
+			}
+		}
+		b.WriteString("$$")
+	}
+	return b.String()
 }
 
 // HealthProbes are tuned for slow model loads: the startup probe allows
-// StartupBudgetSeconds to load weights; readiness and liveness only start
-// after it.
-func HealthProbes(port int32) (startup, readiness, liveness *Probe) {
+// the model's startup budget (spec.engine.startupTimeoutSeconds) to load
+// weights; readiness and liveness only start after it.
+func HealthProbes(port, budget int32) (startup, readiness, liveness *Probe) {
 	get := func() *HTTPGetAction { return &HTTPGetAction{Path: "/health", Port: port} }
-	startup = &Probe{HTTPGet: get(), PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: StartupBudgetSeconds / 10}
+	startup = &Probe{HTTPGet: get(), PeriodSeconds: ProbePeriodSeconds, TimeoutSeconds: 5, FailureThreshold: StartupFailures(budget)}
 	readiness = &Probe{HTTPGet: get(), PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 3}
 	liveness = &Probe{HTTPGet: get(), PeriodSeconds: 20, TimeoutSeconds: 10, FailureThreshold: 6}
 	return startup, readiness, liveness
+}
+
+// StartupFailures is the startup probe's failure threshold for a budget:
+// the budget in probe periods, rounded up.
+func StartupFailures(budget int32) int32 {
+	return (budget + ProbePeriodSeconds - 1) / ProbePeriodSeconds
 }
 
 // Ptr returns a pointer to v.
@@ -150,3 +229,152 @@ func Hardened(nonRoot bool) *SecurityContext {
 
 // RuntimeDefaultSeccomp is the seccomp profile every pod gets.
 func RuntimeDefaultSeccomp() *SeccompProfile { return &SeccompProfile{Type: "RuntimeDefault"} }
+
+// PodKnobs are the pod fields spec.pod renders, for a pod whose labels
+// selector matches (the spread constraints' label selector).
+type PodKnobs struct {
+	TopologySpreadConstraints []TopologySpreadConstraint
+	PriorityClassName         string
+	ServiceAccountName        string
+	ImagePullSecrets          []LocalObjectReference
+}
+
+// PodKnobsOf renders spec.pod's identity, priority, pull secrets and
+// spreading for pods matching selector; pull adds pull secrets after the
+// user's (an oci:// source's credentials).
+func PodKnobsOf(m *schema.ServedModel, selector map[string]string, pull ...string) PodKnobs {
+	var k PodKnobs
+	pod := m.Spec.Pod
+	if pod == nil {
+		pod = &schema.Pod{}
+	}
+	k.ServiceAccountName, k.PriorityClassName = pod.ServiceAccountName, pod.PriorityClassName
+	for _, n := range append(slices.Clone(pod.ImagePullSecrets), pull...) {
+		if !slices.ContainsFunc(k.ImagePullSecrets, func(r LocalObjectReference) bool { return r.Name == n }) {
+			k.ImagePullSecrets = append(k.ImagePullSecrets, LocalObjectReference{Name: n})
+		}
+	}
+	for _, t := range pod.TopologySpread {
+		k.TopologySpreadConstraints = append(k.TopologySpreadConstraints, TopologySpreadConstraint{
+			MaxSkew: t.MaxSkewOrDefault(), TopologyKey: t.TopologyKey, WhenUnsatisfiable: t.WhenUnsatisfiableOrDefault(),
+			LabelSelector: LabelSelector{MatchLabels: maps.Clone(selector)},
+		})
+	}
+	return k
+}
+
+// Apply sets the knobs on a pod spec.
+func (k PodKnobs) Apply(ps *PodSpec) {
+	ps.TopologySpreadConstraints, ps.PriorityClassName = k.TopologySpreadConstraints, k.PriorityClassName
+	ps.ServiceAccountName, ps.ImagePullSecrets = k.ServiceAccountName, k.ImagePullSecrets
+}
+
+// PodLabels are the model's labels of a component plus spec.pod.labels
+// (validation refuses keys that would override servelayer's own).
+func PodLabels(m *schema.ServedModel, component string) map[string]string {
+	l := Labels(m, component)
+	if m.Spec.Pod != nil {
+		maps.Copy(l, m.Spec.Pod.Labels)
+	}
+	return l
+}
+
+// PodAnnotations are spec.pod.annotations, plus the Prometheus
+// annotations for vLLM on port when spec.metrics.scrape is set (or port
+// is 0); nil when there are none.
+func PodAnnotations(m *schema.ServedModel, port int32) map[string]string {
+	var out map[string]string
+	if m.Spec.Pod != nil && len(m.Spec.Pod.Annotations) > 0 {
+		out = maps.Clone(m.Spec.Pod.Annotations)
+	}
+	if mt := m.Spec.Metrics; mt != nil && mt.Scrape && port != 0 {
+		if out == nil {
+			out = map[string]string{}
+		}
+		maps.Copy(out, Scrape(port))
+	}
+	return out
+}
+
+// Scrape are the annotations Prometheus' kubernetes-pods scrape
+// configuration reads: vLLM serves /metrics on its serving port.
+func Scrape(port int32) map[string]string {
+	return map[string]string{
+		"prometheus.io/scrape": "true",
+		"prometheus.io/port":   strconv.Itoa(int(port)),
+		"prometheus.io/path":   "/metrics",
+	}
+}
+
+// UserPodLabels are spec.pod.labels, nil when there are none.
+func UserPodLabels(m *schema.ServedModel) map[string]string {
+	if m.Spec.Pod == nil || len(m.Spec.Pod.Labels) == 0 {
+		return nil
+	}
+	return maps.Clone(m.Spec.Pod.Labels)
+}
+
+// DisruptionPool is one pool of a model's pods a PodDisruptionBudget can
+// protect: its budget's name, the labels its pods carry, and the most
+// pods it can run.
+type DisruptionPool struct {
+	Name     string
+	Selector map[string]string
+	MaxPods  int32
+}
+
+// Protected reports whether a budget of maxUnavailable protects anything:
+// a pool that can run more pods than a drain may take down.
+func (d DisruptionPool) Protected(maxUnavailable int32) bool { return d.MaxPods > maxUnavailable }
+
+// DisruptionBudgets renders spec.disruptionBudget: a policy/v1
+// PodDisruptionBudget for every pool it protects.
+func DisruptionBudgets(m *schema.ServedModel, pools []DisruptionPool) []Object {
+	b := m.Spec.DisruptionBudget
+	if b == nil {
+		return nil
+	}
+	var out []Object
+	for _, pool := range pools {
+		if !pool.Protected(b.MaxUnavailableOrDefault()) {
+			continue
+		}
+		pdb := &PodDisruptionBudget{
+			TypeMeta: TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
+			Metadata: Meta(m, pool.Name, ComponentModelServer),
+			Spec:     PDBSpec{MaxUnavailable: b.MaxUnavailableOrDefault(), Selector: LabelSelector{MatchLabels: maps.Clone(pool.Selector)}},
+		}
+		out = append(out, NewObject("policy/v1", "PodDisruptionBudget", m, pool.Name, pdb))
+	}
+	return out
+}
+
+// MaxPods is the most pods a single-pool model runs: scaling's maximum,
+// or its fixed replicas (0 when neither is set, as in a model validation
+// refuses).
+func MaxPods(s *schema.ServedModelSpec) int32 {
+	switch {
+	case s.Scaling != nil:
+		return s.Scaling.MaxReplicas
+	case s.Replicas != nil:
+		return *s.Replicas
+	}
+	return 0
+}
+
+// Deref is *p, or 0 for nil.
+func Deref(p *int32) int32 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// PullCredentials are the pull secrets an oci:// source's credentials
+// add: the kubelet pulls the modelcar with the pod's imagePullSecrets.
+func PullCredentials(m *schema.ServedModel) []string {
+	if c := m.Spec.Model.Credentials; c != nil && m.Spec.Model.Source.OCI != "" {
+		return []string{c.SecretName}
+	}
+	return nil
+}

@@ -7,6 +7,8 @@
 // KServe's own Go types, so a misspelt field fails a test.
 package k8s
 
+import "github.com/servelayer/servelayer/schema"
+
 type TypeMeta struct {
 	APIVersion string `json:"apiVersion"`
 	Kind       string `json:"kind"`
@@ -47,13 +49,18 @@ type PodTemplateSpec struct {
 }
 
 type PodSpec struct {
-	NodeSelector                 map[string]string   `json:"nodeSelector,omitempty"`
-	Tolerations                  []Toleration        `json:"tolerations,omitempty"`
-	AutomountServiceAccountToken *bool               `json:"automountServiceAccountToken,omitempty"`
-	SecurityContext              *PodSecurityContext `json:"securityContext,omitempty"`
-	InitContainers               []Container         `json:"initContainers,omitempty"`
-	Containers                   []Container         `json:"containers"`
-	Volumes                      []Volume            `json:"volumes,omitempty"`
+	NodeSelector                 map[string]string          `json:"nodeSelector,omitempty"`
+	Tolerations                  []Toleration               `json:"tolerations,omitempty"`
+	Affinity                     *schema.Affinity           `json:"affinity,omitempty"`
+	TopologySpreadConstraints    []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+	PriorityClassName            string                     `json:"priorityClassName,omitempty"`
+	ServiceAccountName           string                     `json:"serviceAccountName,omitempty"`
+	ImagePullSecrets             []LocalObjectReference     `json:"imagePullSecrets,omitempty"`
+	AutomountServiceAccountToken *bool                      `json:"automountServiceAccountToken,omitempty"`
+	SecurityContext              *PodSecurityContext        `json:"securityContext,omitempty"`
+	InitContainers               []Container                `json:"initContainers,omitempty"`
+	Containers                   []Container                `json:"containers"`
+	Volumes                      []Volume                   `json:"volumes,omitempty"`
 }
 
 type PodSecurityContext struct {
@@ -107,6 +114,17 @@ type Toleration struct {
 	Effect   string `json:"effect,omitempty"`
 }
 
+type TopologySpreadConstraint struct {
+	MaxSkew           int32         `json:"maxSkew"`
+	TopologyKey       string        `json:"topologyKey"`
+	WhenUnsatisfiable string        `json:"whenUnsatisfiable"`
+	LabelSelector     LabelSelector `json:"labelSelector"`
+}
+
+type LocalObjectReference struct {
+	Name string `json:"name"`
+}
+
 type ContainerPort struct {
 	Name          string `json:"name,omitempty"`
 	ContainerPort int32  `json:"containerPort"`
@@ -125,7 +143,7 @@ type VolumeMount struct {
 }
 
 type Probe struct {
-	HTTPGet          *HTTPGetAction `json:"httpGet"`
+	HTTPGet          *HTTPGetAction `json:"httpGet,omitempty"`
 	PeriodSeconds    int32          `json:"periodSeconds,omitempty"`
 	TimeoutSeconds   int32          `json:"timeoutSeconds,omitempty"`
 	FailureThreshold int32          `json:"failureThreshold,omitempty"`
@@ -160,7 +178,8 @@ type PVCVolumeSource struct {
 }
 
 type EmptyDirVolumeSource struct {
-	Medium string `json:"medium,omitempty"`
+	Medium    string `json:"medium,omitempty"`
+	SizeLimit string `json:"sizeLimit,omitempty"`
 }
 
 type Service struct {
@@ -214,15 +233,23 @@ type InferenceServiceSpec struct {
 // isvcPredictor is KServe's PredictorSpec: ComponentExtensionSpec and an
 // inline PodSpec (the custom-container form).
 type PredictorSpec struct {
-	MinReplicas          *int32              `json:"minReplicas,omitempty"`
-	MaxReplicas          int32               `json:"maxReplicas,omitempty"`
-	CanaryTrafficPercent *int64              `json:"canaryTrafficPercent,omitempty"`
-	DeploymentStrategy   *Strategy           `json:"deploymentStrategy,omitempty"`
-	NodeSelector         map[string]string   `json:"nodeSelector,omitempty"`
-	Tolerations          []Toleration        `json:"tolerations,omitempty"`
-	Containers           []Container         `json:"containers"`
-	Volumes              []Volume            `json:"volumes,omitempty"`
-	SecurityContext      *PodSecurityContext `json:"securityContext,omitempty"`
+	MinReplicas          *int32            `json:"minReplicas,omitempty"`
+	MaxReplicas          int32             `json:"maxReplicas,omitempty"`
+	CanaryTrafficPercent *int64            `json:"canaryTrafficPercent,omitempty"`
+	DeploymentStrategy   *Strategy         `json:"deploymentStrategy,omitempty"`
+	Labels               map[string]string `json:"labels,omitempty"`
+	Annotations          map[string]string `json:"annotations,omitempty"`
+	NodeSelector         map[string]string `json:"nodeSelector,omitempty"`
+	Tolerations          []Toleration      `json:"tolerations,omitempty"`
+	Affinity             *schema.Affinity  `json:"affinity,omitempty"`
+	// The pod fields spec.pod renders.
+	TopologySpreadConstraints []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+	PriorityClassName         string                     `json:"priorityClassName,omitempty"`
+	ServiceAccountName        string                     `json:"serviceAccountName,omitempty"`
+	ImagePullSecrets          []LocalObjectReference     `json:"imagePullSecrets,omitempty"`
+	Containers                []Container                `json:"containers"`
+	Volumes                   []Volume                   `json:"volumes,omitempty"`
+	SecurityContext           *PodSecurityContext        `json:"securityContext,omitempty"`
 }
 
 // llmInferenceService mirrors serving.kserve.io/v1alpha1 LLMInferenceService.
@@ -245,9 +272,11 @@ type LLMModel struct {
 }
 
 type LLMWorkload struct {
-	Replicas *int32      `json:"replicas,omitempty"`
-	Scaling  *LLMScaling `json:"scaling,omitempty"`
-	Template *PodSpec    `json:"template,omitempty"`
+	Replicas    *int32            `json:"replicas,omitempty"`
+	Scaling     *LLMScaling       `json:"scaling,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Template    *PodSpec          `json:"template,omitempty"`
 }
 
 type LLMScaling struct {
@@ -274,4 +303,15 @@ type LLMGateway struct {
 type UntypedObjectRef struct {
 	Name      string `json:"name"`
 	Namespace string `json:"namespace,omitempty"`
+}
+
+type PodDisruptionBudget struct {
+	TypeMeta
+	Metadata ObjectMeta `json:"metadata"`
+	Spec     PDBSpec    `json:"spec"`
+}
+
+type PDBSpec struct {
+	MaxUnavailable int32         `json:"maxUnavailable"`
+	Selector       LabelSelector `json:"selector"`
 }

@@ -148,3 +148,45 @@ func (r StopAnnotated) DescribePause(paused bool) string {
 	}
 	return "spec.paused sets annotation " + k8s.AnnotationStop + "=true; now " + state
 }
+
+// DisruptionWarnings warns when spec.disruptionBudget protects no pool:
+// every pool runs at most maxUnavailable pods, so no budget is rendered.
+func DisruptionWarnings(m *schema.ServedModel, pools []k8s.DisruptionPool) []Warning {
+	b := m.Spec.DisruptionBudget
+	if b == nil {
+		return nil
+	}
+	n := b.MaxUnavailableOrDefault()
+	most := int32(0)
+	for _, p := range pools {
+		if p.Protected(n) {
+			return nil
+		}
+		most = max(most, p.MaxPods)
+	}
+	return []Warning{{Field: "spec.disruptionBudget", Message: fmt.Sprintf(
+		"renders no PodDisruptionBudget: no pool runs more than %d pod(s) (maxUnavailable %d), so a drain may always evict them; it protects models with more replicas than maxUnavailable",
+		most, n)}}
+}
+
+// DeleteDisruptionBudgets are the commands that delete the budgets
+// spec.disruptionBudget renders for pools.
+func DeleteDisruptionBudgets(m *schema.ServedModel, pools []k8s.DisruptionPool) []string {
+	var out []string
+	for _, o := range k8s.DisruptionBudgets(m, pools) {
+		out = append(out, fmt.Sprintf("kubectl -n %s delete poddisruptionbudget/%s", m.Namespace, o.Name))
+	}
+	return out
+}
+
+// TemplateErrors are what a layer's pods refuse of spec.pod.template (see
+// k8s.ApplyPodTemplate): build renders the layer's objects with the
+// template merged. It runs only for a model that is valid otherwise, since
+// a layer builds objects only from a valid model.
+func TemplateErrors(m *schema.ServedModel, p *schema.PlatformSpec, gated bool, build func() ([]k8s.Object, field.ErrorList)) field.ErrorList {
+	if !k8s.HasTemplate(m) || len(schema.ValidateServedModel(m, p, gated, nil)) > 0 {
+		return nil
+	}
+	_, errs := build()
+	return errs
+}

@@ -1,7 +1,8 @@
-// resolvesToString is go.yaml.in/yaml/v3's resolve (resolve.go, v3.0.5)
-// reduced to the question its encoder asks of a string: would the plain
-// scalar read back as a string? When not (true, 1, null, 2024-01-01,
-// 0x1F, .inf, ...) the encoder double-quotes it.
+// resolve is go.yaml.in/yaml/v3's resolve (resolve.go, v3.0.5) reduced to
+// the question its encoder asks of a scalar: what would the plain scalar
+// read back as? A string that would not read back as a string (true, 1,
+// null, 2024-01-01, 0x1F, .inf, ...) is double-quoted; another scalar that
+// would not read back as its own kind is written with its tag.
 //
 //	Copyright (c) 2011-2019 Canonical Ltd
 //	Licensed under the Apache License, Version 2.0.
@@ -30,13 +31,35 @@ var resolveTable = func() (t [256]byte) {
 	return t
 }()
 
+// kind is what a plain scalar reads back as: yaml.v3's resolved tag.
+type kind uint8
+
+const (
+	strKind kind = iota
+	nullKind
+	boolKind
+	intKind
+	floatKind
+	timestampKind
+	mergeKind
+)
+
+// kinds are the tags of the node kinds Node makes, by kind.
+var kinds = map[string]kind{"!!str": strKind, "!!null": nullKind, "!!bool": boolKind, "!!int": intKind, "!!float": floatKind}
+
 // resolveMap holds the scalars that resolve by name (none of them to a
 // string).
-var resolveMap = func() map[string]bool {
-	m := map[string]bool{}
-	for _, s := range []string{"true", "True", "TRUE", "false", "False", "FALSE", "", "~", "null", "Null", "NULL",
-		".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", "<<"} {
-		m[s] = true
+var resolveMap = func() map[string]kind {
+	m := map[string]kind{}
+	for k, l := range map[kind][]string{
+		boolKind:  {"true", "True", "TRUE", "false", "False", "FALSE"},
+		nullKind:  {"", "~", "null", "Null", "NULL"},
+		floatKind: {".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF"},
+		mergeKind: {"<<"},
+	} {
+		for _, s := range l {
+			m[s] = k
+		}
 	}
 	return m
 }()
@@ -57,45 +80,50 @@ var yamlStyleFloat = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
 })
 
-func resolvesToString(in string) bool {
+// resolvesToString reports whether in, written plain, reads back as a
+// string.
+func resolvesToString(in string) bool { return resolve(in) == strKind }
+
+// resolve is what in, written plain, reads back as.
+func resolve(in string) kind {
 	hint := byte('N')
 	if in != "" {
 		hint = resolveTable[in[0]]
 	}
 	if hint == 0 {
-		return true
+		return strKind
 	}
-	if resolveMap[in] {
-		return false
+	if k, ok := resolveMap[in]; ok {
+		return k
 	}
 	if hint == 'D' || hint == 'S' {
 		// Fast: a byte no number or timestamp holds makes it a string
 		// (most such values are quantities: 16Gi, 100m).
 		for i := 0; i < len(in); i++ {
 			if !numberByte[in[i]] {
-				return true
+				return strKind
 			}
 		}
 	}
 	switch hint {
 	case '.':
 		if _, err := strconv.ParseFloat(in, 64); err == nil {
-			return false
+			return floatKind
 		}
 	case 'D', 'S':
 		if parseTimestamp(in) {
-			return false
+			return timestampKind
 		}
 		plain := strings.ReplaceAll(in, "_", "")
 		if _, err := strconv.ParseInt(plain, 0, 64); err == nil {
-			return false
+			return intKind
 		}
 		if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
-			return false
+			return intKind
 		}
 		if yamlStyleFloat().MatchString(plain) {
 			if _, err := strconv.ParseFloat(plain, 64); err == nil {
-				return false
+				return floatKind
 			}
 		}
 		// Binary, and octal as YAML 1.2 spells it, with an optional minus.
@@ -105,19 +133,19 @@ func resolvesToString(in string) bool {
 		}{{"0b", 2}, {"0o", 8}} {
 			if rest, ok := strings.CutPrefix(plain, p.prefix); ok {
 				if _, err := strconv.ParseInt(rest, p.base, 64); err == nil {
-					return false
+					return intKind
 				}
 				if _, err := strconv.ParseUint(rest, p.base, 64); err == nil {
-					return false
+					return intKind
 				}
 			} else if rest, ok := strings.CutPrefix(plain, "-"+p.prefix); ok {
 				if _, err := strconv.ParseInt("-"+rest, p.base, 64); err == nil {
-					return false
+					return intKind
 				}
 			}
 		}
 	}
-	return true
+	return strKind
 }
 
 // The timestamp formats resolve tries on a plain scalar.

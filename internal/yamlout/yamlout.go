@@ -14,18 +14,24 @@
 // values of every manifest type, and reads the output back with kyaml's
 // kio reader.
 //
-// Supported values: structs, pointers, slices, maps with string keys,
-// strings, bools and integers, as encoding/json writes them. Anything
-// else (floats, interfaces, custom marshalers) is an error, not a guess.
+// Values made of structs, pointers, slices, maps with string keys,
+// strings, bools and integers are read directly. Anything else (floats,
+// interfaces, a type with its own marshaler such as json.RawMessage) is
+// written from its JSON form as a yaml.Node, by the same emitter, and a
+// node the port would not write as yaml.v3 does (a number that needs its
+// tag) is left to yaml.v3 itself: a slower path, never other bytes.
 package yamlout
 
 import (
+	"bytes"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	yaml "go.yaml.in/yaml/v3"
 )
 
 // AppendDocument appends v as one YAML document.
@@ -41,10 +47,13 @@ func AppendListItem(dst []byte, v any) ([]byte, error) {
 
 var emitters = sync.Pool{New: func() any { return new(emitter) }}
 
-func appendDoc(dst []byte, v any, listItem bool) (out []byte, err error) {
+func appendDoc(dst []byte, v any, listItem bool) ([]byte, error) {
 	rv := reflect.ValueOf(v)
-	if err := jsonDialect.check(rv.Type()); err != nil {
-		return dst, err
+	if jsonDialect.check(rv.Type()) != nil {
+		// A value read by rules this package does not repeat (its own
+		// marshaler, such as json.RawMessage, a float, an interface):
+		// written from its JSON form.
+		return appendNodeDoc(dst, v, listItem)
 	}
 	e := emitters.Get().(*emitter)
 	defer emitters.Put(e)
@@ -59,6 +68,84 @@ func appendDoc(dst []byte, v any, listItem bool) (out []byte, err error) {
 		value(e, rv, root, false)
 	}
 	return e.end(), nil
+}
+
+// appendNodeDoc writes v's JSON form (Node) with the emitter, and leaves
+// to yaml.v3 itself, for the whole document, a scalar it would write with
+// its tag (a number that does not read back as its kind).
+func appendNodeDoc(dst []byte, v any, listItem bool) ([]byte, error) {
+	n, err := Node(v)
+	if err != nil {
+		return dst, err
+	}
+	if listItem {
+		n = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{n}}
+	}
+	e := emitters.Get().(*emitter)
+	defer emitters.Put(e)
+	e.start(dst)
+	if node(e, n, context{root: true}, false) {
+		return e.end(), nil
+	}
+	var b bytes.Buffer
+	if err := Encode(&b, n); err != nil {
+		return dst, err
+	}
+	return append(dst, b.Bytes()...), nil
+}
+
+// node writes a node Node made (mappings with string keys, sequences,
+// and !!str, !!int, !!float, !!bool and !!null scalars) as yaml.v3's
+// encoder writes it, and reports false, having written part of it, for
+// what it would write otherwise (a tag, an unexpected node).
+func node(e *emitter, n *yaml.Node, ctx context, parentSeqItem bool) bool {
+	switch n.Kind {
+	case yaml.MappingNode:
+		if len(n.Content) == 0 {
+			e.emptyFlow(ctx, parentSeqItem, "{", "}")
+			return true
+		}
+		e.beginMapping(ctx, parentSeqItem)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || k.Tag != "!!str" {
+				return false
+			}
+			e.key(k.Value, analyze(k.Value), stringStyle(k.Value))
+			if !node(e, n.Content[i+1], context{mapping: true}, false) {
+				return false
+			}
+		}
+		e.endMapping()
+	case yaml.SequenceNode:
+		if len(n.Content) == 0 {
+			e.emptyFlow(ctx, parentSeqItem, "[", "]")
+			return true
+		}
+		e.beginSequence(ctx, parentSeqItem)
+		for _, c := range n.Content {
+			e.item()
+			if !node(e, c, context{sequence: true}, true) {
+				return false
+			}
+		}
+		e.endSequence()
+	case yaml.ScalarNode:
+		k, ok := kinds[n.Tag]
+		switch {
+		case !ok:
+			return false
+		case k == strKind:
+			e.scalar(n.Value, stringStyle(n.Value), ctx, parentSeqItem)
+		case resolve(n.Value) != k || strings.Contains(n.Value, "\n"):
+			return false // yaml.v3 writes the tag
+		default:
+			e.scalar(n.Value, plainStyle, ctx, parentSeqItem)
+		}
+	default:
+		return false
+	}
+	return true
 }
 
 // value writes one value as its JSON form would be written. Types are

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -57,16 +58,22 @@ func compare(t *testing.T, v any) {
 // the item, as JSON, with encoding/json's output for v.
 func readBack(t *testing.T, v any) {
 	t.Helper()
-	out, err := AppendDocument(nil, v)
+	want, err := json.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if reflect.ValueOf(v).Kind() == reflect.Pointer && reflect.ValueOf(v).Elem().Kind() != reflect.Struct ||
-		!strings.Contains(string(out), ":") {
+	var tree any
+	dec := json.NewDecoder(bytes.NewReader(want))
+	dec.UseNumber()
+	if err := dec.Decode(&tree); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := tree.(map[string]any); !ok || yamlV3CannotReadBack(tree) {
 		return // kio reads Kubernetes objects: mappings
 	}
-	if yamlV3CannotReadBack(reflect.ValueOf(v)) {
-		return
+	out, err := AppendDocument(nil, v)
+	if err != nil {
+		t.Fatal(err)
 	}
 	items, err := (&kio.ByteReader{Reader: bytes.NewReader(out), OmitReaderAnnotations: true, PreserveSeqIndent: false}).Read()
 	if err != nil {
@@ -79,47 +86,39 @@ func readBack(t *testing.T, v any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if !sameJSON(t, got, want) {
 		t.Fatalf("kio read back\n%s\nwant\n%s\nfrom\n%s", got, want, out)
 	}
 }
 
-// yamlV3CannotReadBack reports values that go.yaml.in/yaml/v3 writes in a
-// form that neither it nor kio reads back as written. The bytes are still
-// yaml.v3's (compare checks them); reading them back is what fails:
+// yamlV3CannotReadBack reports values (their JSON form decoded) that
+// go.yaml.in/yaml/v3 writes in a form that neither it nor kio reads back as
+// written. The bytes are still yaml.v3's (compare checks them); reading
+// them back is what fails:
 //   - a map key "<<" is written plain (yaml.v3's resolver never looks "<"
 //     up) and read back as a merge key. Manifests have none: their map keys
 //     are label keys, annotation keys and resource names, all validated;
 //   - a multi-line string whose first line starts with a tab is written in
 //     literal style without an indentation indicator, and the reader
 //     refuses the tab as indentation. Rendered strings can hold one (an
-//     engine argument or an env value such as "\tx\ny").
-func yamlV3CannotReadBack(v reflect.Value) bool {
+//     engine argument or an env value such as "\tx\ny");
+//   - an integer past int64 that fits uint64 is a float to Node (the JSON
+//     path) and an int to the resolver, so yaml.v3 writes it tagged
+//     "!!float", which it then refuses to read. Only a pod template
+//     could hold one, and Kubernetes would refuse it.
+func yamlV3CannotReadBack(v any) bool {
 	bad := func(s string) bool { return strings.HasPrefix(s, "\t") && strings.Contains(s, "\n") }
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		return !v.IsNil() && yamlV3CannotReadBack(v.Elem())
-	case reflect.String:
-		return bad(v.String())
-	case reflect.Slice:
-		for i := range v.Len() {
-			if yamlV3CannotReadBack(v.Index(i)) {
-				return true
-			}
-		}
-	case reflect.Map:
-		for it := v.MapRange(); it.Next(); {
-			if k := it.Key().String(); k == "<<" || bad(k) || yamlV3CannotReadBack(it.Value()) {
-				return true
-			}
-		}
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() && yamlV3CannotReadBack(v.Field(i)) {
+	switch v := v.(type) {
+	case string:
+		return bad(v)
+	case json.Number:
+		_, err := v.Int64()
+		return err != nil && resolve(v.String()) == intKind
+	case []any:
+		return slices.ContainsFunc(v, yamlV3CannotReadBack)
+	case map[string]any:
+		for k, x := range v {
+			if k == "<<" || bad(k) || yamlV3CannotReadBack(x) {
 				return true
 			}
 		}
@@ -127,15 +126,14 @@ func yamlV3CannotReadBack(v reflect.Value) bool {
 	return false
 }
 
+// sameJSON compares two JSON values, numbers as float64 (how a YAML
+// reader reads a number written from a JSON float).
 func sameJSON(t *testing.T, a, b []byte) bool {
 	var x, y any
-	da, db := json.NewDecoder(bytes.NewReader(a)), json.NewDecoder(bytes.NewReader(b))
-	da.UseNumber()
-	db.UseNumber()
-	if err := da.Decode(&x); err != nil {
+	if err := json.Unmarshal(a, &x); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Decode(&y); err != nil {
+	if err := json.Unmarshal(b, &y); err != nil {
 		t.Fatal(err)
 	}
 	return reflect.DeepEqual(x, y)
@@ -188,13 +186,14 @@ func TestShapes(t *testing.T) {
 	}
 }
 
-func TestUnsupported(t *testing.T) {
-	for _, v := range []any{1.5, map[int]string{}, []byte("x"), struct{ F any }{}, json.RawMessage("{}"), struct {
-		A string `json:"a,string"`
-	}{}} {
-		if _, err := AppendDocument(nil, v); err == nil {
-			t.Errorf("%T: no error", v)
-		}
+// TestFromJSONForm: what the writer does not read itself is written from
+// its JSON form, with yaml.v3's bytes still.
+func TestFromJSONForm(t *testing.T) {
+	for _, v := range []any{1.5, map[int]string{1: "a", 10: "b", 2: "c"}, []byte("x"), struct{ F any }{}, struct{ F any }{F: []any{1, "x"}}, json.RawMessage("{}"), struct {
+		A int `json:"a,string"`
+	}{A: 5}, json.RawMessage(`{"a": 1.5, "b": [1, 2.5e300, 18446744073709551615, -0.0, 1E5, true, null, "x\ny", "0x1F"], "c": {}, "d": [], "": {"e": "-"}}`),
+		json.RawMessage(`[1, {"a": [[]]}]`), json.RawMessage(`"2024-01-01"`), json.RawMessage(`12345678901234567890`)} {
+		compare(t, v)
 	}
 }
 
@@ -207,6 +206,7 @@ var manifests = []func() any{
 	func() any { return new(k8s.ConfigMap) },
 	func() any { return new(k8s.InferenceService) },
 	func() any { return new(k8s.LLMInferenceService) },
+	func() any { return new(k8s.PodDisruptionBudget) },
 	func() any { return new(map[string][]map[string]string) },
 	func() any { return new([][]string) },
 }
@@ -317,7 +317,13 @@ func FuzzWriter(f *testing.F) {
 	for i := range tricky {
 		f.Add([]byte{1, 1, 1, 1, 3, byte(i), byte(i + 1), byte(i + 2)})
 	}
+	f.Add([]byte(`{"spec": {"x": [1.5, {"y": 18446744073709551615}], "z": "yes"}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if json.Valid(data) {
+			// JSON as a manifest patched by a pod template is: its JSON
+			// form written as it is.
+			compare(t, json.RawMessage(data))
+		}
 		fl := &filler{data: data}
 		for _, m := range manifests {
 			v := m()

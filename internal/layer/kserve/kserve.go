@@ -16,14 +16,18 @@ import (
 // KServe's names: the predictor's container and suffix, where its modelcar
 // and storage initializer put the weights, and its annotations.
 const (
-	Container                  = "kserve-container"
-	ModelsDir                  = "/mnt/models"
-	PredictorSuffix            = "-predictor"
-	Port                       = 8080
-	AnnotationDeploymentMode   = "serving.kserve.io/deploymentMode"
-	annotationProgressDeadline = "serving.knative.dev/progress-deadline"
-	apiVersion                 = "serving.kserve.io/v1beta1"
-	kind                       = "InferenceService"
+	Container                    = "kserve-container"
+	ModelsDir                    = "/mnt/models"
+	PredictorSuffix              = "-predictor"
+	Port                         = 8080
+	AnnotationDeploymentMode     = "serving.kserve.io/deploymentMode"
+	podLabelISVC                 = "serving.kserve.io/inferenceservice"
+	annotationPrometheusScraping = "serving.kserve.io/enable-prometheus-scraping"
+	podLabelComponent            = "component"
+	annotationAutoscalerClass    = "serving.kserve.io/autoscalerClass"
+	annotationProgressDeadline   = "serving.knative.dev/progress-deadline"
+	apiVersion                   = "serving.kserve.io/v1beta1"
+	kind                         = "InferenceService"
 )
 
 // Layer is kserve.
@@ -56,15 +60,29 @@ func (Layer) Default(m *schema.ServedModel, p *schema.PlatformSpec) {
 // Validate checks KServe's host name: its default domain template makes
 // "<name>-predictor-<namespace>" one DNS label.
 // Only a name and namespace valid on their own are checked, once.
-func (Layer) Validate(m *schema.ServedModel, _ *schema.PlatformSpec, _ bool) (field.ErrorList, []layer.Warning) {
+func (Layer) Validate(m *schema.ServedModel, p *schema.PlatformSpec, gated bool) (field.ErrorList, []layer.Warning) {
+	ws := layer.DisruptionWarnings(m, pools(m))
 	host := m.Name + PredictorSuffix + "-" + m.Namespace
 	if len(host) <= validation.DNS1035LabelMaxLength || len(m.Name+PredictorSuffix) > validation.DNS1035LabelMaxLength ||
 		len(validation.IsDNS1035Label(m.Name)) > 0 || len(validation.IsDNS1123Label(m.Namespace)) > 0 {
-		return nil, nil
+		return layer.TemplateErrors(m, p, gated, func() ([]k8s.Object, field.ErrorList) { return build(m, p) }), ws
 	}
 	return field.ErrorList{field.Invalid(field.NewPath("metadata", "name"), m.Name, fmt.Sprintf(
 		"must be no more than %d characters in namespace %s on layer kserve: KServe's host label %s is %d characters (63 at most)",
 		validation.DNS1035LabelMaxLength-len(PredictorSuffix)-1-len(m.Namespace), m.Namespace, host, len(host)))}, nil
+}
+
+// podSelector selects the predictor's pods by the labels KServe gives
+// them in both modes (components/predictor.go buildObjectMeta). KServe
+// v0.17 renders no PodDisruptionBudget of its own, so one selecting them
+// is the only one.
+func podSelector(m *schema.ServedModel) map[string]string {
+	return map[string]string{podLabelISVC: m.Name, podLabelComponent: "predictor"}
+}
+
+// pools is the predictor's one pool of pods.
+func pools(m *schema.ServedModel) []k8s.DisruptionPool {
+	return []k8s.DisruptionPool{{Name: m.Name, Selector: podSelector(m), MaxPods: k8s.MaxPods(&m.Spec)}}
 }
 
 // Objects renders one InferenceService with a custom-container predictor:
@@ -72,6 +90,13 @@ func (Layer) Validate(m *schema.ServedModel, _ *schema.PlatformSpec, _ bool) (fi
 // never used, because it force-injects --model=/mnt/models and a storage
 // initializer that breaks behind restricted egress.
 func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object {
+	objs, _ := build(m, p) // validation refused what the pod template cannot change
+	return objs
+}
+
+// build renders the objects, with spec.pod.template merged into the
+// predictor (whose pod fields are inline).
+func build(m *schema.ServedModel, p *schema.PlatformSpec) ([]k8s.Object, field.ErrorList) {
 	s := &m.Spec
 	mode := p.KServe.DeploymentMode
 	standard := mode == schema.DeploymentModeStandard
@@ -94,6 +119,9 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 		c.SecurityContext.SeccompProfile = k8s.RuntimeDefaultSeccomp()
 	}
 	var modelPath string
+	// The predictor has no /dev/shm beyond the runtime's 64 MiB unless it
+	// is mounted, and vLLM's NCCL fails on that with tensor parallelism.
+	shm, shmMount := k8s.SharedMemory(s.Resources.SharedMemory)
 	switch src := s.Model.Source; {
 	case src.PVC != nil:
 		modelPath = k8s.ModelsDir + "/" + src.PVC.Path
@@ -107,13 +135,32 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 		modelPath = ModelsDir
 		c.Env = k8s.EnvVars(s.Engine.Env, append([]k8s.EnvVar{{Name: "STORAGE_URI", Value: "oci://" + repo + "@" + digest}}, k8s.OfflineEnv()...)...)
 	}
-	c.Args = k8s.VLLMArgs(modelPath, s.Model.Name, Port, s.Engine.Args)
+	c.Args = k8s.VLLMArgs(modelPath, s.Model.Name, Port, s)
+	c.VolumeMounts = append(c.VolumeMounts, shmMount)
+	pred.Volumes = append(pred.Volumes, shm)
 
 	// The same slow-load probes as raw-vllm in both modes: without the
 	// startup probe, liveness would kill vLLM while it loads the weights.
-	c.StartupProbe, c.ReadinessProbe, c.LivenessProbe = k8s.HealthProbes(Port)
+	c.StartupProbe, c.ReadinessProbe, c.LivenessProbe = k8s.HealthProbes(Port, s.StartupSeconds())
 	pred.Containers = []k8s.Container{c}
-	pred.NodeSelector, pred.Tolerations = k8s.GPUScheduling(&s.Resources, p)
+	sched := k8s.GPUScheduling(&s.Resources, p)
+	pred.NodeSelector, pred.Tolerations, pred.Affinity = sched.NodeSelector, sched.Tolerations, sched.Affinity
+	// KServe labels every predictor pod (Standard and Knative) with these
+	// (components/predictor.go buildObjectMeta); spreads select on them.
+	knobs := k8s.PodKnobsOf(m, podSelector(m), k8s.PullCredentials(m)...)
+	pred.TopologySpreadConstraints, pred.PriorityClassName = knobs.TopologySpreadConstraints, knobs.PriorityClassName
+	pred.ServiceAccountName, pred.ImagePullSecrets = knobs.ServiceAccountName, knobs.ImagePullSecrets
+	// The predictor's labels and annotations are the pods' (they follow
+	// the InferenceService's own, which KServe copies too).
+	pred.Labels, pred.Annotations = k8s.UserPodLabels(m), k8s.PodAnnotations(m, Port)
+	if s.Metrics != nil && s.Metrics.Scrape {
+		// KServe's pod webhook rewrites prometheus.io/port to its own
+		// aggregation port (9091 or 9088) when the cluster's
+		// metricsAggregator config enables scraping; vLLM serves its
+		// metrics itself, so keep the webhook off these pods
+		// (webhook/admission/pod/metrics_aggregate_injector.go).
+		pred.Annotations[annotationPrometheusScraping] = "false"
+	}
 
 	if s.Scaling != nil {
 		pred.MinReplicas = k8s.Ptr(*s.Scaling.MinReplicas)
@@ -126,7 +173,13 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 		pred.CanaryTrafficPercent = k8s.Ptr(int64(*s.Rollout.CanaryTrafficPercent))
 	}
 	if standard {
-		// As on raw-vllm: two vLLM pods rarely fit on one GPU node.
+		// As on raw-vllm: two vLLM pods rarely fit on one GPU node. KServe
+		// v0.17 then creates the Deployment without progressDeadlineSeconds
+		// (600 by the API server's default); without a strategy it would set
+		// 600 itself and roll out 25%/25% (a second GPU pod per rollout):
+		// reconcilers/deployment/deployment_reconciler.go, createRawDefaultDeployment
+		// and setDefaultDeploymentSpec. Nothing in the InferenceService raises
+		// it; see the kserve-progress-deadline rule.
 		pred.DeploymentStrategy = &k8s.Strategy{Type: "Recreate"}
 	}
 
@@ -139,10 +192,19 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 	isvc.Metadata.Annotations = map[string]string{AnnotationDeploymentMode: string(mode)}
 	if !standard {
 		// Knative's default 10-minute progress deadline would fail a slow load.
-		isvc.Metadata.Annotations[annotationProgressDeadline] = fmt.Sprintf("%ds", k8s.StartupBudgetSeconds+300)
+		isvc.Metadata.Annotations[annotationProgressDeadline] = fmt.Sprintf("%ds", s.StartupSeconds()+k8s.ProgressSlackSeconds)
+	}
+	if standard && s.Scaling == nil {
+		// Fixed replicas: without this KServe v0.17 still creates a CPU HPA
+		// (80%, min = max) and lets it own the Deployment's replicas; with
+		// it, KServe deletes the HPA and sets replicas to minReplicas
+		// (pkg/controller/v1beta1/inferenceservice/reconcilers/hpa/hpa_reconciler.go,
+		// reconcilers/deployment/deployment_reconciler.go).
+		isvc.Metadata.Annotations[annotationAutoscalerClass] = "none"
 	}
 	if s.Paused {
 		isvc.Metadata.Annotations[k8s.AnnotationStop] = "true"
 	}
-	return []k8s.Object{k8s.NewObject(apiVersion, kind, m, m.Name, isvc)}
+	obj, errs := k8s.ApplyPodTemplate(k8s.NewObject(apiVersion, kind, m, m.Name, isvc), m, Container, []string{"spec", "predictor"})
+	return append([]k8s.Object{obj}, k8s.DisruptionBudgets(m, pools(m))...), errs
 }

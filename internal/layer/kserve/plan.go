@@ -80,7 +80,7 @@ func (planner) Idle(m *schema.ServedModel) layer.Commands { return cr.Idle(m) }
 
 func (planner) Teardown(m *schema.ServedModel, p *schema.PlatformSpec) (layer.Commands, string) {
 	return layer.Commands{
-			Commands: []string{cr.Delete(m)},
+			Commands: append([]string{cr.Delete(m)}, layer.DeleteDisruptionBudgets(m, pools(m))...),
 			Notes:    []string{"KServe deletes the HTTPRoute and the predictor with it"},
 		}, fmt.Sprintf("if no model uses kserve any more: remove its Gateway (class %s) before the KServe controller and cert-manager, then set Platform spec.features.kserve: false",
 			p.KServe.Gateway.ClassName)

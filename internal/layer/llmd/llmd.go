@@ -5,6 +5,7 @@ package llmd
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -22,8 +23,11 @@ const (
 	ModelsDir = "/mnt/models"
 	// nixlKVTransfer is vLLM's KV-transfer config for prefill/decode over NIXL.
 	nixlKVTransfer = `{"kv_connector":"NixlConnector","kv_role":"kv_both"}`
-	apiVersion     = "serving.kserve.io/v1alpha1"
-	kind           = "LLMInferenceService"
+	// annotationStorageSecret is the shipped credentials config's
+	// storageSecretNameAnnotation.
+	annotationStorageSecret = "serving.kserve.io/storageSecretName"
+	apiVersion              = "serving.kserve.io/v1alpha1"
+	kind                    = "LLMInferenceService"
 )
 
 // Layer is llm-d.
@@ -52,14 +56,30 @@ func (Layer) Default(m *schema.ServedModel, p *schema.PlatformSpec) {
 	}
 }
 
-// Validate warns about pools that cannot serve as asked.
+// certStorm is what KServe v0.17's LLMInferenceService controller does
+// while a workload pod has no IP: collectIPAddresses adds the Pending
+// pod's empty address, which no certificate can cover, so
+// ShouldRecreateCertificate is true on every reconcile; the new
+// certificate's hash is on the router-scheduler's pod template, so it
+// rolls (pkg/controller/v1alpha2/llmisvc/workload_tls_self_signed.go,
+// scheduler.go).
+func certStorm(name string) string {
+	return "and while a pod waits without an IP KServe v0.17's LLMInferenceService controller re-issues the model's self-signed certificate on every reconcile " +
+		"(the Pending pod adds an empty address no certificate covers) and so rolls the " + name + "-kserve-router-scheduler Deployment again and again"
+}
+
+// Validate refuses "{{" in what KServe's controller runs through Go's
+// text/template and what the pod template cannot change, and warns about
+// pools that cannot serve as asked.
 func (Layer) Validate(m *schema.ServedModel, p *schema.PlatformSpec, gated bool) (field.ErrorList, []layer.Warning) {
 	s := &m.Spec
+	errs := append(templateErrors(s), podBraces(m)...)
+	errs = append(errs, layer.TemplateErrors(m, p, gated, func() ([]k8s.Object, field.ErrorList) { return build(m, p) })...)
 	d := s.Disaggregation
 	if d == nil {
-		return nil, nil
+		return errs, append(singlePoolWarnings(m, p, gated), layer.DisruptionWarnings(m, pools(m))...)
 	}
-	var ws []layer.Warning
+	ws := layer.DisruptionWarnings(m, pools(m))
 	for _, pool := range []struct {
 		path string
 		p    *schema.Pool
@@ -78,11 +98,59 @@ func (Layer) Validate(m *schema.ServedModel, p *schema.PlatformSpec, gated bool)
 		dec := s.PoolResources(&d.Decode).GPUs * *d.Decode.Replicas
 		if pre+dec > *p.GPUs {
 			ws = append(ws, layer.Warning{Field: "spec.disaggregation", Message: fmt.Sprintf(
-				"prefill needs %d GPU(s) and decode %d, but the Platform has %d: rendered anyway, but only one pool will schedule until more GPUs join",
-				pre, dec, *p.GPUs)})
+				"prefill needs %d GPU(s) and decode %d, but the Platform has %d: rendered anyway, but pods of one pool stay Pending until more GPUs join, %s; "+
+					"until the GPUs are there, serve one pool (remove spec.disaggregation) so no pod waits without an IP",
+				pre, dec, *p.GPUs, certStorm(m.Name))})
 		}
 	}
-	return nil, ws
+	return errs, ws
+}
+
+// singlePoolWarnings: more replicas than the Platform's GPUs leave some
+// Pending, which on llm-d also sets off the certificate re-issue.
+func singlePoolWarnings(m *schema.ServedModel, p *schema.PlatformSpec, gated bool) []layer.Warning {
+	s := &m.Spec
+	if !gated || p.GPUs == nil || s.Resources.GPUs == 0 {
+		return nil
+	}
+	path, n := "spec.replicas", int32(1)
+	switch {
+	case s.Replicas != nil:
+		n = *s.Replicas
+	case s.Scaling != nil:
+		path, n = "spec.scaling.minReplicas", max(*s.Scaling.MinReplicas, 1)
+	}
+	if s.Paused || s.Resources.GPUs*n <= *p.GPUs {
+		return nil
+	}
+	fix := fmt.Sprintf("keep it at %d until more GPUs join", *p.GPUs/s.Resources.GPUs)
+	if *p.GPUs < s.Resources.GPUs {
+		fix = "no replica fits: pause the model (spec.paused) until GPUs join"
+	}
+	return []layer.Warning{{Field: path, Value: n, Message: fmt.Sprintf(
+		"%d replica(s) of %d GPU(s) do not fit the Platform's %d GPU(s): the rest stay Pending, %s; %s",
+		n, s.Resources.GPUs, *p.GPUs, certStorm(m.Name), fix)}}
+}
+
+// templateErrors: KServe's LLMInferenceService controller merges the spec
+// into its presets and runs the result through Go's text/template
+// (ReplaceVariables), so "{{" in an argument or environment value would be
+// evaluated, or fail the reconcile, instead of reaching vLLM.
+func templateErrors(s *schema.ServedModelSpec) field.ErrorList {
+	const why = "on llm-d KServe's controller evaluates \"{{\" as a Go template; put the text in a file (a ConfigMap mount) and pass its path"
+	var errs field.ErrorList
+	ep := field.NewPath("spec", "engine")
+	for i, a := range s.Engine.Args {
+		if strings.Contains(a, "{{") {
+			errs = append(errs, field.Invalid(ep.Child("args").Index(i), a, why))
+		}
+	}
+	for i, e := range s.Engine.Env {
+		if strings.Contains(e.Value, "{{") {
+			errs = append(errs, field.Invalid(ep.Child("env").Index(i).Child("value"), e.Value, why))
+		}
+	}
+	return errs
 }
 
 // Objects renders one LLMInferenceService. KServe's llm-d presets own the
@@ -91,6 +159,13 @@ func (Layer) Validate(m *schema.ServedModel, p *schema.PlatformSpec, gated bool)
 // block makes KServe create the HTTPRoute on llm-d's own gateway and the
 // InferencePool with its KV/prefix-aware endpoint picker.
 func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object {
+	objs, _ := build(m, p) // validation refused what the pod template cannot change
+	return objs
+}
+
+// build renders the objects, with spec.pod.template merged into every
+// pool's template (KServe then merges those into its presets).
+func build(m *schema.ServedModel, p *schema.PlatformSpec) ([]k8s.Object, field.ErrorList) {
 	s := &m.Spec
 	spec := k8s.LLMInferenceServiceSpec{
 		Model: k8s.LLMModel{URI: URI(s.Model.Source), Name: s.Model.Name},
@@ -103,8 +178,8 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 		},
 	}
 	if d := s.Disaggregation; d != nil {
-		spec.LLMWorkload = workload(m, p, d.Decode.Replicas, nil, s.PoolResources(&d.Decode))
-		pre := workload(m, p, d.Prefill.Replicas, nil, s.PoolResources(&d.Prefill))
+		spec.LLMWorkload = workload(m, p, d.Decode.Replicas, nil, s.PoolResources(&d.Decode), componentWorkload)
+		pre := workload(m, p, d.Prefill.Replicas, nil, s.PoolResources(&d.Prefill), componentPrefill)
 		spec.Prefill = &pre
 		// Prefill hands its KV cache to decode over NIXL. KServe's presets
 		// add only the routing sidecar; vLLM needs the connector and the
@@ -116,9 +191,23 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 				ValueFrom: &k8s.EnvVarSource{FieldRef: &k8s.FieldSelector{FieldPath: "status.podIP"}}})
 		}
 	} else {
-		spec.LLMWorkload = workload(m, p, s.Replicas, s.Scaling, &s.Resources)
+		spec.LLMWorkload = workload(m, p, s.Replicas, s.Scaling, &s.Resources, componentWorkload)
 	}
+	// The workload's labels and annotations reach every pool's pods
+	// (propagateDeploymentMetadata in workload_single_node.go); see the
+	// llm-d-pod-labels rule for what KServe does with the labels.
+	// With a prefill pool, decode's vLLM listens on 8001 behind the routing
+	// sidecar on 8000 (config-llm-decode-template.yaml); prefill's, and a
+	// single pool's, on 8000. The prefill pool's annotations override the
+	// workload's for its pods.
+	port := int32(llmdPort)
+	if s.Disaggregation != nil {
+		port = llmdDecodePort
+		spec.Prefill.Annotations = scrapeOnly(m, llmdPort)
+	}
+	spec.Labels, spec.Annotations = k8s.UserPodLabels(m), k8s.PodAnnotations(m, port)
 
+	budgets := k8s.DisruptionBudgets(m, pools(m))
 	obj := &k8s.LLMInferenceService{
 		TypeMeta: k8s.TypeMeta{APIVersion: apiVersion, Kind: kind},
 		Metadata: k8s.Meta(m, m.Name, k8s.ComponentModelServer),
@@ -126,28 +215,92 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 	}
 	// The CRD is too large for client-side apply's last-applied annotation.
 	obj.Metadata.Annotations = map[string]string{k8s.AnnotationArgoSyncOptions: "ServerSideApply=true"}
+	if c := s.Model.Credentials; c != nil && s.Model.Source.HF != "" {
+		// KServe's storage initializer takes credentials only from this
+		// annotation or the ServiceAccount's secrets, and reads HF_TOKEN
+		// from the Secret (workload_storage.go attachHfModelArtifact,
+		// credentials/service_account_credentials.go); engine env reaches
+		// only main.
+		obj.Metadata.Annotations[annotationStorageSecret] = c.SecretName
+	}
 	if s.Paused {
 		obj.Metadata.Annotations[k8s.AnnotationStop] = "true"
 	}
-	return []k8s.Object{k8s.NewObject(apiVersion, kind, m, m.Name, obj)}
+	paths := [][]string{{"spec", "template"}}
+	if s.Disaggregation != nil {
+		paths = append(paths, []string{"spec", "prefill", "template"})
+	}
+	o, errs := k8s.ApplyPodTemplate(k8s.NewObject(apiVersion, kind, m, m.Name, obj), m, Container, paths...)
+	return append([]k8s.Object{o}, budgets...), errs
 }
 
-func workload(m *schema.ServedModel, p *schema.PlatformSpec, replicas *int32, sc *schema.Scaling, res *schema.Resources) k8s.LLMWorkload {
+// pools are the model's pools of pods: decode (or the one pool) and
+// prefill. KServe v0.17 renders no PodDisruptionBudget for them.
+func pools(m *schema.ServedModel) []k8s.DisruptionPool {
+	s := &m.Spec
+	if d := s.Disaggregation; d != nil {
+		return []k8s.DisruptionPool{
+			{Name: m.Name, Selector: PoolSelector(m, componentWorkload), MaxPods: k8s.Deref(d.Decode.Replicas)},
+			{Name: m.Name + "-prefill", Selector: PoolSelector(m, componentPrefill), MaxPods: k8s.Deref(d.Prefill.Replicas)},
+		}
+	}
+	return []k8s.DisruptionPool{{Name: m.Name, Selector: PoolSelector(m, componentWorkload), MaxPods: k8s.MaxPods(s)}}
+}
+
+// The ports vLLM listens on in the presets: 8000, or 8001 in the decode
+// pool behind the routing sidecar.
+const (
+	llmdPort       = 8000
+	llmdDecodePort = 8001
+)
+
+// scrapeOnly are the Prometheus annotations of a pool whose vLLM port
+// differs from the workload's, nil unless spec.metrics.scrape.
+func scrapeOnly(m *schema.ServedModel, port int32) map[string]string {
+	if m.Spec.Metrics == nil || !m.Spec.Metrics.Scrape {
+		return nil
+	}
+	return k8s.Scrape(port)
+}
+
+// The app.kubernetes.io/component of the pods of each pool, as KServe
+// labels them (constants.LLMComponentWorkload, LLMComponentWorkloadPrefill).
+const (
+	componentWorkload = "llminferenceservice-workload"
+	componentPrefill  = "llminferenceservice-workload-prefill"
+)
+
+func workload(m *schema.ServedModel, p *schema.PlatformSpec, replicas *int32, sc *schema.Scaling, res *schema.Resources, component string) k8s.LLMWorkload {
 	s := &m.Spec
 	w := k8s.LLMWorkload{Template: &k8s.PodSpec{
 		// KServe's presets merge into this template; the decode preset adds
 		// a routing sidecar without a seccomp profile, so set it pod-wide.
 		SecurityContext: &k8s.PodSecurityContext{SeccompProfile: k8s.RuntimeDefaultSeccomp()},
 		Containers: []k8s.Container{{
-			Name:            Container,
-			Image:           s.Engine.Image,
-			Args:            slices.Clone(s.Engine.Args),
-			Env:             k8s.EnvVars(s.Engine.Env),
-			Resources:       k8s.Resources(res, p),
+			Name:      Container,
+			Image:     s.Engine.Image,
+			Args:      k8s.EngineArgs(s),
+			Env:       k8s.EnvVars(s.Engine.Env),
+			Resources: k8s.Resources(res, p),
+			// Only the budget: the preset's handler (/health on the pool's
+			// vLLM port, 8000, or 8001 behind the decode routing sidecar)
+			// survives KServe's strategic merge, and its 60 x 10 s would
+			// restart a model loading for more than 10 minutes
+			// (config/llmisvcconfig/config-llm-*-template.yaml).
+			StartupProbe:    &k8s.Probe{PeriodSeconds: k8s.ProbePeriodSeconds, FailureThreshold: k8s.StartupFailures(s.StartupSeconds())},
 			SecurityContext: k8s.Hardened(false),
 		}},
 	}}
-	w.Template.NodeSelector, w.Template.Tolerations = k8s.GPUScheduling(res, p)
+	sched := k8s.GPUScheduling(res, p)
+	w.Template.NodeSelector, w.Template.Tolerations, w.Template.Affinity = sched.NodeSelector, sched.Tolerations, sched.Affinity
+	k8s.PodKnobsOf(m, PoolSelector(m, component), k8s.PullCredentials(m)...).Apply(w.Template)
+	if res.SharedMemory.IsSet() {
+		// KServe merges the template into the preset's volumes by name
+		// (strategic merge): this raises the presets' 1Gi dshm, which their
+		// main container already mounts at /dev/shm.
+		shm, _ := k8s.SharedMemory(res.SharedMemory)
+		w.Template.Volumes = []k8s.Volume{shm}
+	}
 	if sc == nil {
 		w.Replicas = k8s.Ptr(*replicas)
 		return w
@@ -170,4 +323,34 @@ func URI(src schema.ModelSource) string {
 	default:
 		return "hf://" + strings.TrimPrefix(src.HF, "hf://")
 	}
+}
+
+// PoolSelector selects the pods of one pool of m, by the labels KServe
+// gives them (workload_single_node.go singleNodeLabels, and the prefill
+// Deployment's).
+func PoolSelector(m *schema.ServedModel, component string) map[string]string {
+	return map[string]string{k8s.LabelName: m.Name, k8s.LabelComponent: component}
+}
+
+// podBraces: the pod annotations and the pod template reach the same Go
+// template evaluation (the workload's annotations and template are part of
+// the merged config ReplaceVariables executes), so "{{" there is refused
+// for the same reason as in the engine's args.
+func podBraces(m *schema.ServedModel) field.ErrorList {
+	const why = "on llm-d KServe's controller evaluates \"{{\" as a Go template (ReplaceVariables, config_merge.go)"
+	pod := m.Spec.Pod
+	if pod == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	ap := field.NewPath("spec", "pod", "annotations")
+	for _, k := range slices.Sorted(maps.Keys(pod.Annotations)) {
+		if strings.Contains(pod.Annotations[k], "{{") {
+			errs = append(errs, field.Invalid(ap.Key(k), pod.Annotations[k], why))
+		}
+	}
+	if k8s.HasTemplate(m) && strings.Contains(string(pod.Template.Raw), "{{") {
+		errs = append(errs, field.Invalid(field.NewPath("spec", "pod", "template"), "{{", "holds \"{{\": "+why))
+	}
+	return errs
 }

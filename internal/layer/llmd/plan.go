@@ -85,7 +85,7 @@ func (planner) Idle(m *schema.ServedModel) layer.Commands { return cr.Idle(m) }
 
 func (planner) Teardown(m *schema.ServedModel, p *schema.PlatformSpec) (layer.Commands, string) {
 	return layer.Commands{
-			Commands: []string{cr.Delete(m)},
+			Commands: append([]string{cr.Delete(m)}, layer.DeleteDisruptionBudgets(m, pools(m))...),
 			Notes:    []string{"KServe deletes the HTTPRoute, the InferencePool, the endpoint picker and the pools with it"},
 		}, fmt.Sprintf("if no model uses llm-d any more: remove Gateway %s/%s before the LLMInferenceService controller and CRDs, then set Platform spec.features.llmd: false",
 			p.LLMD.Gateway.Namespace, p.LLMD.Gateway.Name)

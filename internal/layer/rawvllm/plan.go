@@ -71,10 +71,10 @@ func (planner) Idle(m *schema.ServedModel) layer.Commands {
 
 func (planner) Teardown(m *schema.ServedModel, _ *schema.PlatformSpec) (layer.Commands, string) {
 	return layer.Commands{
-		Commands: []string{
+		Commands: append([]string{
 			fmt.Sprintf("kubectl -n %s delete service/%s", m.Namespace, m.Name),
 			fmt.Sprintf("kubectl -n %s delete deployment/%s", m.Namespace, m.Name),
-		},
+		}, layer.DeleteDisruptionBudgets(m, pools(m))...),
 		Notes: []string{"the Service (the way in) goes before the Deployment"},
 	}, ""
 }

@@ -15,6 +15,9 @@ import (
 // AnnotationPaused marks a raw-vllm Deployment idled by spec.paused.
 const AnnotationPaused = "servelayer.dev/paused"
 
+// container is the model's container.
+const container = "vllm"
+
 // Layer is raw-vllm.
 type Layer struct{}
 
@@ -40,15 +43,32 @@ func (Layer) Default(m *schema.ServedModel, p *schema.PlatformSpec) {
 	}
 }
 
-// Validate has nothing beyond the rule table: raw-vllm adds no suffix.
-func (Layer) Validate(*schema.ServedModel, *schema.PlatformSpec, bool) (field.ErrorList, []layer.Warning) {
-	return nil, nil
+// Validate has little beyond the rule table: raw-vllm adds no suffix.
+func (Layer) Validate(m *schema.ServedModel, p *schema.PlatformSpec, gated bool) (field.ErrorList, []layer.Warning) {
+	errs := layer.TemplateErrors(m, p, gated, func() ([]k8s.Object, field.ErrorList) { return build(m, p) })
+	return errs, layer.DisruptionWarnings(m, pools(m))
+}
+
+// selector selects the model's pods.
+func selector(m *schema.ServedModel) map[string]string {
+	return map[string]string{k8s.LabelName: m.Name, k8s.LabelComponent: k8s.ComponentModelServer}
+}
+
+// pools is the one pool of pods a disruption budget protects.
+func pools(m *schema.ServedModel) []k8s.DisruptionPool {
+	return []k8s.DisruptionPool{{Name: m.Name, Selector: selector(m), MaxPods: k8s.MaxPods(&m.Spec)}}
 }
 
 // Objects renders a Deployment and a Service. The weights are pre-staged on
 // a claim, so vLLM runs with the hub switched off; an initContainer refuses
 // to start vLLM on an empty path with a message a human can act on.
 func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object {
+	objs, _ := build(m, p) // validation refused what the pod template cannot change
+	return objs
+}
+
+// build renders the objects, with spec.pod.template merged into the pod.
+func build(m *schema.ServedModel, p *schema.PlatformSpec) ([]k8s.Object, field.ErrorList) {
 	s := &m.Spec
 	src := s.Model.Source.PVC // the rule table refuses other sources on raw-vllm
 	modelDir := k8s.ModelsDir + "/" + src.Path
@@ -57,9 +77,11 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 	if s.Paused {
 		replicas = 0
 	}
-	startup, readiness, liveness := k8s.HealthProbes(k8s.VLLMPort)
-	sel := map[string]string{k8s.LabelName: m.Name, k8s.LabelComponent: k8s.ComponentModelServer}
+	budget := s.StartupSeconds()
+	startup, readiness, liveness := k8s.HealthProbes(k8s.VLLMPort, budget)
+	sel := selector(m)
 	modelsMount := k8s.VolumeMount{Name: "models", MountPath: k8s.ModelsDir, ReadOnly: true}
+	shm, shmMount := k8s.SharedMemory(s.Resources.SharedMemory)
 
 	check := fmt.Sprintf(`if [ ! -f %[1]s/config.json ]; then
   echo "servelayer: no model weights at %[1]s (claim %[2]s, path %[3]s): config.json is missing." >&2
@@ -80,15 +102,15 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 			SecurityContext: k8s.Hardened(true),
 		}},
 		Containers: []k8s.Container{{
-			Name:      "vllm",
+			Name:      container,
 			Image:     s.Engine.Image,
-			Args:      k8s.VLLMArgs(modelDir, s.Model.Name, k8s.VLLMPort, s.Engine.Args),
+			Args:      k8s.VLLMArgs(modelDir, s.Model.Name, k8s.VLLMPort, s),
 			Env:       k8s.EnvVars(s.Engine.Env, append(k8s.OfflineEnv(), k8s.EnvVar{Name: "HOME", Value: "/tmp"})...),
 			Ports:     []k8s.ContainerPort{{Name: "http", ContainerPort: k8s.VLLMPort, Protocol: "TCP"}},
 			Resources: k8s.Resources(&s.Resources, p),
 			VolumeMounts: []k8s.VolumeMount{
 				modelsMount,
-				{Name: "dshm", MountPath: "/dev/shm"},
+				shmMount,
 				{Name: "tmp", MountPath: "/tmp"},
 			},
 			StartupProbe:    startup,
@@ -98,12 +120,13 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 		}},
 		Volumes: []k8s.Volume{
 			{Name: "models", PersistentVolumeClaim: &k8s.PVCVolumeSource{ClaimName: src.ClaimName, ReadOnly: true}},
-			// vLLM's workers share tensors through /dev/shm.
-			{Name: "dshm", EmptyDir: &k8s.EmptyDirVolumeSource{Medium: "Memory"}},
+			shm,
 			{Name: "tmp", EmptyDir: &k8s.EmptyDirVolumeSource{}},
 		},
 	}
-	pod.NodeSelector, pod.Tolerations = k8s.GPUScheduling(&s.Resources, p)
+	sched := k8s.GPUScheduling(&s.Resources, p)
+	pod.NodeSelector, pod.Tolerations, pod.Affinity = sched.NodeSelector, sched.Tolerations, sched.Affinity
+	k8s.PodKnobsOf(m, sel).Apply(&pod)
 
 	dep := &k8s.Deployment{
 		TypeMeta: k8s.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
@@ -112,11 +135,11 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 			Replicas: &replicas,
 			// Past the startup probe's budget, or a slow load reads as a
 			// failed rollout (ProgressDeadlineExceeded) to kubectl and Argo CD.
-			ProgressDeadlineSeconds: k8s.Ptr(int32(k8s.StartupBudgetSeconds + 300)),
+			ProgressDeadlineSeconds: k8s.Ptr(budget + k8s.ProgressSlackSeconds),
 			Selector:                k8s.LabelSelector{MatchLabels: sel},
 			// Recreate: two vLLM pods rarely fit on one GPU node.
 			Strategy: k8s.Strategy{Type: "Recreate"},
-			Template: k8s.PodTemplateSpec{Metadata: k8s.ObjectMeta{Labels: k8s.Labels(m, k8s.ComponentModelServer)}, Spec: pod},
+			Template: k8s.PodTemplateSpec{Metadata: k8s.ObjectMeta{Labels: k8s.PodLabels(m, k8s.ComponentModelServer), Annotations: k8s.PodAnnotations(m, k8s.VLLMPort)}, Spec: pod},
 		},
 	}
 	if s.Paused {
@@ -133,8 +156,9 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 			Ports:    []k8s.ServicePort{{Name: "http", Port: k8s.VLLMPort, TargetPort: "http", Protocol: "TCP"}},
 		},
 	}
-	return []k8s.Object{
-		k8s.NewObject("apps/v1", "Deployment", m, m.Name, dep),
+	deployment, errs := k8s.ApplyPodTemplate(k8s.NewObject("apps/v1", "Deployment", m, m.Name, dep), m, container, []string{"spec", "template", "spec"})
+	return append([]k8s.Object{
+		deployment,
 		k8s.NewObject("v1", "Service", m, m.Name, svc),
-	}
+	}, k8s.DisruptionBudgets(m, pools(m))...), errs
 }
