@@ -151,10 +151,7 @@ func diagnosticResult(src *yaml.RNode, d render.Diagnostic) *framework.Result {
 // Process is the KRM function. It never modifies an item it does not own,
 // and returns the results as an error when any is an error, so the
 // process can exit non-zero (kyaml's framework alone would exit 0).
-func Process(rl *framework.ResourceList) error {
-	err := process(rl, nil)
-	return err
-}
+func Process(rl *framework.ResourceList) error { return process(rl, nil) }
 
 // process is Process. With lazy not nil, the rendered objects among the
 // items are placeholders (see placeholder) that lazy maps to the objects,
