@@ -640,3 +640,60 @@ func TestParametersAnnounced(t *testing.T) {
 		t.Fatalf("CheckPluginConfiguration: discovery=%v gitCreds=%v, want true, false", cfg.IsDiscoveryConfigured, cfg.ProvideGitCreds)
 	}
 }
+
+// TestSymlinkOutsideTheAppIsRefused: Argo CD's own unpacking keeps
+// symlinks that stay inside the repository, so a symlink in the app
+// directory can name another app's model or Platform. The plugin reads
+// nothing that does not resolve inside the app directory: generate fails,
+// naming the file, with no manifests and nothing of the target in the
+// error; a symlink that stays inside the app is read.
+func TestSymlinkOutsideTheAppIsRefused(t *testing.T) {
+	for _, c := range []struct{ name, target string }{
+		{"stranger.yaml", "../../other/stranger.yaml"},
+		{"lab.yaml", "../../other/platform.yaml"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			repo, app := fixture(t, "platform-param")
+			other := filepath.Join(repo, "other")
+			if err := os.MkdirAll(other, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			model, err := os.ReadFile(filepath.Join(app, "model.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			stranger := strings.Replace(string(model), "name: ", "name: stranger-7c0", 1)
+			platform := "apiVersion: servelayer.dev/v1alpha1\nkind: Platform\nmetadata: {name: outside-7c0}\nspec: {features: {kserve: false}}\n"
+			for name, content := range map[string]string{"stranger.yaml": stranger, "platform.yaml": platform} {
+				if err := os.WriteFile(filepath.Join(other, name), []byte(content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.Symlink(c.target, filepath.Join(app, c.name)); err != nil {
+				t.Fatal(err)
+			}
+			env := appEnv(t, nil, nil)
+			got, err := generate(t, repo, app, env)
+			if err == nil || len(got) != 0 {
+				t.Fatalf("GenerateManifest: %d manifests, err %v; want an error and none", len(got), err)
+			}
+			if !strings.Contains(err.Error(), c.name) || !strings.Contains(err.Error(), "resolves outside the directory") {
+				t.Fatalf("the error does not name %s and why: %v", c.name, err)
+			}
+			for _, leak := range []string{"stranger-7c0", "outside-7c0"} {
+				if strings.Contains(err.Error(), leak) {
+					t.Fatalf("the error quotes the target (%s): %v", leak, err)
+				}
+			}
+		})
+	}
+	// A symlink inside the app directory is followed.
+	repo, app := fixture(t, "platform-param")
+	if err := os.Symlink("platforms/lab.yaml", filepath.Join(app, "platform-link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	env := appEnv(t, map[string]string{"platform": "platform-link.yaml"}, nil)
+	if got, err := generate(t, repo, app, env); err != nil || len(got) == 0 {
+		t.Fatalf("a symlink inside the app: %d manifests, err %v", len(got), err)
+	}
+}
