@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	yaml "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -202,5 +203,76 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
 		t.Errorf("%s differs (-want +got):\n%s", path, diff)
+	}
+}
+
+// TestTabFirstStringsSurviveKustomize builds a model whose env value is a
+// multi-line string starting with a tab. yaml.v3 writes such a string in a
+// literal block no reader accepts; servelayer must write it so that
+// kustomize reads it, and kustomize must pass it on readable.
+func TestTabFirstStringsSurviveKustomize(t *testing.T) {
+	kz := kustomizeCLI(t)
+	root := workspace(t)
+	dir := filepath.Join(root, "examples", "tab-env")
+	spec, err := os.ReadFile(filepath.Join(root, "examples", "raw-vllm", "qwen.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const value = "\tx\n  y\n"
+	if bytes.Count(spec, []byte("\n  engine:\n")) != 1 {
+		t.Fatalf("examples/raw-vllm/qwen.yaml changed shape: put the env elsewhere\n%s", spec)
+	}
+	spec = bytes.Replace(spec, []byte("\n  engine:\n"), []byte("\n  engine:\n    env:\n    - {name: ODD, value: \"\\tx\\n  y\\n\"}\n"), 1)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"qwen.yaml": spec, "kustomization.yaml": []byte("generators:\n- qwen.yaml\n")} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	viaKrusty, err := krustyBuild(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(kz, "build", "--enable-alpha-plugins", "--enable-exec", dir)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	viaCLI, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("kustomize build: %v\n%s", err, stderr.String())
+	}
+	for name, out := range map[string][]byte{"krusty": viaKrusty, "kustomize CLI": viaCLI} {
+		found := false
+		for _, doc := range bytes.Split(out, []byte("\n---\n")) {
+			var d struct {
+				Kind string `yaml:"kind"`
+				Spec struct {
+					Template struct {
+						Spec struct {
+							Containers []struct {
+								Env []struct{ Name, Value string } `yaml:"env"`
+							} `yaml:"containers"`
+						} `yaml:"spec"`
+					} `yaml:"template"`
+				} `yaml:"spec"`
+			}
+			if err := yaml.Unmarshal(doc, &d); err != nil {
+				t.Fatalf("%s: output does not read back: %v\n%s", name, err, out)
+			}
+			for _, c := range d.Spec.Template.Spec.Containers {
+				for _, e := range c.Env {
+					if e.Name == "ODD" {
+						found = true
+						if e.Value != value {
+							t.Errorf("%s: ODD = %q, want %q", name, e.Value, value)
+						}
+					}
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no ODD env in\n%s", name, out)
+		}
 	}
 }

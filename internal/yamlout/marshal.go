@@ -73,9 +73,11 @@ func marshalValue(e *emitter, v reflect.Value, ctx context, parentSeqItem bool) 
 }
 
 // goStringStyle is the style yaml.v3's encoder asks for a Go string
-// (encoder.stringv, no tag).
+// (encoder.stringv, no tag), but for tabFirstLines.
 func goStringStyle(s string) style {
 	switch {
+	case tabFirstLines(s):
+		return doubleQuotedStyle
 	case strings.Contains(s, "\n"):
 		return literalStyle
 	case !resolvesToString(s) || isBase60Float(s) || isOldBool(s):

@@ -40,7 +40,7 @@ func Node(v any) (*yaml.Node, error) {
 // tokens keeps struct field order and is much cheaper than re-parsing the
 // JSON as YAML. Scalars get plain style: the encoder quotes strings that
 // would otherwise read as numbers or booleans, and picks literal style for
-// multi-line strings.
+// multi-line strings (see strNode).
 func jsonNode(dec *json.Decoder) (*yaml.Node, error) {
 	tok, err := dec.Token()
 	if err != nil {
@@ -58,7 +58,7 @@ func jsonNode(dec *json.Decoder) (*yaml.Node, error) {
 				if err != nil {
 					return nil, err
 				}
-				n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k.(string)})
+				n.Content = append(n.Content, strNode(k.(string)))
 			}
 			v, err := jsonNode(dec)
 			if err != nil {
@@ -71,7 +71,7 @@ func jsonNode(dec *json.Decoder) (*yaml.Node, error) {
 		}
 		return n, nil
 	case string:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: t}, nil
+		return strNode(t), nil
 	case json.Number:
 		tag := "!!int"
 		if _, err := t.Int64(); err != nil {
@@ -84,4 +84,14 @@ func jsonNode(dec *json.Decoder) (*yaml.Node, error) {
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}, nil
 	}
 	return nil, io.ErrUnexpectedEOF
+}
+
+// strNode is a string scalar, double-quoted where yaml.v3's choice of
+// literal style would be unreadable (tabFirstLines).
+func strNode(s string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+	if tabFirstLines(s) {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return n
 }

@@ -260,14 +260,26 @@ func nullOrEmpty(e *emitter, v reflect.Value, ctx context, parentSeqItem bool) b
 // stringStyle is the style yaml.v3's encoder asks for a string scalar
 // (a !!str node without a style): literal for several lines, double quotes
 // when the plain scalar would read back as something else, else plain.
+// One departure: see tabFirstLines.
 func stringStyle(s string) style {
 	switch {
+	case tabFirstLines(s):
+		return doubleQuotedStyle
 	case strings.Contains(s, "\n"):
 		return literalStyle
 	case !resolvesToString(s):
 		return doubleQuotedStyle
 	}
 	return plainStyle
+}
+
+// tabFirstLines reports a multi-line string whose first line starts with a
+// tab. yaml.v3 writes it in literal style without an indentation indicator,
+// which no YAML reader accepts (the tab reads as indentation), so kustomize
+// would refuse servelayer's output. It is written double-quoted instead:
+// kyaml keeps a node's style, so kustomize passes it on readable too.
+func tabFirstLines(s string) bool {
+	return strings.HasPrefix(s, "\t") && strings.Contains(s, "\n")
 }
 
 // validUTF8 is encoding/json's coercion: each byte of an invalid sequence
