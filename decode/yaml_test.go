@@ -2,11 +2,12 @@ package decode
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
 	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/servelayer/servelayer/internal/corpus"
 )
 
 // aliasDoc is a document with one anchored string of size bytes, aliased n
@@ -29,16 +30,6 @@ func parseNode(t *testing.T, doc string) *yaml.Node {
 	return &n
 }
 
-// allocated returns how many bytes f allocates.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
-
 // TestAliasBytesBounded: a large anchored string aliased thousands of times
 // is few nodes (well under MaxAliasExpansion) and gigabytes once expanded.
 // It is refused at the alias that crosses MaxAliasBytes, and the
@@ -46,7 +37,7 @@ func allocated(f func()) uint64 {
 func TestAliasBytesBounded(t *testing.T) {
 	n := parseNode(t, aliasDoc(1<<20, 3000)) // 3 GiB expanded
 	var errs []string
-	alloc := allocated(func() {
+	alloc := corpus.Allocated(func() {
 		_, es := YAMLNodeToJSON(n)
 		for _, e := range es {
 			errs = append(errs, e.Error())

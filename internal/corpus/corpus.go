@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -389,4 +390,15 @@ func YAMLFloor(w io.Writer, data []byte) error {
 			return err
 		}
 	}
+}
+
+// Allocated returns how many bytes f allocates (the whole process's
+// allocations while f runs: call it from a test that runs alone).
+func Allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
 }

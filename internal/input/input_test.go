@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -374,16 +373,6 @@ func TestNothingOutsideTheDirectory(t *testing.T) {
 	}
 }
 
-// allocated returns how many bytes f allocates.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
-
 // TestFloodsRefusedBeforeParsing: an input under MaxInputBytes that is a
 // flood of documents, List items or flow entries is refused with an error
 // naming the limit, having allocated a small multiple of its size (it is
@@ -412,7 +401,7 @@ func TestFloodsRefusedBeforeParsing(t *testing.T) {
 				t.Fatalf("the input is %d bytes, over the size cap", len(c.data))
 			}
 			var err error
-			alloc := allocated(func() {
+			alloc := corpus.Allocated(func() {
 				var data []byte
 				var ierr *input.Error
 				if data, ierr = input.Read("in.yaml", bytes.NewReader(c.data)); ierr == nil {
@@ -434,7 +423,7 @@ func TestFloodsRefusedBeforeParsing(t *testing.T) {
 	// parsed at all: the stream is the one model.
 	blank := fill(strings.ReplaceAll(model, "%s", "a"), "---\n# c\n", "")
 	var objs []input.Object
-	alloc := allocated(func() {
+	alloc := corpus.Allocated(func() {
 		var ierr *input.Error
 		if objs, ierr = input.ParseObjects("in.yaml", blank, nil); ierr != nil {
 			t.Fatal(ierr)
