@@ -308,3 +308,62 @@ func TestNoArgumentsOnATerminal(t *testing.T) {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// readmeBlocks returns the fenced blocks of the given language in the
+// README section that starts with heading.
+func readmeBlocks(t *testing.T, heading, lang string) []string {
+	t.Helper()
+	readme := string(mustRead(t, "../../README.md"))
+	i := strings.Index(readme, "\n"+heading+"\n")
+	if i < 0 {
+		t.Fatalf("README has no %q", heading)
+	}
+	section := readme[i+len(heading)+2:]
+	if j := strings.Index(section, "\n## "); j >= 0 {
+		section = section[:j]
+	}
+	var blocks []string
+	for {
+		k := strings.Index(section, "```"+lang+"\n")
+		if k < 0 {
+			return blocks
+		}
+		section = section[k+len(lang)+4:]
+		end := strings.Index(section, "\n```")
+		blocks = append(blocks, section[:end+1])
+		section = section[end+4:]
+	}
+}
+
+// TestReadmeOneSpec: the README's "One spec" ServedModel, copied as
+// written, renders on every layer, without a Platform and with the
+// Platform printed after it, with no error and no warning.
+func TestReadmeOneSpec(t *testing.T) {
+	blocks := readmeBlocks(t, "## One spec", "yaml")
+	if len(blocks) < 2 || !strings.Contains(blocks[0], "kind: ServedModel") || !strings.Contains(blocks[1], "kind: Platform") {
+		t.Fatalf("want the ServedModel and the Platform blocks, got %d blocks", len(blocks))
+	}
+	model := writeFile(t, "model.yaml", blocks[0])
+	platform := writeFile(t, "platform.yaml", blocks[1])
+	for _, layer := range []string{"raw-vllm", "kserve", "llm-d", "auto"} {
+		for _, extra := range [][]string{nil, {"--platform", platform}} {
+			args := append([]string{"render", "-f", model, "--layer", layer}, extra...)
+			code, out, stderr := runCLI(t, "", args...)
+			if code != exitOK || out == "" || strings.Contains(stderr, "warning:") || strings.Contains(stderr, "error:") {
+				t.Errorf("%v: exit %d\n%s", args[3:], code, stderr)
+			}
+		}
+	}
+}
+
+// TestReadmeShowsHelp: the README's CLI section shows `servelayer --help`
+// as it is (testdata/help/servelayer.txt).
+func TestReadmeShowsHelp(t *testing.T) {
+	want := string(mustRead(t, "testdata/help/servelayer.txt"))
+	for _, b := range readmeBlocks(t, "## Use it", "text") {
+		if b == want {
+			return
+		}
+	}
+	t.Errorf("README's \"Use it\" section lacks a ```text block with the output of servelayer --help:\n%s", want)
+}
