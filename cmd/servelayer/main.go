@@ -99,8 +99,30 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return runFunction(stdin, stdout, stderr)
 	}
+	if args[0] != cobra.ShellCompRequestCmd && args[0] != cobra.ShellCompNoDescRequestCmd {
+		// cobra adds its completion request commands in Execute; any other
+		// first argument that is no command is refused here, listing them.
+		if _, _, err := root.Find(args); err != nil {
+			return exitCode(unknownCommand(root, stripFlags(args)), stderr)
+		}
+	}
 	root.SetArgs(args)
-	err := root.Execute()
+	return exitCode(root.Execute(), stderr)
+}
+
+// stripFlags drops the leading flags before the first word: what cobra
+// took for a command.
+func stripFlags(args []string) []string {
+	for i, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			return args[i:]
+		}
+	}
+	return nil
+}
+
+// exitCode prints err, if any, and returns the exit code it carries.
+func exitCode(err error, stderr io.Writer) int {
 	var ee *exitError
 	switch {
 	case err == nil:
@@ -145,18 +167,15 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		// Messages and exit codes are run's: cobra prints neither.
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Args:          unknownCommand,
 		// cobra sets it only on its own unknown-command path.
 		SuggestionsMinimumDistance: 2,
 		ValidArgsFunction:          cobra.NoFileCompletions,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return exit(runFunction(stdin, stdout, stderr))
-		},
+		// No RunE: run starts the function when there are no arguments.
+		// No custom templates either: cobra's default help and usage are
+		// Go functions, while text/template would keep every exported
+		// method of every linked type (the linker stops eliminating dead
+		// code at reflect's method calls): 6 MB more binary.
 	}
-	root.SetVersionTemplate("servelayer {{.Version}}\n")
-	// The root runs only as the function (no arguments): its usage shows
-	// the commands, not "servelayer [flags]".
-	root.SetUsageTemplate(strings.Replace(root.UsageTemplate(), "{{if .Runnable}}", "{{if and .Runnable .HasParent}}", 1))
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -180,9 +199,6 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 // unknownCommand refuses any argument to the root command, listing every
 // command (cobra's own message lists none).
 func unknownCommand(cmd *cobra.Command, args []string) error {
-	if len(args) == 0 {
-		return nil
-	}
 	var names []string
 	for _, c := range cmd.Commands() {
 		if c.IsAvailableCommand() || c.Name() == "help" {
@@ -236,7 +252,7 @@ func newVersionCmd(stdout io.Writer) *cobra.Command {
 		Args:              noArgs,
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fmt.Fprintln(stdout, "servelayer", buildVersion())
+			fmt.Fprintln(stdout, "servelayer version", buildVersion())
 			return nil
 		},
 	}
