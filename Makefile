@@ -68,8 +68,8 @@ docs: ## Regenerate the README's spec reference from the CRDs.
 	go run ./hack/specdoc
 
 .PHONY: golden
-golden: build ## Rewrite golden files (review the diff before committing).
-	go test ./render ./plan ./examples ./cmd/servelayer -update
+golden: build tools ## Rewrite golden files (review the diff before committing).
+	go test ./render ./plan ./examples ./cmd/servelayer ./internal/jsonschema -update
 
 .PHONY: lint
 lint: ## gofmt and go vet.
