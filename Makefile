@@ -12,6 +12,9 @@ KUSTOMIZE_VERSION      := v5.8.2
 CONTROLLER_GEN_VERSION := v0.19.0
 BENCHSTAT_VERSION      := v0.0.0-20260908200009-22c9c6c9d4da
 KUSTOMIZE              := $(BIN)/kustomize-$(KUSTOMIZE_VERSION)
+# kubeconform validates the examples' specs against schema/jsonschema.
+KUBECONFORM_VERSION    := v0.8.0
+KUBECONFORM            := $(BIN)/kubeconform-$(KUBECONFORM_VERSION)
 # vLLM's own argument parser, the oracle of the engine-argument tests: the
 # version of the default image (schema.VLLMVersion), in a pinned venv.
 VLLM_VERSION           := 0.11.0
@@ -24,13 +27,19 @@ build: ## Build bin/servelayer (static).
 	$(GO_BUILD) -o $(BIN)/servelayer ./cmd/servelayer
 
 .PHONY: tools
-tools: $(KUSTOMIZE) ## Install pinned tools into bin/.
+tools: $(KUSTOMIZE) $(KUBECONFORM) ## Install pinned tools into bin/.
 
 $(KUSTOMIZE):
 	@mkdir -p $(BIN)
 	GOBIN=$(BIN) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
 	mv $(BIN)/kustomize $@
 	ln -sf $(notdir $@) $(BIN)/kustomize
+
+$(KUBECONFORM):
+	@mkdir -p $(BIN)
+	GOBIN=$(BIN) go install github.com/yannh/kubeconform/cmd/kubeconform@$(KUBECONFORM_VERSION)
+	mv $(BIN)/kubeconform $@
+	ln -sf $(notdir $@) $(BIN)/kubeconform
 
 .PHONY: vllm-oracle
 vllm-oracle: ## Install vLLM's argument parser (test oracle) into bin/ (cached).
@@ -48,18 +57,19 @@ examples: build tools ## Render every example with the real kustomize CLI.
 	done
 
 .PHONY: generate
-generate: ## Regenerate deepcopy and the CRDs from the schema types.
+generate: ## Regenerate deepcopy, the CRDs and their JSON Schemas from the schema types.
 	go run sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION) \
 	  object:headerFile=hack/boilerplate.go.txt paths=./schema/... \
 	  crd:crdVersions=v1 output:crd:artifacts:config=schema/crd
+	go run ./hack/jsonschema
 
 .PHONY: docs
 docs: ## Regenerate the README's spec reference from the CRDs.
 	go run ./hack/specdoc
 
 .PHONY: golden
-golden: build ## Rewrite golden files (review the diff before committing).
-	go test ./render ./plan ./examples -update
+golden: build tools ## Rewrite golden files (review the diff before committing).
+	go test ./render ./plan ./examples ./cmd/servelayer ./internal/jsonschema -update
 
 .PHONY: lint
 lint: ## gofmt and go vet.
@@ -69,7 +79,7 @@ lint: ## gofmt and go vet.
 
 .PHONY: unit
 unit: build tools vllm-oracle ## Go tests of the main module.
-	KUSTOMIZE=$(KUSTOMIZE) VLLM_ORACLE=$(VLLM_ORACLE)/bin/python go test -count=1 ./...
+	KUSTOMIZE=$(KUSTOMIZE) KUBECONFORM=$(KUBECONFORM) VLLM_ORACLE=$(VLLM_ORACLE)/bin/python go test -count=1 ./...
 
 include conformance/conformance.mk
 include hack/fuzz.mk

@@ -152,7 +152,7 @@ func ParseOptions(environ []string) (Options, error) {
 	if o.Layer, err = get(ParamLayer); err != nil {
 		return Options{}, err
 	}
-	if o.Layer != "" && !slices.Contains(schema.Layers, schema.Layer(o.Layer)) {
+	if o.Layer != "" && !slices.Contains(schema.LayerValues, schema.Layer(o.Layer)) {
 		return Options{}, errorf("parameter %q must be one of %s", ParamLayer, layerList())
 	}
 	if o.Platform, err = get(ParamPlatform); err != nil {
@@ -171,8 +171,8 @@ func ParseOptions(environ []string) (Options, error) {
 }
 
 func layerList() string {
-	s := make([]string, len(schema.Layers))
-	for i, l := range schema.Layers {
+	s := make([]string, len(schema.LayerValues))
+	for i, l := range schema.LayerValues {
 		s[i] = string(l)
 	}
 	return strings.Join(s, ", ")

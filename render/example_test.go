@@ -2,6 +2,7 @@ package render_test
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/servelayer/servelayer/decode"
@@ -35,6 +36,35 @@ func ExampleRender() {
 	// Output:
 	// ConfigMap litellm/litellm-qwen
 	// InferenceService kserve/qwen
+}
+
+// A spec and a Platform as users write them, in YAML files (the README's
+// "From Go").
+func ExampleRender_yaml() {
+	spec, err := os.ReadFile("../examples/raw-vllm/qwen.yaml")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	m, errs := decode.ServedModelYAML(spec) // one document; strict: unknown fields are errors
+	if len(errs) > 0 {
+		fmt.Println(errs.ToAggregate())
+		return
+	}
+	pf, _ := os.ReadFile("../examples/fleet/platform.yaml")
+	p, errs := decode.PlatformYAML(pf)
+	if len(errs) > 0 {
+		fmt.Println(errs.ToAggregate())
+		return
+	}
+	res := render.Render(m, render.Options{Platform: p})
+	for _, o := range res.Objects {
+		fmt.Println(o.Ref)
+	}
+	// Output:
+	// ConfigMap litellm/litellm-qwen
+	// Service serving/qwen
+	// Deployment serving/qwen
 }
 
 // Preview a move: the same spec rendered for another layer.

@@ -206,6 +206,27 @@ func podGPUs(s *ServedModelSpec) []int32 {
 	return []int32{s.Resources.GPUs}
 }
 
+// cudaWithoutGPU: a CUDA vLLM image (the defaulted spec.engine.image) on
+// a pod without GPUs. llm-d without an image runs its controller's default,
+// which servelayer does not know, so only an explicit image counts there.
+func cudaWithoutGPU(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+	img := m.Spec.Engine.Image
+	return img, img != "" && slices.Min(podGPUs(&m.Spec)) == 0 && isCUDAVLLM(img)
+}
+
+// isCUDAVLLM reports whether image is vLLM's CUDA image (a repository
+// named vllm-openai: vllm/vllm-openai or a mirror of it) or any repository
+// whose name says CUDA (such as ghcr.io/llm-d/llm-d-cuda). vLLM's CPU and
+// ROCm images are named otherwise.
+func isCUDAVLLM(image string) bool {
+	repo, _, _ := strings.Cut(image, "@")
+	if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
+		repo = repo[:i] // the tag, not a registry port
+	}
+	name := strings.ToLower(repo[strings.LastIndex(repo, "/")+1:])
+	return name == "vllm-openai" || strings.Contains(name, "cuda")
+}
+
 func minReplicasZero(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
 	sc := m.Spec.Scaling
 	return 0, sc != nil && sc.MinReplicas != nil && *sc.MinReplicas == 0
@@ -315,6 +336,16 @@ var rules = []Rule{
 			world, _, _ := WorldSize(m.Spec.Engine.Args)
 			return nil, world > 1 && world > slices.Min(podGPUs(&m.Spec))
 		},
+	},
+	{
+		ID: "cuda-image-without-gpu", Field: "spec.engine.image",
+		When: "the engine image (`spec.engine.image`, or on raw-vllm and kserve the Platform's `spec.images.vllm`, default `" + DefaultVLLM + "`) is a CUDA build of vLLM (a repository named `vllm-openai`, such as `vllm/vllm-openai`, or `*cuda*`) and a pod requests no GPU",
+		On:   allLayers, Warning: true,
+		Problem: func(m *ServedModel, _ *PlatformSpec) string {
+			return fmt.Sprintf("%s is vLLM's CUDA build, but a pod of this model requests no GPU (spec.resources.gpus: 0): vLLM finds no device and exits at start-up", m.Spec.Engine.Image)
+		},
+		Fix:   text("request GPUs (spec.resources.gpus, or the pools' resources), or set spec.engine.image to a CPU build of vLLM"),
+		match: cudaWithoutGPU,
 	},
 	{
 		ID: "gpus-exceed-node", Field: "spec.resources.gpus",

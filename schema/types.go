@@ -666,9 +666,10 @@ type KServeSettings struct {
 	// +optional
 	DeploymentMode DeploymentMode `json:"deploymentMode,omitempty"`
 
-	// Gateway is the gateway KServe's HTTPRoutes attach to.
+	// Gateway is the gateway KServe's HTTPRoutes attach to (KServe's
+	// ingress config names it); the plan's preflight checks it exists.
 	// +optional
-	Gateway Gateway `json:"gateway,omitempty"`
+	Gateway KServeGateway `json:"gateway,omitempty"`
 
 	// Modelcar says KServe's storage config has enableModelcar: true (the
 	// shipped config has false), so oci:// modelcars work.
@@ -683,7 +684,28 @@ type LLMDSettings struct {
 	Gateway Gateway `json:"gateway,omitempty"`
 }
 
-// Gateway names a Gateway API gateway and how clients reach it.
+// KServeGateway names the Gateway API gateway KServe's HTTPRoutes attach
+// to. Its fields are Gateway's, described for KServe.
+type KServeGateway struct {
+	// Name of KServe's Gateway, as KServe's ingress config names it; when
+	// it and namespace are set, the plan's preflight checks that Gateway
+	// rather than only its class.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// Namespace of KServe's Gateway.
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+	// ClassName is the GatewayClass of KServe's gateway; defaults to
+	// agentgateway.
+	// +optional
+	ClassName string `json:"className,omitempty"`
+	// URL is not used: kserve's api_base (LiteLLM's) is the predictor
+	// Service, not the gateway. Validated like spec.llmd.gateway.url.
+	// +optional
+	URL string `json:"url,omitempty"`
+}
+
+// Gateway names llm-d's Gateway API gateway and how clients reach it.
 type Gateway struct {
 	// Name of the Gateway; llm-d defaults to llm-d-gateway.
 	// +optional

@@ -57,7 +57,7 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 	for _, g := range []struct {
 		layer string
 		gw    Gateway
-	}{{"kserve", s.KServe.Gateway}, {"llmd", s.LLMD.Gateway}} {
+	}{{"kserve", Gateway(s.KServe.Gateway)}, {"llmd", s.LLMD.Gateway}} {
 		gp := sp.Child(g.layer, "gateway")
 		if g.gw.Name != "" {
 			errs = append(errs, dnsSubdomain(gp.Child("name"), g.gw.Name)...)

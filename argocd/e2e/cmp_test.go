@@ -522,6 +522,12 @@ func TestPlatformParameterAndEnv(t *testing.T) {
 	if r.code == 0 {
 		t.Fatal("kserve rendered although the Platform gates it off")
 	}
+	// layer auto, as the CLI's --layer auto: the rules pick within the
+	// Platform's gates (this one turns KServe off).
+	if r := sameAsRender(t, repo, app, appEnv(t, map[string]string{"platform": "platforms/lab.yaml", "layer": "auto"}, nil),
+		"--platform", platform, "--layer", "auto"); r.code != 0 || len(r.objs) == 0 {
+		t.Fatalf("layer auto: exit %d: %s", r.code, r.stderr)
+	}
 	// Without the Platform, no gate: kserve renders.
 	if r := sameAsRender(t, repo, app, appEnv(t, map[string]string{"layer": "kserve"}, nil), "--layer", "kserve"); r.code != 0 {
 		t.Fatalf("render without platform failed: %s", r.stderr)

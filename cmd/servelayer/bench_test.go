@@ -40,14 +40,14 @@ func BenchmarkFleet(b *testing.B) {
 		if err := os.WriteFile(platform, []byte(corpus.FleetPlatform), 0o644); err != nil {
 			b.Fatal(err)
 		}
-		args := []string{"-f", models, "--platform", platform}
+		args := []string{"render", "-f", models, "--platform", platform}
 		var out bytes.Buffer
-		if code := renderMain(args, &out, io.Discard); code != exitOK {
+		if code := run(args, nil, &out, io.Discard); code != exitOK {
 			b.Fatalf("%d models: exit %d", n, code)
 		}
 		rl := corpus.ResourceListFor(fleet, []byte(corpus.FleetPlatform))
 
-		run := func(path string, f func() error) {
+		bench := func(path string, f func() error) {
 			b.Run(fmt.Sprintf("models=%d/path=%s", n, path), func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
@@ -58,14 +58,14 @@ func BenchmarkFleet(b *testing.B) {
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/model")
 			})
 		}
-		run("floor", func() error { return corpus.YAMLFloor(io.Discard, out.Bytes()) })
-		run("render", func() error {
-			if code := renderMain(args, io.Discard, io.Discard); code != exitOK {
+		bench("floor", func() error { return corpus.YAMLFloor(io.Discard, out.Bytes()) })
+		bench("render", func() error {
+			if code := run(args, nil, io.Discard, io.Discard); code != exitOK {
 				return fmt.Errorf("exit %d", code)
 			}
 			return nil
 		})
-		run("function", func() error {
+		bench("function", func() error {
 			_, err := fn.Run(&kio.ByteReadWriter{Reader: bytes.NewReader(rl), Writer: io.Discard, KeepReaderAnnotations: true})
 			return err
 		})

@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/spf13/cobra"
+
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 
 	"github.com/servelayer/servelayer/fn"
-	"github.com/servelayer/servelayer/schema"
 )
 
 // runFunction is KRM function mode. The ResourceList, results included,
@@ -31,14 +32,25 @@ func runFunction(stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func schemaMain(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		fmt.Fprintln(stderr, "servelayer schema: takes no arguments")
-		return exitUsage
+const fnLong = `Run as a KRM function: read a ResourceList on stdin, write it back with the
+rendered objects and the results.
+
+As a generator the function config is a ServedModel; as a transformer it is a
+Platform, and every ServedModel among the items is replaced by its objects
+(other items pass through). kustomize and kpt run the binary with no
+arguments, which is the same as "servelayer fn" when stdin is not a terminal.
+Error results exit 1 and are also printed to stderr.`
+
+func newFnCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:               "fn",
+		Short:             "Run as a KRM function (ResourceList on stdin), as kustomize and kpt do",
+		Long:              fnLong,
+		Example:           "  kustomize build --enable-alpha-plugins --enable-exec examples/raw-vllm",
+		Args:              noArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return exit(runFunction(stdin, stdout, stderr))
+		},
 	}
-	_, err := stdout.Write(schema.CRDs())
-	if err != nil {
-		return exitInvalid
-	}
-	return exitOK
 }

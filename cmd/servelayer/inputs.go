@@ -2,9 +2,10 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+
+	"github.com/spf13/cobra"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -27,8 +28,16 @@ type inputs struct {
 //
 // root, when not "", confines every read to that directory (see
 // input.ReadFilesIn): the Argo CD plugin's application directory.
-func readInputs(cmd, root string, files []string, platform string, recursive bool, stderr io.Writer) (inputs, int) {
-	f, err := input.ReadFilesIn(root, files, platform, recursive)
+//
+// stdin, when not nil, is what the file "-" reads (never under root).
+func readInputs(cmd, root string, files []string, platform string, recursive bool, stdin io.Reader, stderr io.Writer) (inputs, int) {
+	var f input.Files
+	var err error
+	if stdin != nil && root == "" {
+		f, err = input.ReadFilesStdin(files, platform, recursive, stdin)
+	} else {
+		f, err = input.ReadFilesIn(root, files, platform, recursive)
+	}
 	in := inputs{models: f.Models, platform: f.Platform, platformFile: f.PlatformFile, skipped: f.Skipped}
 	var argErr *input.ArgError
 	var openErr *input.OpenError
@@ -53,16 +62,18 @@ func readInputs(cmd, root string, files []string, platform string, recursive boo
 
 // inputFlags are the flags render and plan share for reading inputs.
 type inputFlags struct {
-	files     listFlag
-	platform  *string
-	recursive *bool
+	files     []string
+	platform  string
+	recursive bool
 }
 
-func addInputFlags(fs *flag.FlagSet, filesHelp string) *inputFlags {
+func addInputFlags(cmd *cobra.Command, filesHelp string) *inputFlags {
 	f := &inputFlags{}
-	fs.Var(&f.files, "f", filesHelp)
-	fs.Var(&f.files, "filename", "same as -f")
-	f.platform = fs.String("platform", "", "Platform file (feature gates, GPUs, namespaces)")
-	f.recursive = fs.Bool("R", false, "read directories recursively")
+	fs := cmd.Flags()
+	fs.StringSliceVarP(&f.files, "filename", "f", nil, filesHelp)
+	fs.StringVar(&f.platform, "platform", "", "Platform file (feature gates, GPUs, namespaces); - reads stdin")
+	fs.BoolVarP(&f.recursive, "recursive", "R", false, "read the directories given with -f recursively")
+	_ = cmd.MarkFlagFilename("filename", "yaml", "yml", "json")
+	_ = cmd.MarkFlagFilename("platform", "yaml", "yml", "json")
 	return f
 }

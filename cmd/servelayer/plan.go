@@ -1,12 +1,11 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
@@ -18,59 +17,69 @@ import (
 	"github.com/servelayer/servelayer/schema"
 )
 
-func init() { commands["plan"] = planMain }
+const planLong = `Plan moving one ServedModel to another layer.
 
-const planUsage = "Usage: servelayer plan -f MODEL [--platform FILE] [--from L] --to L [--name NAME] [-o text|json]"
+Prints what the move changes, its blockers and preflight checks, and the
+runbook. The plan goes to stdout even when the move is blocked; the exit
+code is then 1 and stderr says which items block it.`
 
-// planMain prints what moving one model to another layer changes, its
-// blockers and preflight checks, and the runbook. The plan goes to stdout
-// even when the move is blocked; the exit code is then 1 and stderr says
-// which items block it.
-func planMain(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	inp := addInputFlags(fs, "file or directory holding the ServedModel (repeatable)")
-	from := fs.String("from", "", "the layer the model is on now (default: its spec.layer)")
-	to := fs.String("to", "", "the layer to move to: raw-vllm, kserve, llm-d or auto (required)")
-	name := fs.String("name", "", "the ServedModel to plan, when the files hold several")
-	output := fs.String("o", "text", "output format: text or json")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, planUsage)
-		fs.PrintDefaults()
+const planExample = `  servelayer plan -f examples/raw-vllm/qwen.yaml --to kserve
+  servelayer plan -f examples/fleet/models.yaml --name qwen --to llm-d -o json`
+
+func newPlanCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	var from, to, name, output string
+	cmd := &cobra.Command{
+		Use:               "plan -f MODEL --to LAYER [flags]",
+		Short:             "Plan moving a model to another layer: changes, blockers, runbook",
+		Long:              planLong,
+		Example:           planExample,
+		Args:              useFlagF,
+		ValidArgsFunction: cobra.NoFileCompletions,
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
+	inp := addInputFlags(cmd, "file or directory holding the ServedModel; repeatable, - reads stdin")
+	fs := cmd.Flags()
+	fs.StringVar(&from, "from", "", "the layer the model is on now (default: its spec.layer)")
+	fs.StringVar(&to, "to", "", "the layer to move to: raw-vllm, kserve, llm-d or auto (required)")
+	fs.StringVar(&name, "name", "", "the ServedModel to plan, when the files hold several")
+	fs.StringVarP(&output, "output", "o", "text", "output format: text or json")
+	_ = cmd.RegisterFlagCompletionFunc("from", completeValues(layerValues...))
+	_ = cmd.RegisterFlagCompletionFunc("to", completeValues(layerValues...))
+	_ = cmd.RegisterFlagCompletionFunc("output", completeValues("text", "json"))
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		switch {
+		case len(inp.files) == 0:
+			return usageError(cmd, "-f MODEL is required")
+		case to == "":
+			return usageError(cmd, "--to LAYER is required")
 		}
-		return exitUsage
+		for _, f := range []struct{ flag, value string }{{"--to", to}, {"--from", from}} {
+			if f.value != "" {
+				if err := oneOf(cmd, f.flag, f.value, layerValues...); err != nil {
+					return err
+				}
+			}
+		}
+		if err := oneOf(cmd, "-o", output, "text", "json"); err != nil {
+			return err
+		}
+		return exit(planRun(cmd, inp, from, to, name, output, stdin, stdout, stderr))
 	}
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "servelayer plan: "+format+"\n", a...)
-		fmt.Fprintln(stderr, planUsage)
-		return exitUsage
-	}
-	switch {
-	case fs.NArg() > 0:
-		return usageErr("unexpected argument %q (use -f)", fs.Arg(0))
-	case len(inp.files) == 0:
-		return usageErr("-f MODEL is required")
-	case *to == "":
-		return usageErr("--to LAYER is required")
-	case !slices.Contains(schema.LayerValues, schema.Layer(*to)):
-		return usageErr("--to %q is not one of raw-vllm, kserve, llm-d, auto", *to)
-	case *from != "" && !slices.Contains(schema.LayerValues, schema.Layer(*from)):
-		return usageErr("--from %q is not one of raw-vllm, kserve, llm-d, auto", *from)
-	case *output != "text" && *output != "json":
-		return usageErr("-o %q is not text or json", *output)
-	}
+	return cmd
+}
 
+// planRun plans the move; its arguments are checked.
+func planRun(cmd *cobra.Command, inp *inputFlags, from, to, name, output string, stdin io.Reader, stdout, stderr io.Writer) int {
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintln(stderr, usageError(cmd, format, a...))
+		return exitUsage
+	}
 	files := inp.files
-	in, code := readInputs("servelayer plan", "", files, *inp.platform, *inp.recursive, stderr)
+	in, code := readInputs("servelayer plan", "", files, inp.platform, inp.recursive, stdin, stderr)
 	if code != exitOK {
 		return code
 	}
 	var node *yaml.RNode
-	selected, names := input.Select(in.models, *name)
+	selected, names := input.Select(in.models, name)
 	if len(selected) > 0 {
 		node = selected[len(selected)-1]
 	}
@@ -78,14 +87,15 @@ func planMain(args []string, stdout, stderr io.Writer) int {
 	case len(in.models) == 0:
 		fmt.Fprintf(stderr, "servelayer plan: no %s found in %s\n", schema.KindModel, strings.Join(files, ", "))
 		return exitInvalid
-	case *name != "" && node == nil:
-		fmt.Fprintf(stderr, "servelayer plan: no %s named %q in %s (found: %s)\n", schema.KindModel, *name, strings.Join(files, ", "), strings.Join(names, ", "))
+	case name != "" && node == nil:
+		fmt.Fprintf(stderr, "servelayer plan: no %s named %q in %s (found: %s)\n", schema.KindModel, name, strings.Join(files, ", "), strings.Join(names, ", "))
 		return exitInvalid
-	case *name == "" && len(in.models) > 1:
+	case name == "" && len(in.models) > 1:
 		return usageErr("found %d ServedModels in %s (%s): pick one with --name", len(in.models), strings.Join(files, ", "), strings.Join(names, ", "))
 	}
 
 	modelFile, _, _ := kioutil.GetFileAnnotations(node)
+	platformFile := in.platformFile
 	budget := &decode.AliasBudget{}
 	m, errs := input.DecodeNode(node, decode.ServedModel, budget)
 	bad := printFieldErrors(stderr, modelFile, node, errs)
@@ -100,8 +110,8 @@ func planMain(args []string, stdout, stderr io.Writer) int {
 	}
 
 	mp, diags := plan.Move(m, plan.Options{
-		Platform: p, From: schema.Layer(*from), To: schema.Layer(*to),
-		FleetSize: len(in.models), ModelFile: modelFile, PlatformFile: in.platformFile, ModelName: onlyIfMany(in.models, m.Name),
+		Platform: p, From: schema.Layer(from), To: schema.Layer(to),
+		FleetSize: len(in.models), ModelFile: dash(modelFile), PlatformFile: dash(platformFile), ModelName: onlyIfMany(in.models, m.Name),
 	})
 	if mp == nil {
 		for _, d := range diags {
@@ -115,7 +125,7 @@ func planMain(args []string, stdout, stderr io.Writer) int {
 	}
 
 	var out []byte
-	if *output == "json" {
+	if output == "json" {
 		var err error
 		if out, err = mp.JSON(); err != nil {
 			fmt.Fprintln(stderr, "servelayer plan:", err)
@@ -139,6 +149,15 @@ func planMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "  preflight %s failed: %s\n", c.ID, c.Message)
 	}
 	return exitInvalid
+}
+
+// dash is the argument that reads file again: "-" for stdin, so the
+// runbook's commands read it as the plan did.
+func dash(file string) string {
+	if file == input.Stdin {
+		return "-"
+	}
+	return file
 }
 
 // printFieldErrors prints decode errors the way render prints results and

@@ -102,7 +102,7 @@ func TestPlanExitCodes(t *testing.T) {
 		{"no -f", []string{"--to", "kserve"}, 2, "-f MODEL is required"},
 		{"bad --to", []string{"-f", qwen, "--to", "gke"}, 2, `--to "gke" is not one of raw-vllm, kserve, llm-d, auto`},
 		{"bad --from", []string{"-f", qwen, "--from", "gke", "--to", "kserve"}, 2, `--from "gke"`},
-		{"bad -o", []string{"-f", qwen, "--to", "kserve", "-o", "yaml"}, 2, `-o "yaml" is not text or json`},
+		{"bad -o", []string{"-f", qwen, "--to", "kserve", "-o", "yaml"}, 2, `-o "yaml" is not one of text, json`},
 		{"stray argument", []string{"-f", qwen, "--to", "kserve", "extra"}, 2, `unexpected argument "extra"`},
 		{"bad flag", []string{"--frobnicate"}, 2, ""},
 		{"missing file", []string{"-f", "does-not-exist.yaml", "--to", "kserve"}, 2, "does-not-exist.yaml"},

@@ -1,70 +1,92 @@
 package main
 
 import (
-	"errors"
-	"flag"
+	"bufio"
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 
 	"github.com/servelayer/servelayer/fn"
 	"github.com/servelayer/servelayer/internal/input"
+	"github.com/servelayer/servelayer/render"
 	"github.com/servelayer/servelayer/schema"
 )
 
-// listFlag collects a repeatable, comma-separable flag.
-type listFlag []string
+const renderLong = `Render ServedModels to the manifests of their serving layer.
 
-func (l *listFlag) String() string { return strings.Join(*l, ",") }
-func (l *listFlag) Set(v string) error {
-	for _, p := range strings.Split(v, ",") {
-		if p != "" {
-			*l = append(*l, p)
-		}
+Reads every ServedModel (and at most one Platform) in the files and
+directories given with -f, validates them as one fleet and prints their
+objects: a YAML stream, or with -o json a v1 List (as kubectl -o json).
+Nothing is printed unless every model is valid; every problem goes to stderr
+with its file, field path and value (exit 1). An empty render is an error.`
+
+const renderExample = `  servelayer render -f examples/raw-vllm/qwen.yaml
+  servelayer render -f examples/fleet/models.yaml --platform examples/fleet/platform.yaml
+  servelayer render -f examples/raw-vllm/qwen.yaml --layer kserve   # preview a move
+  servelayer render -f examples/fleet/models.yaml --name qwen       # one model of a file
+  servelayer render -f examples/ -R -o json | jq '.items[].kind'
+  cat qwen.yaml | servelayer render -f -`
+
+// layerValues are what --layer, --from and --to take.
+var layerValues = []string{"raw-vllm", "kserve", "llm-d", "auto"}
+
+func newRenderCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	var layer, name, output string
+	cmd := &cobra.Command{
+		Use:               "render -f FILE_OR_DIR... [flags]",
+		Short:             "Render ServedModels to their layer's manifests",
+		Long:              renderLong,
+		Example:           renderExample,
+		Args:              useFlagF,
+		ValidArgsFunction: cobra.NoFileCompletions,
 	}
-	return nil
+	inp := addInputFlags(cmd, "ServedModel file or directory; repeatable, - reads stdin")
+	fs := cmd.Flags()
+	fs.StringVar(&layer, "layer", "", "override spec.layer of every model, to preview a move: raw-vllm, kserve, llm-d or auto")
+	fs.StringVar(&name, "name", "", "render only the ServedModel with this metadata.name")
+	fs.StringVarP(&output, "output", "o", "yaml", "output format: yaml or json (a v1 List)")
+	_ = cmd.RegisterFlagCompletionFunc("layer", completeValues(layerValues...))
+	_ = cmd.RegisterFlagCompletionFunc("output", completeValues("yaml", "json"))
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(inp.files) == 0 {
+			return usageError(cmd, "at least one -f FILE_OR_DIR is required")
+		}
+		if layer != "" {
+			if err := oneOf(cmd, "--layer", layer, layerValues...); err != nil {
+				return err
+			}
+		}
+		if err := oneOf(cmd, "-o", output, "yaml", "json"); err != nil {
+			return err
+		}
+		write, code := RenderFiles(RenderArgs{
+			Files: inp.files, Platform: inp.platform, Layer: schema.Layer(layer), Recursive: inp.recursive,
+			Name: name, Output: output, Stdin: stdin,
+		}, stderr)
+		if code != exitOK {
+			return exit(code)
+		}
+		if err := write(stdout); err != nil {
+			fmt.Fprintln(stderr, "servelayer render:", err)
+			return exit(exitInvalid)
+		}
+		return nil
+	}
+	return cmd
 }
 
-func renderMain(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("render", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	inp := addInputFlags(fs, "ServedModel file or directory (repeatable)")
-	layer := fs.String("layer", "", "override spec.layer of every model, to preview a move (raw-vllm, kserve, llm-d, auto)")
-	name := fs.String("name", "", "render only the ServedModel with this metadata.name")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: servelayer render -f FILE_OR_DIR... [--platform FILE] [--layer L] [--name NAME]")
-		fs.PrintDefaults()
+// useFlagF refuses positional arguments: files come with -f, as kubectl's.
+func useFlagF(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageError(cmd, "unexpected argument %q (use -f)", args[0])
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "servelayer render: unexpected argument %q (use -f)\n", fs.Arg(0))
-		return exitUsage
-	}
-	if len(inp.files) == 0 {
-		fmt.Fprintln(stderr, "servelayer render: at least one -f FILE_OR_DIR is required")
-		return exitUsage
-	}
-	if *layer != "" && !slices.Contains(schema.LayerValues, schema.Layer(*layer)) {
-		fmt.Fprintf(stderr, "servelayer render: --layer %q is not one of raw-vllm, kserve, llm-d, auto\n", *layer)
-		return exitUsage
-	}
-	write, code := RenderFiles(RenderArgs{Files: inp.files, Platform: *inp.platform, Layer: schema.Layer(*layer), Recursive: *inp.recursive, Name: *name}, stderr)
-	if code != exitOK {
-		return code
-	}
-	if err := write(stdout); err != nil {
-		fmt.Fprintln(stderr, "servelayer render:", err)
-		return exitInvalid
-	}
-	return exitOK
+	return nil
 }
 
 // RenderArgs are the inputs of a file-based render (CLI and CMP).
@@ -79,6 +101,10 @@ type RenderArgs struct {
 	// does not resolve to a regular file inside it is read (the Argo CD
 	// plugin's application directory).
 	Root string
+	// Output is "yaml" (the default) or "json", a v1 List.
+	Output string
+	// Stdin is what the file "-" reads; nil refuses "-".
+	Stdin io.Reader
 }
 
 // RenderFiles reads ServedModels (and at most one Platform) from files and
@@ -88,7 +114,7 @@ type RenderArgs struct {
 // time: nothing is written before every model is known to be valid, and
 // the stream is never empty.
 func RenderFiles(a RenderArgs, stderr io.Writer) (write func(io.Writer) error, code int) {
-	in, code := readInputs("servelayer render", a.Root, a.Files, a.Platform, a.Recursive, stderr)
+	in, code := readInputs("servelayer render", a.Root, a.Files, a.Platform, a.Recursive, a.Stdin, stderr)
 	if code != exitOK {
 		return nil, code
 	}
@@ -121,7 +147,39 @@ func RenderFiles(a RenderArgs, stderr io.Writer) (write func(io.Writer) error, c
 		fmt.Fprintln(stderr, "servelayer render: nothing rendered: refusing to print an empty render")
 		return nil, exitInvalid
 	}
+	if a.Output == "json" {
+		return func(w io.Writer) error { return writeJSONList(fleet, w) }, exitOK
+	}
 	return fleet.WriteYAML, exitOK
+}
+
+// writeJSONList writes the fleet's objects as a v1 List, the shape and
+// indentation of kubectl -o json, rendering and writing one at a time.
+func writeJSONList(f *render.Fleet, w io.Writer) error {
+	if f.Len() == 0 {
+		return f.WriteYAML(w) // its error: never an empty success
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString("{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n")
+	var buf bytes.Buffer
+	i := 0
+	for o := range f.Objects() {
+		b, err := o.JSON()
+		if err != nil {
+			return err
+		}
+		if i++; i > 1 {
+			bw.WriteString(",\n")
+		}
+		buf.Reset()
+		buf.WriteString("        ")
+		if err := json.Indent(&buf, b, "        ", "    "); err != nil {
+			return err
+		}
+		bw.Write(buf.Bytes())
+	}
+	bw.WriteString("\n    ],\n    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n")
+	return bw.Flush()
 }
 
 // printResults writes one line per result: file, object, field, message.

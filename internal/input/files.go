@@ -1,7 +1,9 @@
 package input
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -57,13 +59,42 @@ func ReadFiles(files []string, platform string, recursive bool) (Files, error) {
 // to a regular file inside root (OpenInside), and a refusal is an
 // *InsideError. The Argo CD plugin reads its application directory so.
 func ReadFilesIn(root string, files []string, platform string, recursive bool) (Files, error) {
+	return readFiles(root, files, platform, recursive, nil)
+}
+
+// Stdin is the name of the file "-" in messages and results, as kubectl
+// names it.
+const Stdin = "STDIN"
+
+// ReadFilesStdin is ReadFiles where the file "-", among files or as
+// platform (once in all), is read from stdin, like kubectl's -f -.
+func ReadFilesStdin(files []string, platform string, recursive bool, stdin io.Reader) (Files, error) {
+	return readFiles("", files, platform, recursive, stdin)
+}
+
+func readFiles(root string, files []string, platform string, recursive bool, stdin io.Reader) (Files, error) {
 	var in Files
+	dashes := 0
+	for _, f := range append(files[:len(files):len(files)], platform) {
+		switch {
+		case f != "-":
+		case stdin == nil:
+			return in, &ArgError{f, errors.New("stdin cannot be read here")}
+		case dashes > 0:
+			return in, &ArgError{f, errors.New("stdin can be read only once")}
+		default:
+			dashes++
+		}
+	}
 	srcs, err := expand(files, recursive)
 	if err != nil {
 		return in, err
 	}
+	for i := range srcs {
+		srcs[i].stdin = stdin
+	}
 	confine := func(s source) (source, error) {
-		if root == "" || s.dir != "" && filepath.Clean(s.dir) == filepath.Clean(root) {
+		if s.path == "-" || root == "" || s.dir != "" && filepath.Clean(s.dir) == filepath.Clean(root) {
 			return s, nil
 		}
 		rel, err := filepath.Rel(root, s.path)
@@ -78,7 +109,7 @@ func ReadFilesIn(root string, files []string, platform string, recursive bool) (
 		}
 	}
 	if platform != "" {
-		ps, err := confine(source{path: platform})
+		ps, err := confine(source{path: platform, stdin: stdin})
 		if err != nil {
 			return in, err
 		}
@@ -89,11 +120,11 @@ func ReadFilesIn(root string, files []string, platform string, recursive bool) (
 		if len(objs) != 1 || !IsPlatform(objs[0].Node) {
 			return in, &PlatformError{platform, fmt.Sprintf("--platform must hold exactly one %s/%s", schema.APIVersion, schema.KindPlatform)}
 		}
-		in.Platform, in.PlatformFile = objs[0].Node, platform
+		in.Platform, in.PlatformFile = objs[0].Node, ps.name()
 	}
 	skipped := 0
 	for _, src := range srcs {
-		p := src.path
+		p := src.name()
 		objs, err := readSource(src)
 		if err != nil {
 			return in, err
@@ -135,6 +166,9 @@ func ReadFilesIn(root string, files []string, platform string, recursive bool) (
 // readSource reads a file named as an argument as given, and a file found
 // in a directory inside it.
 func readSource(s source) ([]Object, error) {
+	if s.path == "-" {
+		return readStream(Stdin, s.stdin)
+	}
 	if s.dir == "" {
 		return ReadFile(s.path)
 	}

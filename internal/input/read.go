@@ -158,18 +158,23 @@ func ReadFile(path string) ([]Object, error) {
 	return readOpen(path, f)
 }
 
+// readStream reads and parses a stream such as stdin.
+func readStream(name string, r io.Reader) ([]Object, error) {
+	data, ierr := Read(name, r)
+	if ierr != nil {
+		return nil, ierr
+	}
+	objs, ierr := ParseObjects(name, data, map[string]string{"config.kubernetes.io/path": name})
+	if ierr != nil {
+		return nil, ierr
+	}
+	return objs, nil
+}
+
 // readOpen reads and parses an open file.
 func readOpen(path string, f *os.File) ([]Object, error) {
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > MaxInputBytes {
 		return nil, TooLarge(path, st.Size())
 	}
-	data, ierr := Read(path, f)
-	if ierr != nil {
-		return nil, ierr
-	}
-	objs, ierr := ParseObjects(path, data, map[string]string{"config.kubernetes.io/path": path})
-	if ierr != nil {
-		return nil, ierr
-	}
-	return objs, nil
+	return readStream(path, f)
 }

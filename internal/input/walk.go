@@ -92,6 +92,16 @@ func (e *ArgError) Unwrap() error { return e.Err }
 // as given; or found in directory dir at rel, read inside it.
 type source struct {
 	path, dir, rel string
+	// stdin is what the path "-" reads.
+	stdin io.Reader
+}
+
+// name is the source's name in messages: its path, or Stdin.
+func (s source) name() string {
+	if s.path == "-" {
+		return Stdin
+	}
+	return s.path
 }
 
 // Expand turns files and directories into a de-duplicated list of files,
@@ -117,6 +127,10 @@ func expand(args []string, recursive bool) ([]source, error) {
 		}
 	}
 	for _, a := range args {
+		if a == "-" {
+			add(source{path: a})
+			continue
+		}
 		st, err := os.Stat(a)
 		if err != nil {
 			return nil, &ArgError{a, errors.Unwrap(err)}

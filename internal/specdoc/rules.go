@@ -135,6 +135,7 @@ func Readme(readme, root string, crds []byte) (string, error) {
 	out := readme
 	for _, s := range []struct{ begin, end, body string }{
 		{Begin, End, spec}, {RulesBegin, RulesEnd, RulesMarkdown(examples)}, {AutoBegin, AutoEnd, AutoMarkdown()},
+		{DefaultsBegin, DefaultsEnd, DefaultsMarkdown()},
 	} {
 		if out, err = SpliceBetween(out, s.begin, s.end, s.body); err != nil {
 			return "", err
