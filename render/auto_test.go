@@ -91,7 +91,7 @@ func TestChooseLayer(t *testing.T) {
 			err: "spec.rollout.canaryTrafficPercent needs kserve, which the Platform disables (spec.features.kserve is false)"},
 		{name: "scale to zero, Knative", spec: zero, platform: knative, fleet: 1, layer: schema.LayerKServe, rule: "scale-to-zero"},
 		{name: "scale to zero, Standard: no layer", spec: zero, platform: all, fleet: 1,
-			err: "no layer can serve spec.scaling.minReplicas here (raw-vllm: raw-vllm has no autoscaler: the replica range would be dropped; kserve: KServe Standard mode (HPA) clamps minReplicas below 1 to 1"},
+			err: "no layer can serve spec.scaling.minReplicas here (raw-vllm: raw-vllm scales only through KEDA on a load metric: a replica range without spec.scaling.metric has nothing to scale on; kserve: KServe Standard mode's default autoscaler (a CPU HPA) clamps minReplicas below 1 to 1"},
 		{name: "scale to zero, Knative, kserve off", spec: zero, platform: knativeNoKServe, fleet: 1,
 			err: "spec.scaling.minReplicas needs kserve, which the Platform disables (spec.features.kserve is false)"},
 		{name: "autoscaling", spec: func(s *schema.ServedModelSpec) { s.Scaling = &schema.Scaling{MaxReplicas: 3} },
