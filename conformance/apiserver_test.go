@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	kservev1beta1 "github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	"os"
 	"sort"
 	"strings"
@@ -54,9 +55,9 @@ func TestAPIServer(t *testing.T) {
 
 	start = time.Now()
 	if err := s.InstallCRDs(ctx, set.CRDs); err != nil {
-		t.Fatalf("install KServe CRDs: %v", err)
+		t.Fatalf("install KServe and KEDA CRDs: %v", err)
 	}
-	t.Logf("%d KServe CRDs applied server-side and Established in %s", len(set.CRDs), time.Since(start).Round(10*time.Millisecond))
+	t.Logf("%d KServe and KEDA CRDs applied server-side and Established in %s", len(set.CRDs), time.Since(start).Round(10*time.Millisecond))
 
 	namespaces := map[string]bool{}
 	for _, d := range docs {
@@ -86,6 +87,42 @@ func TestAPIServer(t *testing.T) {
 					t.Fatalf("accepted with warnings:\n%s", strings.Join(warnings, "\n"))
 				}
 			})
+		}
+	})
+
+	// What KServe's controller builds from a KEDA-class InferenceService
+	// (by its own code) must be accepted too: servelayer does not render it.
+	t.Run("kserve-built", func(t *testing.T) {
+		cfg, err := ShippedKServeConfig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, d := range docs {
+			if d.GVK != InferenceServiceGVK || !strings.Contains(string(d.JSON), `"serving.kserve.io/autoscalerClass":"keda"`) {
+				continue
+			}
+			n++
+			t.Run(d.String(), func(t *testing.T) {
+				obj, err := DecodeStrict(d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				so, data, err := KServeScaledObject(obj.(*kservev1beta1.InferenceService), cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				warnings, err := s.DryRunApply(ctx, ScaledObjectGVK, so.Namespace, so.Name, data)
+				if err != nil {
+					t.Fatalf("%v\n%s", err, data)
+				}
+				if len(warnings) > 0 {
+					t.Fatalf("accepted with warnings:\n%s", strings.Join(warnings, "\n"))
+				}
+			})
+		}
+		if n == 0 {
+			t.Fatal("no InferenceService on KServe's KEDA class among the inputs")
 		}
 	})
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	kservev1beta1 "github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	"golang.org/x/mod/modfile"
 )
 
@@ -45,7 +47,7 @@ func TestStrictDecode(t *testing.T) {
 	}
 }
 
-// TestCRDSchema: every KServe object passes the CRD's structural schema, its
+// TestCRDSchema: every KServe and KEDA object passes the CRD's structural schema, its
 // CEL rules and pruning (a field the apiserver would silently drop fails),
 // in-process, exactly as kube-apiserver's create path runs them.
 func TestCRDSchema(t *testing.T) {
@@ -55,7 +57,7 @@ func TestCRDSchema(t *testing.T) {
 	}
 	n := 0
 	for _, d := range inputs(t) {
-		if d.GVK.Group != InferenceServiceGVK.Group {
+		if d.GVK.Group != InferenceServiceGVK.Group && d.GVK.Group != ScaledObjectGVK.Group {
 			continue
 		}
 		n++
@@ -175,5 +177,71 @@ func TestToolVersionsPinned(t *testing.T) {
 	}
 	if replaced < 30 {
 		t.Errorf("only %d k8s.io replaces; k8s.io/kubernetes %s has 31 staging modules", replaced, KubeVersion)
+	}
+}
+
+// TestKEDA: every ScaledObject servelayer renders (raw-vllm) passes KEDA's
+// own webhook checks; and for every InferenceService on KServe's KEDA
+// autoscaler class, the ScaledObject KServe's controller builds from it
+// (by KServe's code) passes KEDA's CRD schema and checks and carries the
+// Prometheus trigger servelayer meant.
+func TestKEDA(t *testing.T) {
+	set, err := KServeCRDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ShippedKServeConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rendered, built := 0, 0
+	for _, d := range inputs(t) {
+		switch {
+		case d.GVK == ScaledObjectGVK:
+			rendered++
+			t.Run(d.String(), func(t *testing.T) {
+				obj, err := DecodeStrict(d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range KEDAChecks(obj.(*kedav1alpha1.ScaledObject)) {
+					t.Error(e)
+				}
+			})
+		case d.GVK == InferenceServiceGVK:
+			obj, err := DecodeStrict(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			isvc := obj.(*kservev1beta1.InferenceService)
+			if isvc.Annotations["serving.kserve.io/autoscalerClass"] != "keda" {
+				continue
+			}
+			built++
+			t.Run(d.String(), func(t *testing.T) {
+				so, data, err := KServeScaledObject(isvc, cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := ValidateCRDObject(context.Background(), set, ScaledObjectGVK, data); err != nil {
+					t.Fatalf("KEDA's CRD refuses the ScaledObject KServe builds: %v\n%s", err, data)
+				}
+				for _, e := range KEDAChecks(so) {
+					t.Error(e)
+				}
+				ext := isvc.Spec.Predictor.AutoScaling.Metrics[0].External
+				tr := so.Spec.Triggers[0]
+				if tr.Type != "prometheus" || tr.Metadata["query"] != ext.Metric.Query || tr.Metadata["serverAddress"] != ext.Metric.ServerAddress ||
+					tr.Metadata["threshold"] != ext.Target.Value.GetOriginal() {
+					t.Errorf("KServe's trigger %+v does not carry the rendered metric %+v", tr, ext)
+				}
+				if so.Spec.ScaleTargetRef.Name != isvc.Name+"-predictor" {
+					t.Errorf("scales %q, want the predictor Deployment", so.Spec.ScaleTargetRef.Name)
+				}
+			})
+		}
+	}
+	if rendered == 0 || built == 0 {
+		t.Fatalf("%d rendered ScaledObjects and %d InferenceServices on KEDA among the inputs: nothing checked", rendered, built)
 	}
 }

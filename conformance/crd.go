@@ -57,10 +57,28 @@ func findKServeDir() (string, error) {
 	if d := os.Getenv("KSERVE_DIR"); d != "" {
 		return d, nil
 	}
+	return moduleDir(KServeModule)
+}
+
+// KEDAModule is the Go module whose ScaledObject CRD is the oracle for
+// what KEDA accepts, at the version KServe v0.17.0 builds with.
+const KEDAModule = "github.com/kedacore/keda/v2"
+
+// KEDACRDFiles are the KEDA CRDs servelayer's objects need, relative to
+// the KEDA module root (config/crd/kustomization.yaml lists them all).
+var KEDACRDFiles = []string{"config/crd/bases/keda.sh_scaledobjects.yaml"}
+
+// KEDADir is the KEDA module's directory in the module cache, at exactly
+// the version this test binary was built with.
+var KEDADir = sync.OnceValues(func() (string, error) { return moduleDir(KEDAModule) })
+
+// moduleDir is module's directory in the module cache, at exactly the
+// version this test binary was built with.
+func moduleDir(module string) (string, error) {
 	built := ""
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, m := range bi.Deps {
-			if m.Path == KServeModule {
+			if m.Path == module {
 				built = m.Version
 				if m.Replace != nil {
 					built = m.Replace.Version
@@ -68,18 +86,18 @@ func findKServeDir() (string, error) {
 			}
 		}
 	}
-	cmd := exec.Command("go", "list", "-m", "-f", "{{.Version}} {{.Dir}}", KServeModule)
+	cmd := exec.Command("go", "list", "-m", "-f", "{{.Version}} {{.Dir}}", module)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("go list -m %s: %w (set KSERVE_DIR to the module directory)", KServeModule, err)
+		return "", fmt.Errorf("go list -m %s: %w (set KSERVE_DIR to the module directory)", module, err)
 	}
 	version, dir, ok := strings.Cut(strings.TrimSpace(string(out)), " ")
 	if !ok || dir == "" {
-		return "", fmt.Errorf("go list -m %s: module not downloaded: %q (run go mod download)", KServeModule, out)
+		return "", fmt.Errorf("go list -m %s: module not downloaded: %q (run go mod download)", module, out)
 	}
 	if built != "" && built != version {
-		return "", fmt.Errorf("test binary built with %s %s but go list finds %s", KServeModule, built, version)
+		return "", fmt.Errorf("test binary built with %s %s but go list finds %s", module, built, version)
 	}
 	return dir, nil
 }
@@ -147,6 +165,11 @@ func LoadCRDs(kserveDir string) ([]CRD, error) {
 	if err != nil {
 		return nil, err
 	}
+	return loadCRDFiles(files)
+}
+
+// loadCRDFiles reads and strictly decodes the CRDs in files.
+func loadCRDFiles(files []string) ([]CRD, error) {
 	var crds []CRD
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -307,7 +330,8 @@ func hasBlocking(errs field.ErrorList) bool {
 	return false
 }
 
-// CRDSet holds the validators of the KServe CRD versions servelayer renders.
+// CRDSet holds the validators of the KServe and KEDA CRD versions
+// servelayer renders.
 type CRDSet struct {
 	CRDs     []CRD
 	versions map[schema.GroupVersionKind]*CRDVersion
@@ -327,10 +351,24 @@ func loadCRDSet() (*CRDSet, error) {
 	if err != nil {
 		return nil, err
 	}
+	kedaDir, err := KEDADir()
+	if err != nil {
+		return nil, err
+	}
+	var kedaFiles []string
+	for _, f := range KEDACRDFiles {
+		kedaFiles = append(kedaFiles, filepath.Join(kedaDir, f))
+	}
+	keda, err := loadCRDFiles(kedaFiles)
+	if err != nil {
+		return nil, err
+	}
+	crds = append(crds, keda...)
 	set := &CRDSet{CRDs: crds, versions: map[schema.GroupVersionKind]*CRDVersion{}}
 	want := map[schema.GroupKind]bool{
 		InferenceServiceGVK.GroupKind():    true,
 		LLMInferenceServiceGVK.GroupKind(): true,
+		ScaledObjectGVK.GroupKind():        true,
 	}
 	for _, c := range crds {
 		gk := schema.GroupKind{Group: c.CRD.Spec.Group, Kind: c.CRD.Spec.Names.Kind}
@@ -350,7 +388,7 @@ func loadCRDSet() (*CRDSet, error) {
 		}
 	}
 	for gk := range want {
-		return nil, fmt.Errorf("KServe %s ships no CRD for %s", dir, gk)
+		return nil, fmt.Errorf("KServe %s and KEDA %s ship no CRD for %s", dir, kedaDir, gk)
 	}
 	return set, nil
 }

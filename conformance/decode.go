@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	kservev1alpha1 "github.com/kserve/kserve/pkg/apis/serving/v1alpha1"
 	kservev1beta1 "github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	appsv1 "k8s.io/api/apps/v1"
@@ -28,6 +29,7 @@ var (
 	NamespaceGVK           = corev1.SchemeGroupVersion.WithKind("Namespace")
 	InferenceServiceGVK    = kservev1beta1.SchemeGroupVersion.WithKind("InferenceService")
 	LLMInferenceServiceGVK = kservev1alpha1.SchemeGroupVersion.WithKind("LLMInferenceService")
+	ScaledObjectGVK        = kedav1alpha1.SchemeGroupVersion.WithKind("ScaledObject")
 )
 
 var newTyped = map[schema.GroupVersionKind]func() runtime.Object{
@@ -39,6 +41,7 @@ var newTyped = map[schema.GroupVersionKind]func() runtime.Object{
 	NamespaceGVK:             func() runtime.Object { return &corev1.Namespace{} },
 	InferenceServiceGVK:      func() runtime.Object { return &kservev1beta1.InferenceService{} },
 	LLMInferenceServiceGVK:   func() runtime.Object { return &kservev1alpha1.LLMInferenceService{} },
+	ScaledObjectGVK:          func() runtime.Object { return &kedav1alpha1.ScaledObject{} },
 }
 
 // KnownKinds lists the kinds DecodeStrict accepts.

@@ -34,7 +34,7 @@ functionConfig:
 		"kind: InferenceService",
 		"servelayer.dev/layer: kserve",
 		"namespace: kserve",
-		"message: 'layer auto chose kserve (rule autoscaling): spec.scaling is set: raw-vllm has no autoscaler: the replica range would be dropped'",
+		"message: 'layer auto chose kserve (rule autoscaling): spec.scaling is set without spec.scaling.metric: raw-vllm scales only through KEDA on a load metric: a replica range without spec.scaling.metric has nothing to scale on'",
 		"severity: info",
 		"path: spec.layer",
 		"currentValue: auto",

@@ -10,6 +10,9 @@ import (
 // semanticChanges describes each aspect on both layers.
 func semanticChanges(old, new *schema.ServedModel, p *schema.PlatformSpec) []Change {
 	aspects := []string{AspectNamespace, AspectWeights, AspectURL, AspectRouting, AspectScaling, AspectRollout, AspectPause, AspectGPUs}
+	if len(old.Spec.Model.Adapters) > 0 || len(new.Spec.Model.Adapters) > 0 {
+		aspects = append(aspects, AspectAdapters)
+	}
 	var out []Change
 	for _, a := range aspects {
 		c := Change{Aspect: a, From: describe(a, old, p), To: describe(a, new, p)}
@@ -31,6 +34,8 @@ func describe(aspect string, m *schema.ServedModel, p *schema.PlatformSpec) stri
 	case AspectGPUs:
 		_, d := gpuNeed(m)
 		return d
+	case AspectAdapters:
+		return adapters(m)
 	}
 	return home(m).Plan().Describe(aspect, m, p)
 }
@@ -108,4 +113,29 @@ func refused(m *schema.ServedModel, path string) bool {
 		}
 	}
 	return false
+}
+
+// adapters lists m's LoRA adapters as every layer serves them: by name,
+// from its source, under its LiteLLM alias.
+func adapters(m *schema.ServedModel) string {
+	as := m.Spec.Model.Adapters
+	if len(as) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, a := range as {
+		src := "claim path " + a.Path
+		switch {
+		case a.HF != "":
+			src = "hf " + a.HF
+		case a.OCI != "":
+			src = "oci " + a.OCI
+		}
+		alias := ""
+		if m.Spec.Routing != nil {
+			alias = ", alias " + a.AliasOrName()
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s%s)", a.Name, src, alias))
+	}
+	return fmt.Sprintf("%d LoRA adapter(s), vLLM --lora-modules: %s", len(as), strings.Join(parts, "; "))
 }

@@ -118,6 +118,8 @@ const (
 	AspectRollout   = layer.AspectRollout
 	AspectPause     = layer.AspectPause
 	AspectGPUs      = "gpus"
+	// AspectAdapters is listed only when either side has LoRA adapters.
+	AspectAdapters = layer.AspectAdapters
 )
 
 // Change is one aspect of serving, before and after the move.

@@ -38,6 +38,15 @@ func TestChooseLayer(t *testing.T) {
 	rawOnly := platform(false, false, nil)
 	knative := platform(true, true, nil)
 	knative.Spec.KServe.DeploymentMode = "Knative"
+	withProm := platform(true, true, nil)
+	withProm.Spec.Prometheus.URL = "http://prometheus.monitoring:9090"
+	knativeProm := withProm.DeepCopy()
+	knativeProm.Spec.KServe.DeploymentMode = "Knative"
+	queue := func(s *schema.ServedModelSpec) {
+		s.Scaling = &schema.Scaling{MaxReplicas: 3, Metric: schema.MetricRequestsWaiting, Target: "4"}
+	}
+	queueZero := func(s *schema.ServedModelSpec) { queue(s); s.Scaling.MinReplicas = new(int32) }
+	concurrencyZero := func(s *schema.ServedModelSpec) { queueZero(s); s.Scaling.Metric = schema.MetricConcurrency }
 	knativeNoKServe := platform(false, true, nil)
 	knativeNoKServe.Spec.KServe.DeploymentMode = "Knative"
 	zero := func(s *schema.ServedModelSpec) {
@@ -91,9 +100,17 @@ func TestChooseLayer(t *testing.T) {
 			err: "spec.rollout.canaryTrafficPercent needs kserve, which the Platform disables (spec.features.kserve is false)"},
 		{name: "scale to zero, Knative", spec: zero, platform: knative, fleet: 1, layer: schema.LayerKServe, rule: "scale-to-zero"},
 		{name: "scale to zero, Standard: no layer", spec: zero, platform: all, fleet: 1,
-			err: "no layer can serve spec.scaling.minReplicas here (raw-vllm: raw-vllm has no autoscaler: the replica range would be dropped; kserve: KServe Standard mode (HPA) clamps minReplicas below 1 to 1"},
+			err: "no layer can serve spec.scaling.minReplicas here (raw-vllm: raw-vllm scales only through KEDA on a load metric: a replica range without spec.scaling.metric has nothing to scale on; kserve: KServe Standard mode's default autoscaler (a CPU HPA) clamps minReplicas below 1 to 1"},
 		{name: "scale to zero, Knative, kserve off", spec: zero, platform: knativeNoKServe, fleet: 1,
 			err: "spec.scaling.minReplicas needs kserve, which the Platform disables (spec.features.kserve is false)"},
+		{name: "metric, Prometheus known: raw-vllm", spec: queue, platform: withProm, fleet: 1, layer: schema.LayerRawVLLM, rule: "scaling-metric"},
+		// Knative refuses vLLM's metrics; raw-vllm's KEDA scales to zero (with
+		// the keda-wake-from-zero warning), and is preferred for one model.
+		{name: "queue to zero, Knative: raw-vllm", spec: queueZero, platform: knativeProm, fleet: 1, layer: schema.LayerRawVLLM, rule: "scaling-metric"},
+		// A required rule decides before the fleet recommendation.
+		{name: "concurrency to zero, Knative fleet: raw-vllm", spec: concurrencyZero, platform: knativeProm, fleet: 3, layer: schema.LayerRawVLLM, rule: "scaling-metric"},
+		{name: "metric, no Prometheus: no layer", spec: queue, platform: all, fleet: 1,
+			err: "the metric is read by KEDA's Prometheus trigger, and the Platform names no Prometheus"},
 		{name: "autoscaling", spec: func(s *schema.ServedModelSpec) { s.Scaling = &schema.Scaling{MaxReplicas: 3} },
 			platform: all, fleet: 1, layer: schema.LayerKServe, rule: "autoscaling"},
 		{name: "autoscaling, both off", spec: func(s *schema.ServedModelSpec) { s.Scaling = &schema.Scaling{MaxReplicas: 3} },

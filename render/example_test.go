@@ -160,3 +160,34 @@ func ExamplePrepare() {
 	// InferenceService kserve/qwen of qwen
 	// 4 documents
 }
+
+// LoRA adapters are served by the base model's vLLM and published to
+// LiteLLM each under its own alias, with the base model's api_base.
+func ExampleRender_adapters() {
+	spec := strings.Replace(qwenSpec, `"source": {"pvc": {"claimName": "model-cache", "path": "qwen"}}`,
+		`"source": {"pvc": {"claimName": "model-cache", "path": "qwen"}},
+     "adapters": [{"name": "sql-lora", "path": "adapters/sql", "alias": "qwen-sql"}, {"name": "chat-lora", "path": "adapters/chat"}]`, 1)
+	m, errs := decode.ServedModel([]byte(spec))
+	if len(errs) > 0 {
+		fmt.Println(errs.ToAggregate())
+		return
+	}
+	res := render.Render(m, render.Options{})
+	y, _ := res.YAML()
+	_, list, _ := strings.Cut(string(y), "model_list.yaml: |\n")
+	list, _, _ = strings.Cut(list, "---")
+	fmt.Print(list)
+	// Output:
+	//     - model_name: qwen
+	//       litellm_params:
+	//         model: hosted_vllm/Qwen/Qwen2.5-0.5B-Instruct
+	//         api_base: http://qwen-predictor.kserve:80/v1
+	//     - model_name: qwen-sql
+	//       litellm_params:
+	//         model: hosted_vllm/sql-lora
+	//         api_base: http://qwen-predictor.kserve:80/v1
+	//     - model_name: chat-lora
+	//       litellm_params:
+	//         model: hosted_vllm/chat-lora
+	//         api_base: http://qwen-predictor.kserve:80/v1
+}

@@ -99,7 +99,7 @@ func Prepare(models []*schema.ServedModel, opts Options) *Fleet {
 		return f
 	}
 	for i := range ids {
-		ids[i].route = nil // only the alias check reads it
+		ids[i].routes = nil // only the alias check reads them
 	}
 	sortObjects(ids)
 	f.order = ids

@@ -9,7 +9,8 @@ import (
 )
 
 // LiteLLM publication: one labelled ConfigMap per routed model, in the
-// LiteLLM namespace. Its key holds a one-entry model_list. The name depends
+// LiteLLM namespace. Its key holds the model's model_list entries: the
+// model's, then one per LoRA adapter. The name depends
 // only on the model, so a move between layers updates api_base in place and
 // the tenant-facing alias never changes.
 const (
@@ -48,7 +49,7 @@ func modelList(entries []liteLLMEntry) string {
 	return b.String()
 }
 
-func liteLLMConfigMap(m *schema.ServedModel, apiBase string, p *schema.PlatformSpec) (k8s.Object, *liteLLMEntry, bool) {
+func liteLLMConfigMap(m *schema.ServedModel, apiBase string, p *schema.PlatformSpec) (k8s.Object, []liteLLMEntry, bool) {
 	if m.Spec.Routing == nil {
 		return k8s.Object{}, nil, false
 	}
@@ -56,6 +57,14 @@ func liteLLMConfigMap(m *schema.ServedModel, apiBase string, p *schema.PlatformS
 		ModelName:     m.Spec.Routing.Alias,
 		LiteLLMParams: liteLLMParams{Model: "hosted_vllm/" + m.Spec.Model.Name, APIBase: apiBase},
 	}}
+	// Each LoRA adapter is a model of the same vLLM server: its own alias,
+	// the base model's api_base, the adapter's name as the model.
+	for _, a := range m.Spec.Model.Adapters {
+		entry = append(entry, liteLLMEntry{
+			ModelName:     a.AliasOrName(),
+			LiteLLMParams: liteLLMParams{Model: "hosted_vllm/" + a.Name, APIBase: apiBase},
+		})
+	}
 	name := LiteLLMConfigMapName(m.Name)
 	meta := k8s.Meta(m, name, "litellm-route")
 	meta.Namespace = p.LiteLLM.Namespace
@@ -65,5 +74,5 @@ func liteLLMConfigMap(m *schema.ServedModel, apiBase string, p *schema.PlatformS
 		Metadata: meta,
 		Data:     map[string]string{LiteLLMDataKey: modelList(entry)},
 	}
-	return k8s.Object{APIVersion: "v1", Kind: "ConfigMap", Namespace: meta.Namespace, Name: name, Manifest: cm}, &entry[0], true
+	return k8s.Object{APIVersion: "v1", Kind: "ConfigMap", Namespace: meta.Namespace, Name: name, Manifest: cm}, entry, true
 }

@@ -91,9 +91,9 @@ func build(m *schema.ServedModel, home layer.Layer, p *schema.PlatformSpec, ref 
 		}
 	}
 	if parts&partRoute != 0 {
-		if cm, entry, ok := liteLLMConfigMap(m, home.APIBase(m, p), p); ok {
+		if cm, entries, ok := liteLLMConfigMap(m, home.APIBase(m, p), p); ok {
 			o := wrap(cm, partRoute)
-			o.route = entry
+			o.routes = entries
 			objs = append(objs, o)
 		}
 	}

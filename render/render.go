@@ -99,9 +99,9 @@ type Object struct {
 	manifest any
 	input    int
 	part     part
-	// route is the LiteLLM entry of a LiteLLM ConfigMap, for the fleet's
-	// alias check.
-	route *liteLLMEntry
+	// routes are the LiteLLM entries of a LiteLLM ConfigMap, for the
+	// fleet's alias check.
+	routes []liteLLMEntry
 }
 
 // JSON returns the object's manifest as JSON, fields in Kubernetes order.
@@ -182,17 +182,20 @@ func (f *Fleet) checkCollisions(objs []Object) {
 	}
 	aliases := map[string]route{}
 	for _, o := range objs {
-		e := o.route
-		if e == nil {
-			continue
+		for i, e := range o.routes {
+			if prev, ok := aliases[e.ModelName]; ok && prev.input != o.input && prev.model != e.LiteLLMParams.Model {
+				// Entry 0 is the model's alias, the others its adapters'.
+				path := field.NewPath("spec", "routing", "alias")
+				if i > 0 {
+					path = field.NewPath("spec", "model", "adapters").Index(i - 1).Child("alias")
+				}
+				f.addError(o.Model, o.input, field.Duplicate(path, e.ModelName),
+					fmt.Sprintf(": %s (fleet item %d) already publishes this alias for %s; LiteLLM would spread tenants across two different models",
+						prev.ref, prev.input+1, strings.TrimPrefix(prev.model, "hosted_vllm/")))
+				continue
+			}
+			aliases[e.ModelName] = route{model: e.LiteLLMParams.Model, input: o.input, ref: o.Model}
 		}
-		if prev, ok := aliases[e.ModelName]; ok && prev.input != o.input && prev.model != e.LiteLLMParams.Model {
-			f.addError(o.Model, o.input, field.Duplicate(field.NewPath("spec", "routing", "alias"), e.ModelName),
-				fmt.Sprintf(": %s (fleet item %d) already publishes this alias for %s; LiteLLM would spread tenants across two different models",
-					prev.ref, prev.input+1, strings.TrimPrefix(prev.model, "hosted_vllm/")))
-			continue
-		}
-		aliases[e.ModelName] = route{model: e.LiteLLMParams.Model, input: o.input, ref: o.Model}
 	}
 	owner := map[ObjectRef]Object{}
 	for _, o := range objs {
@@ -209,7 +212,7 @@ func (f *Fleet) checkCollisions(objs []Object) {
 // kindOrder puts dependencies first, the way kustomize's legacy order does.
 var kindOrder = map[string]int{
 	"PersistentVolumeClaim": 1, "ConfigMap": 2, "Service": 3, "Deployment": 4,
-	"InferenceService": 5, "LLMInferenceService": 6, "PodDisruptionBudget": 7,
+	"InferenceService": 5, "LLMInferenceService": 6, "PodDisruptionBudget": 7, "ScaledObject": 8,
 }
 
 // sortObjects orders objects by kind (dependencies first, ranked by

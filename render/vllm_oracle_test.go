@@ -211,9 +211,31 @@ func commandLines(t *testing.T, o render.Object, m *schema.ServedModel) []vllmor
 		t.Fatal(err)
 	}
 	s := &m.Spec
+	// claimDir is where the layer of o mounts the model's whole claim,
+	// which adapter paths are on.
+	claimDir := map[string]string{"Deployment": "/models", "InferenceService": "/models", "LLMInferenceService": "/mnt/claim"}[o.Ref.Kind]
 	meant := func(id string, c container, prefix []string, model string, port int, preset map[string]string) vllmoracle.Line {
 		vars := c.vars(preset)
 		l := vllmoracle.Line{ID: id, Model: model, Served: s.Model.Name, Port: port, Entrypoint: vllmoracle.EntrypointImage}
+		if as := s.Model.Adapters; len(as) > 0 {
+			lora := &vllmoracle.LoRA{MaxLoras: len(as)}
+			if l := s.Model.AdapterLimits; l != nil {
+				if l.MaxLoaded != nil {
+					lora.MaxLoras = int(*l.MaxLoaded)
+				}
+				if l.MaxRank != nil {
+					lora.MaxRank = int(*l.MaxRank)
+				}
+			}
+			for _, a := range as {
+				where := strings.TrimPrefix(a.HF, "hf://")
+				if a.Path != "" {
+					where = claimDir + "/" + a.Path
+				}
+				lora.Modules = append(lora.Modules, [2]string{a.Name, where})
+			}
+			l.LoRA = lora
+		}
 		if prefix != nil {
 			l.Entrypoint = vllmoracle.EntrypointServe
 		}

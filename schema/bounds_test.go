@@ -126,6 +126,36 @@ var boundSetups = map[string]boundSetup{
 			f.model.Spec.Model.Source.PVC.Provision = &schema.PVCProvision{Size: "50Gi", AccessMode: v}
 		},
 	},
+	"ServedModel spec.model.adapters[].name": {
+		at:     "spec.model.adapters[0].name",
+		setStr: func(f *fixture, v string) { f.model.Spec.Model.Adapters = []schema.Adapter{{Name: v, Path: "lora"}} },
+		wide:   'é',
+	},
+	"ServedModel spec.model.adapters[].alias": {
+		at: "spec.model.adapters[0].alias",
+		setStr: func(f *fixture, v string) {
+			f.model.Spec.Model.Adapters = []schema.Adapter{{Name: "sql", Path: "lora", Alias: v}}
+		},
+		wide: 'é',
+	},
+	"ServedModel spec.model.adapterLimits.maxRank": { // 8 and 512 are ranks vLLM accepts
+		setInt: func(f *fixture, v int32) {
+			f.model.Spec.Model.Adapters = []schema.Adapter{{Name: "sql", Path: "lora"}}
+			f.model.Spec.Model.AdapterLimits = &schema.AdapterLimits{MaxRank: &v}
+		},
+	},
+	"ServedModel spec.model.adapterLimits.maxLoaded": {
+		setInt: func(f *fixture, v int32) {
+			f.model.Spec.Model.Adapters = []schema.Adapter{{Name: "sql", Path: "lora"}}
+			f.model.Spec.Model.AdapterLimits = &schema.AdapterLimits{MaxLoaded: &v}
+		},
+	},
+	"ServedModel spec.scaling.metric": { // raw-vllm scales on every metric through KEDA
+		setStr: func(f *fixture, v string) {
+			f.platform.Spec.Prometheus.URL = "http://prometheus.monitoring:9090"
+			f.model.Spec.Scaling = &schema.Scaling{MaxReplicas: 2, Metric: schema.ScalingMetric(v), Target: "0.5"}
+		},
+	},
 	"ServedModel spec.engine.env[].name": {
 		at:     "spec.engine.env[1].name",
 		setStr: func(f *fixture, v string) { f.env(schema.EnvVar{Name: v, Value: "1"}) },

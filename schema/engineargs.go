@@ -12,10 +12,15 @@ import (
 
 // reservedVLLM says why a vLLM option (by destination) is not the user's
 // to set: servelayer sets it, or it would take vLLM off the address and
-// protocol that probes, Services and routes use. disaggregated adds the KV
-// transfer config servelayer sets on both pools.
-func reservedVLLM(dest string, values []string, disaggregated bool) string {
+// protocol that probes, Services and routes use. With adapters, the LoRA
+// options are servelayer's; with disaggregation, the KV transfer config.
+func reservedVLLM(dest string, values []string, s *ServedModelSpec) string {
+	disaggregated := s.Disaggregation != nil
 	switch dest {
+	case "enable_lora", "lora_modules", "max_loras", "max_lora_rank":
+		if len(s.Model.Adapters) > 0 {
+			return "servelayer sets it from spec.model.adapters and spec.model.adapterLimits; set the adapters and their limits there"
+		}
 	case "model", "model_tag":
 		return "servelayer sets the model's path from spec.model.source; remove it"
 	case "served_model_name":
@@ -75,7 +80,7 @@ func engineArgs(s *ServedModelSpec, p *field.Path) (field.ErrorList, []RuleWarni
 		if seen[a.Index] {
 			continue
 		}
-		if why := reservedVLLM(a.Dest, a.Values, s.Disaggregation != nil); why != "" {
+		if why := reservedVLLM(a.Dest, a.Values, s); why != "" {
 			seen[a.Index] = true
 			if a.Dest == "model_tag" {
 				errs = append(errs, field.Forbidden(at(a.Index), positionalMessage(a.Token)+why))

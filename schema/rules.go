@@ -23,7 +23,8 @@ type Rule struct {
 	When string
 	// On are the layers the rule fires on.
 	On []Layer
-	// Mode, when set, limits the rule to KServe in that deployment mode.
+	// Mode, when set, limits the rule on kserve to that deployment mode
+	// (the rule's other layers are not limited).
 	Mode DeploymentMode
 	// Warning rules degrade the layer; the others refuse it.
 	Warning bool
@@ -73,7 +74,7 @@ func (r Rule) Matches(m *ServedModel, p *PlatformSpec, gated bool) (value any, o
 
 // FiresOn reports whether the rule fires for m placed on layer l.
 func (r Rule) FiresOn(l Layer, m *ServedModel, p *PlatformSpec, gated bool) bool {
-	if !slices.Contains(r.On, l) || (r.Mode != "" && p.KServe.DeploymentMode != r.Mode) {
+	if !slices.Contains(r.On, l) || (r.Mode != "" && l == LayerKServe && p.KServe.DeploymentMode != r.Mode) {
 		return false
 	}
 	_, ok := r.match(m, p, gated)
@@ -412,19 +413,21 @@ var rules = []Rule{
 		without: func(m *ServedModel) { m.Spec.Rollout = nil },
 	},
 	{
-		ID: "scaling-on-raw-vllm", Field: "spec.scaling", When: "`spec.scaling` is set",
+		ID: "scaling-on-raw-vllm", Field: "spec.scaling", When: "`spec.scaling` is set without `spec.scaling.metric`",
 		On:      []Layer{LayerRawVLLM},
-		Problem: text("raw-vllm has no autoscaler: the replica range would be dropped"),
+		Problem: text("raw-vllm scales only through KEDA on a load metric: a replica range without spec.scaling.metric has nothing to scale on"),
 		Fix: func(m *ServedModel, _ *PlatformSpec) string {
 			sc := m.Spec.Scaling
 			lo := int32(1)
 			if sc.MinReplicas != nil {
 				lo = *sc.MinReplicas
 			}
-			return fmt.Sprintf("replace spec.scaling (minReplicas %d, maxReplicas %d) with a fixed spec.replicas, such as spec.replicas: %d",
+			return fmt.Sprintf("set spec.scaling.metric and target (such as metric: requests-waiting, target: \"4\"), or replace spec.scaling (minReplicas %d, maxReplicas %d) with a fixed spec.replicas, such as spec.replicas: %d",
 				lo, sc.MaxReplicas, max(lo, 1))
 		},
-		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) { return nil, m.Spec.Scaling != nil },
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			return nil, m.Spec.Scaling != nil && m.Spec.Scaling.Metric == ""
+		},
 		without: func(m *ServedModel) {
 			s := &m.Spec
 			n := int32(1)
@@ -435,11 +438,48 @@ var rules = []Rule{
 		},
 	},
 	{
-		ID: "scale-to-zero-needs-knative", Field: "spec.scaling.minReplicas", When: "`spec.scaling.minReplicas` is 0",
+		ID: "metric-on-llm-d", Field: "spec.scaling.metric", When: "`spec.scaling.metric` is set",
+		On: []Layer{LayerLLMD}, invalid: true,
+		Problem: text("llm-d scales through the Workload Variant Autoscaler, which decides from its own saturation model (KV-cache usage and queue depth against the thresholds in WVA's configuration), not from a per-model metric and target"),
+		Fix:     text("remove spec.scaling.metric and spec.scaling.target"),
+		match:   metricSet,
+		without: dropMetric,
+	},
+	{
+		ID: "vllm-metric-on-knative", Field: "spec.scaling.metric",
+		When: "`spec.scaling.metric` is one of vLLM's own metrics (requests-waiting, requests-running, kv-cache-usage, tokens-per-second)",
+		On:   []Layer{LayerKServe}, Mode: DeploymentModeKnative, invalid: true,
+		Problem: text("KServe Knative mode scales with Knative's autoscaler, which counts requests at each pod's queue-proxy (concurrency, rps) and never reads vLLM's /metrics"),
+		Fix:     text("use metric concurrency or requests-per-second, or Platform spec.kserve.deploymentMode: Standard (KServe's KEDA autoscaler class)"),
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			sc := m.Spec.Scaling
+			if sc == nil {
+				return nil, false
+			}
+			return string(sc.Metric), VLLMMetric(sc.Metric)
+		},
+		without: dropMetric,
+	},
+	{
+		ID: "metric-needs-prometheus", Field: "spec.scaling.metric",
+		When: "`spec.scaling.metric` is set and the Platform's `spec.prometheus.url` is not",
+		On:   []Layer{LayerRawVLLM, LayerKServe}, Mode: DeploymentModeStandard, invalid: true,
+		Problem: text("the metric is read by KEDA's Prometheus trigger, and the Platform names no Prometheus"),
+		Fix:     text("set Platform spec.prometheus.url to the Prometheus KEDA queries, such as http://prometheus-operated.monitoring:9090"),
+		match: func(m *ServedModel, p *PlatformSpec, _ bool) (any, bool) {
+			v, ok := metricSet(m, p, false)
+			return v, ok && p.Prometheus.URL == ""
+		},
+	},
+	{
+		ID: "scale-to-zero-needs-knative", Field: "spec.scaling.minReplicas", When: "`spec.scaling.minReplicas` is 0 without `spec.scaling.metric`",
 		On: []Layer{LayerKServe}, Mode: DeploymentModeStandard, invalid: true,
-		Problem: text("KServe Standard mode (HPA) clamps minReplicas below 1 to 1: scale-to-zero would be dropped"),
-		Fix:     text("set Platform spec.kserve.deploymentMode: Knative for scale-to-zero, or set spec.scaling.minReplicas: 1"),
-		match:   minReplicasZero,
+		Problem: text("KServe Standard mode's default autoscaler (a CPU HPA) clamps minReplicas below 1 to 1: scale-to-zero would be dropped"),
+		Fix:     text("set spec.scaling.metric (KServe's KEDA autoscaler class scales to zero), Platform spec.kserve.deploymentMode: Knative, or spec.scaling.minReplicas: 1"),
+		match: func(m *ServedModel, p *PlatformSpec, g bool) (any, bool) {
+			v, ok := minReplicasZero(m, p, g)
+			return v, ok && m.Spec.Scaling.Metric == ""
+		},
 		without: func(m *ServedModel) { m.Spec.Scaling.MinReplicas = ptr(int32(1)) },
 	},
 	{
@@ -449,6 +489,26 @@ var rules = []Rule{
 		Fix:     text("set spec.scaling.minReplicas: 1 and idle with spec.paused: true (the serving.kserve.io/stop annotation)"),
 		match:   minReplicasZero,
 		without: func(m *ServedModel) { m.Spec.Scaling.MinReplicas = ptr(int32(1)) },
+	},
+	{
+		ID: "keda-wake-from-zero", Field: "spec.scaling.minReplicas", When: "`spec.scaling.minReplicas` is 0 with `spec.scaling.metric`",
+		On: []Layer{LayerRawVLLM, LayerKServe}, Mode: DeploymentModeStandard, Warning: true,
+		Problem: text("at zero replicas no pod exports vLLM's metrics, so KEDA's query reads 0 and never wakes the model: requests fail (nothing behind the Service) until something scales the Deployment up; KEDA then holds it while the metric is above 0 and returns it to zero after its cooldown (300 s)"),
+		Fix:     text("wake it on demand (kubectl scale deployment to 1), or keep spec.scaling.minReplicas: 1 and idle with spec.paused; KServe Knative mode wakes on the first request"),
+		match: func(m *ServedModel, p *PlatformSpec, g bool) (any, bool) {
+			v, ok := minReplicasZero(m, p, g)
+			return v, ok && m.Spec.Scaling.Metric != ""
+		},
+	},
+	{
+		ID: "llm-d-scaling-not-reconciled", Field: "spec.scaling", When: "`spec.scaling` is set",
+		On: []Layer{LayerLLMD}, Warning: true,
+		Problem: func(m *ServedModel, _ *PlatformSpec) string {
+			return "KServe v0.17 validates the LLMInferenceService's scaling block but its controller creates neither the VariantAutoscaling nor the KEDA ScaledObject (pkg/controller/v1alpha2/llmisvc has no scaling code): until a release that does, or the Workload Variant Autoscaler is installed to act on it, " +
+				"Deployment " + m.Name + "-kserve keeps the replica count it was created with (1)"
+		},
+		Fix:   text("install the Workload Variant Autoscaler with its KEDA actuator, or serve on kserve or raw-vllm to scale on a vLLM metric today"),
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) { return nil, m.Spec.Scaling != nil },
 	},
 	{
 		ID: "zero-replicas-need-knative", Field: "spec.replicas", When: "`spec.replicas` is 0",
@@ -588,4 +648,45 @@ var rules = []Rule{
 			return nil, m.Spec.Pod != nil && m.Spec.Pod.Template != nil
 		},
 	},
+	{
+		ID: "adapter-hf-offline", Field: "spec.model.adapters", When: "an adapter of `spec.model.adapters` sets `hf`",
+		On:      []Layer{LayerRawVLLM, LayerKServe},
+		Problem: text("raw-vllm and kserve run vLLM with HF_HUB_OFFLINE=1, so vLLM cannot download the adapter from the hub"),
+		Fix:     text("stage the adapter on the model's claim and set its path instead of hf"),
+		invalid: true,
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			return adapterNames(m, func(a *Adapter) bool { return a.HF != "" })
+		},
+	},
+	{
+		ID: "adapter-oci", Field: "spec.model.adapters", When: "an adapter of `spec.model.adapters` sets `oci`",
+		On: allLayers, invalid: true,
+		Problem: text("no layer stages an adapter image: KServe v0.17 injects a modelcar only for the model's own storage URI (the first of its storage URIs, storage_initializer_injector.go) and raw-vllm mounts no image"),
+		Fix:     text("copy the adapter onto the model's claim and set its path, or publish it on the Hugging Face hub and set hf (llm-d)"),
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			return adapterNames(m, func(a *Adapter) bool { return a.OCI != "" })
+		},
+	},
 }
+
+// adapterNames are the names of m's adapters that keep, and whether any does.
+func adapterNames(m *ServedModel, keep func(*Adapter) bool) (any, bool) {
+	var names []string
+	for i := range m.Spec.Model.Adapters {
+		if a := &m.Spec.Model.Adapters[i]; keep(a) {
+			names = append(names, a.Name)
+		}
+	}
+	return strings.Join(names, ", "), len(names) > 0
+}
+
+func metricSet(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+	sc := m.Spec.Scaling
+	if sc == nil || sc.Metric == "" {
+		return nil, false
+	}
+	return string(sc.Metric), true
+}
+
+// dropMetric leaves the layer's default autoscaler.
+func dropMetric(m *ServedModel) { m.Spec.Scaling.Metric, m.Spec.Scaling.Target = "", "" }

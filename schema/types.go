@@ -83,8 +83,9 @@ type ServedModelSpec struct {
 	// +kubebuilder:validation:Maximum=1000
 	Replicas *int32 `json:"replicas,omitempty"`
 
-	// Scaling asks the layer's autoscaler for a replica range. Mutually
-	// exclusive with replicas. Not available on raw-vllm.
+	// Scaling asks the layer's autoscaler for a replica range and,
+	// optionally, the load metric to scale on. Mutually exclusive with
+	// replicas. raw-vllm needs a metric (it scales through KEDA).
 	// +optional
 	Scaling *Scaling `json:"scaling,omitempty"`
 
@@ -233,12 +234,74 @@ type Model struct {
 	// Source says where the weights are. Set exactly one of its fields.
 	Source ModelSource `json:"source"`
 
+	// Adapters are LoRA adapters served on top of the base model: vLLM
+	// loads them at start (--enable-lora, --lora-modules) and clients call
+	// each by its name; with spec.routing each is published to LiteLLM
+	// under its own alias.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Adapters []Adapter `json:"adapters,omitempty"`
+
+	// AdapterLimits are vLLM's LoRA limits; they apply only with adapters.
+	// +optional
+	AdapterLimits *AdapterLimits `json:"adapterLimits,omitempty"`
+
 	// Credentials authenticate whatever downloads the weights, for gated
 	// or private models: KServe's storage initializer for hf (llm-d), the
 	// kubelet pulling the modelcar image for oci. A pvc source downloads
 	// nothing and takes none.
 	// +optional
 	Credentials *ModelCredentials `json:"credentials,omitempty"`
+}
+
+// Adapter is one LoRA adapter. Set exactly one of path, hf and oci.
+type Adapter struct {
+	// Name is the adapter's model id: what clients send as "model".
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	Name string `json:"name"`
+
+	// Path is the adapter's directory on the model's claim
+	// (spec.model.source.pvc), relative, without "..".
+	// +optional
+	Path string `json:"path,omitempty"`
+
+	// HF is a Hugging Face repo id (org/name) vLLM downloads at start:
+	// llm-d only (raw-vllm and kserve run offline). A gated repo needs
+	// HF_TOKEN in spec.engine.env.
+	// +optional
+	HF string `json:"hf,omitempty"`
+
+	// OCI is a digest-pinned image holding the adapter. No layer stages
+	// one in KServe v0.17 (its modelcar serves only the model's own
+	// storage URI); the field is refused with the reason on every layer.
+	// +optional
+	OCI string `json:"oci,omitempty"`
+
+	// Alias is the LiteLLM model_name tenants call for the adapter;
+	// default its name. Published only with spec.routing.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	Alias string `json:"alias,omitempty"`
+}
+
+// AdapterLimits are what vLLM sizes its LoRA slots by.
+type AdapterLimits struct {
+	// MaxRank is the largest rank of any adapter (--max-lora-rank): one
+	// of 8, 16, 32, 64, 128, 256, 320, 512; vLLM's default 16.
+	// +optional
+	// +kubebuilder:validation:Minimum=8
+	// +kubebuilder:validation:Maximum=512
+	MaxRank *int32 `json:"maxRank,omitempty"`
+
+	// MaxLoaded is how many adapters one batch may use at once
+	// (--max-loras); default: the number of adapters, so none waits for a
+	// slot (vLLM's own default is 1).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=64
+	MaxLoaded *int32 `json:"maxLoaded,omitempty"`
 }
 
 // ModelCredentials name the Secret that fetches the weights.
@@ -403,9 +466,11 @@ type ResourceLimits struct {
 	Memory Quantity `json:"memory,omitempty"`
 }
 
-// Scaling is a replica range for the layer's autoscaler.
+// Scaling is a replica range for the layer's autoscaler, and what load it
+// tracks.
 type Scaling struct {
-	// MinReplicas; 0 means scale to zero (KServe Knative mode only).
+	// MinReplicas; 0 means scale to zero (KServe Knative mode; with a vLLM
+	// metric, also raw-vllm and KServe Standard mode through KEDA).
 	// +optional
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=1000
@@ -415,7 +480,53 @@ type Scaling struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=1000
 	MaxReplicas int32 `json:"maxReplicas"`
+
+	// Metric is the load the autoscaler keeps at target per replica:
+	// vLLM's own metrics (requests-waiting, requests-running,
+	// kv-cache-usage, tokens-per-second) through KEDA's Prometheus trigger
+	// (raw-vllm, KServe Standard mode), or in-flight requests
+	// (concurrency) and requests-per-second (also KServe Knative mode's
+	// autoscaler). Unset: the layer's default autoscaler (KServe: CPU in
+	// Standard mode, concurrency in Knative mode; llm-d: the Workload
+	// Variant Autoscaler's saturation model).
+	// +optional
+	Metric ScalingMetric `json:"metric,omitempty"`
+
+	// Target is the metric's value per replica the autoscaler aims at, a
+	// decimal such as "4" or "0.8" (kv-cache-usage is a fraction, 0 to 1).
+	// Required with metric.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[0-9]{1,9}(\.[0-9]{1,6})?$`
+	Target string `json:"target,omitempty"`
 }
+
+// ScalingMetric is a load metric of a vLLM server.
+// +kubebuilder:validation:Enum=requests-waiting;requests-running;kv-cache-usage;tokens-per-second;concurrency;requests-per-second
+type ScalingMetric string
+
+// The scaling metrics.
+const (
+	// MetricRequestsWaiting is vLLM's queue: vllm:num_requests_waiting.
+	MetricRequestsWaiting ScalingMetric = "requests-waiting"
+	// MetricRequestsRunning is vLLM's running batch: vllm:num_requests_running.
+	MetricRequestsRunning ScalingMetric = "requests-running"
+	// MetricKVCacheUsage is vLLM's KV-cache usage, a fraction:
+	// vllm:kv_cache_usage_perc (vLLM 0.11.0 hides the old
+	// vllm:gpu_cache_usage_perc unless --show-hidden-metrics-for-version=0.10).
+	MetricKVCacheUsage ScalingMetric = "kv-cache-usage"
+	// MetricTokensPerSecond is generated tokens per second:
+	// rate(vllm:generation_tokens_total).
+	MetricTokensPerSecond ScalingMetric = "tokens-per-second"
+	// MetricConcurrency is requests in flight: vLLM's running plus
+	// waiting, Knative's concurrency.
+	MetricConcurrency ScalingMetric = "concurrency"
+	// MetricRPS is finished requests per second:
+	// rate(vllm:request_success_total), Knative's rps.
+	MetricRPS ScalingMetric = "requests-per-second"
+)
+
+// ScalingMetrics lists the metrics in the order servelayer documents them.
+var ScalingMetrics = []ScalingMetric{MetricRequestsWaiting, MetricRequestsRunning, MetricKVCacheUsage, MetricTokensPerSecond, MetricConcurrency, MetricRPS}
 
 // Rollout is a KServe canary.
 type Rollout struct {
@@ -511,6 +622,22 @@ type PlatformSpec struct {
 	// LiteLLM is where model_list entries are published.
 	// +optional
 	LiteLLM LiteLLM `json:"litellm,omitempty"`
+
+	// Prometheus is the cluster's Prometheus, which KEDA queries for the
+	// vLLM metrics models scale on (spec.scaling.metric).
+	// +optional
+	Prometheus Prometheus `json:"prometheus,omitempty"`
+}
+
+// Prometheus is where the models' metrics are queried.
+type Prometheus struct {
+	// URL is the Prometheus HTTP API's base URL as KEDA reaches it, such
+	// as http://prometheus-operated.monitoring:9090. Prometheus must
+	// scrape vLLM (spec.metrics.scrape, or a PodMonitor) and label each
+	// series with its namespace and pod, as PodMonitors and the usual
+	// prometheus.io/scrape relabelling do.
+	// +optional
+	URL string `json:"url,omitempty"`
 }
 
 // GPUNodes is how GPU pods are scheduled onto GPU nodes.

@@ -72,6 +72,9 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 			errs = append(errs, gatewayURL(gp.Child("url"), u)...)
 		}
 	}
+	if u := s.Prometheus.URL; u != "" {
+		errs = append(errs, gatewayURL(sp.Child("prometheus", "url"), u)...)
+	}
 	for _, img := range []struct {
 		name, v string
 	}{{"vllm", s.Images.VLLM}, {"init", s.Images.Init}} {
@@ -238,7 +241,118 @@ func validateModel(m *ServedModel, pl *PlatformSpec, gated bool, p *field.Path) 
 		}
 		errs = append(errs, ruleErrors(hp.String(), m, pl, gated)...)
 	}
+	return append(errs, validateAdapters(m, pl, gated, p)...)
+}
+
+// validateAdapters checks spec.model.adapters and adapterLimits: names
+// vLLM's --lora-modules name=path can carry, one source each, aliases
+// distinct from each other and from the model's.
+func validateAdapters(m *ServedModel, pl *PlatformSpec, gated bool, p *field.Path) field.ErrorList {
+	s := &m.Spec
+	var errs field.ErrorList
+	ap := p.Child("adapters")
+	names := map[string]int{}
+	aliases := map[string]string{}
+	if s.Routing != nil {
+		aliases[s.Routing.Alias] = "spec.routing.alias"
+	}
+	for i, a := range s.Model.Adapters {
+		ip := ap.Index(i)
+		if a.Name == "" {
+			errs = append(errs, field.Required(ip.Child("name"), "the adapter's model id, which clients send as \"model\""))
+		} else if nerrs := printable(ip.Child("name"), a.Name, 256); len(nerrs) > 0 {
+			errs = append(errs, nerrs...)
+		} else if why := adapterTextProblem(a.Name); why != "" {
+			errs = append(errs, field.Invalid(ip.Child("name"), a.Name, why))
+		} else if a.Name == s.Model.Name {
+			errs = append(errs, field.Invalid(ip.Child("name"), a.Name, "is the base model's name (spec.model.name): clients could not tell the two apart"))
+		} else if j, dup := names[a.Name]; dup {
+			errs = append(errs, field.Duplicate(ip.Child("name"), a.Name))
+			errs[len(errs)-1].Detail = fmt.Sprintf("already the name of spec.model.adapters[%d]; vLLM would serve one of them under it", j)
+		} else {
+			names[a.Name] = i
+		}
+		set := 0
+		for _, b := range []bool{a.Path != "", a.HF != "", a.OCI != ""} {
+			if b {
+				set++
+			}
+		}
+		if set != 1 {
+			errs = append(errs, field.Invalid(ip, a.Name, "set exactly one of path, hf, oci"))
+		}
+		switch {
+		case a.Path != "":
+			pp := ip.Child("path")
+			errs = append(errs, validatePVCPath(pp, a.Path)...)
+			if s.Model.Source.PVC == nil {
+				errs = append(errs, field.Invalid(pp, a.Path, "is a path on the model's claim, but spec.model.source is not a pvc; use hf (llm-d) or stage the model on a claim"))
+			}
+		case a.HF != "":
+			repo := strings.TrimPrefix(a.HF, "hf://")
+			if !hfRepoRE.MatchString(repo) || strings.Contains(repo, "..") || strings.HasSuffix(repo, ".git") {
+				errs = append(errs, field.Invalid(ip.Child("hf"), a.HF, "must be a Hugging Face repo id org/name (letters, digits, '.', '_', '-'), optionally prefixed hf://"))
+			}
+		case a.OCI != "":
+			errs = append(errs, validateOCI(ip.Child("oci"), a.OCI)...)
+		}
+		if a.Alias != "" {
+			errs = append(errs, printable(ip.Child("alias"), a.Alias, 256)...)
+		}
+		if s.Routing != nil && a.Name != "" {
+			alias := a.AliasOrName()
+			path := ip.Child("alias").String()
+			if prev, ok := aliases[alias]; ok {
+				errs = append(errs, field.Duplicate(ip.Child("alias"), alias))
+				errs[len(errs)-1].Detail = "already the LiteLLM alias of " + prev + "; give the adapter its own alias"
+			} else {
+				aliases[alias] = path
+			}
+		}
+	}
+	errs = append(errs, ruleErrors(ap.String(), m, pl, gated)...)
+	if l := s.Model.AdapterLimits; l != nil {
+		lp := p.Child("adapterLimits")
+		if len(s.Model.Adapters) == 0 {
+			errs = append(errs, field.Forbidden(lp, "applies only with spec.model.adapters; remove it or add adapters"))
+		}
+		if r := l.MaxRank; r != nil && !slices.Contains(LoRARanks, *r) {
+			errs = append(errs, field.Invalid(lp.Child("maxRank"), *r, "must be one of "+strings.Join(loraRankStrings(), ", ")+" (vLLM refuses other ranks)"))
+		}
+		if n := l.MaxLoaded; n != nil && (*n < 1 || *n > 64) {
+			errs = append(errs, field.Invalid(lp.Child("maxLoaded"), *n, "must be between 1 and 64"))
+		}
+	}
 	return errs
+}
+
+// LoRARanks are the values vLLM 0.11.0 accepts for --max-lora-rank
+// (vllm/config/lora.py possible_max_ranks).
+var LoRARanks = []int32{8, 16, 32, 64, 128, 256, 320, 512}
+
+func loraRankStrings() []string {
+	out := make([]string, len(LoRARanks))
+	for i, r := range LoRARanks {
+		out[i] = fmt.Sprint(r)
+	}
+	return out
+}
+
+// adapterTextProblem: vLLM reads --lora-modules name=path only without
+// ',' and with one '=', and a leading '-' as a flag.
+func adapterTextProblem(v string) string {
+	if strings.ContainsAny(v, ",= ") {
+		return "must not contain ',', '=' or a space: vLLM reads --lora-modules name=path"
+	}
+	return modelNameProblem(v)
+}
+
+// AliasOrName is the adapter's LiteLLM alias: its alias, or its name.
+func (a *Adapter) AliasOrName() string {
+	if a.Alias != "" {
+		return a.Alias
+	}
+	return a.Name
 }
 
 func sourceKinds(src ModelSource) string {
@@ -389,7 +503,64 @@ func validateReplicas(m *ServedModel, p *PlatformSpec, gated bool, sp *field.Pat
 	} else if sc.MaxReplicas < min {
 		errs = append(errs, field.Invalid(scp.Child("maxReplicas"), sc.MaxReplicas, fmt.Sprintf("must be at least minReplicas (%d)", min)))
 	}
+	errs = append(errs, validateMetric(sc, scp)...)
+	errs = append(errs, ruleErrors(scp.Child("metric").String(), m, p, gated)...)
 	return append(errs, ruleErrors(scp.Child("minReplicas").String(), m, p, gated)...)
+}
+
+// validateMetric checks spec.scaling's metric and target, which go together.
+func validateMetric(sc *Scaling, scp *field.Path) field.ErrorList {
+	mp, tp := scp.Child("metric"), scp.Child("target")
+	switch {
+	case sc.Metric == "" && sc.Target == "":
+		return nil
+	case sc.Metric == "":
+		return field.ErrorList{field.Required(mp, "target "+sc.Target+" needs the metric it is a target for: one of "+metricStrings())}
+	case !slices.Contains(ScalingMetrics, sc.Metric):
+		return field.ErrorList{field.NotSupported(mp, sc.Metric, strings.Split(metricStrings(), ", "))}
+	case sc.Target == "":
+		return field.ErrorList{field.Required(tp, "the value of "+string(sc.Metric)+" per replica to scale at, such as \""+exampleTarget(sc.Metric)+"\"")}
+	}
+	v, err := strconv.ParseFloat(sc.Target, 64)
+	switch {
+	case !targetRE.MatchString(sc.Target) || err != nil:
+		return field.ErrorList{field.Invalid(tp, sc.Target, "must be a decimal number such as \""+exampleTarget(sc.Metric)+"\" (up to 9 digits, and 6 after the point)")}
+	case v <= 0:
+		return field.ErrorList{field.Invalid(tp, sc.Target, "must be above 0: a target of 0 scales to maxReplicas at any load")}
+	case sc.Metric == MetricKVCacheUsage && v > 1:
+		return field.ErrorList{field.Invalid(tp, sc.Target, "kv-cache-usage is a fraction of the KV cache (vllm:kv_cache_usage_perc, 1 = full): use a value up to 1, such as \"0.8\"")}
+	}
+	return nil
+}
+
+var targetRE = regexp.MustCompile(`^[0-9]{1,9}(\.[0-9]{1,6})?$`)
+
+func metricStrings() string {
+	s := make([]string, len(ScalingMetrics))
+	for i, m := range ScalingMetrics {
+		s[i] = string(m)
+	}
+	return strings.Join(s, ", ")
+}
+
+func exampleTarget(m ScalingMetric) string {
+	switch m {
+	case MetricKVCacheUsage:
+		return "0.8"
+	case MetricTokensPerSecond:
+		return "500"
+	}
+	return "4"
+}
+
+// VLLMMetric reports whether m is read from vLLM's own /metrics, which only
+// a Prometheus query reaches (not Knative's autoscaler).
+func VLLMMetric(m ScalingMetric) bool {
+	switch m {
+	case MetricRequestsWaiting, MetricRequestsRunning, MetricKVCacheUsage, MetricTokensPerSecond:
+		return true
+	}
+	return false
 }
 
 func validateRollout(m *ServedModel, p *PlatformSpec, gated bool, sp *field.Path) field.ErrorList {

@@ -29,7 +29,9 @@ Usage:
   oracle.py check < lines    check rendered command lines, one JSON per line:
       {"id": str, "argv": [args after `vllm serve`], "entrypoint": "serve"
        or "image", "model": str, "served": str, "port": int,
-       "host": str or null, "kvTransferConfig": object or null}
+       "host": str or null, "kvTransferConfig": object or null,
+       "lora": {"modules": [[name, path]...], "maxLoras": int,
+                "maxRank": int (0: vLLM's default)} or absent (not checked)}
     and print one JSON per line: {"id", "ok", "problems": [...], "got": {...}}.
 The source directory is $VLLM_SRC (default: src/ beside this venv's bin/).
 """
@@ -225,6 +227,14 @@ def check():
             "uds": None,
             "kvTransferConfig": _kv(KVTransferConfig(**wanted_kv)) if wanted_kv is not None else None,
         }
+        lora = want.get("lora")
+        if lora is not None:
+            expect["lora"] = {
+                "enable": True,
+                "modules": [list(m) for m in lora["modules"]],
+                "maxLoras": lora["maxLoras"],
+                "maxRank": lora.get("maxRank") or 16,  # LoRAConfig's default
+            }
         entrypoints = {"vllm serve": None}
         if want.get("entrypoint") == "image":
             entrypoints["api_server"] = api_server
@@ -241,6 +251,13 @@ def check():
                 "uds": ns.uds,
                 "kvTransferConfig": _kv(ns.kv_transfer_config),
             }
+            if lora is not None:
+                got["lora"] = {
+                    "enable": ns.enable_lora,
+                    "modules": [[m.name, m.path] for m in (ns.lora_modules or [])],
+                    "maxLoras": ns.max_loras,
+                    "maxRank": ns.max_lora_rank,
+                }
             out["got"][name] = got
             for k, v in expect.items():
                 if got[k] != v:

@@ -151,6 +151,7 @@ func SharedMemory(size schema.Quantity) (Volume, VolumeMount) {
 // VLLMArgs are the arguments servelayer owns, then the user's (EngineArgs).
 func VLLMArgs(modelPath, served string, port int, s *schema.ServedModelSpec) []string {
 	args := []string{"--model=" + modelPath, "--served-model-name", served, "--port", strconv.Itoa(port)}
+	args = append(args, LoRAArgs(s, ModelsDir)...)
 	return append(args, EngineArgs(s)...)
 }
 

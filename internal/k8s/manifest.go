@@ -28,7 +28,7 @@ type Deployment struct {
 }
 
 type DeploymentSpec struct {
-	Replicas                *int32          `json:"replicas"`
+	Replicas                *int32          `json:"replicas,omitempty"` // nil: an autoscaler owns it
 	ProgressDeadlineSeconds *int32          `json:"progressDeadlineSeconds,omitempty"`
 	Selector                LabelSelector   `json:"selector"`
 	Strategy                Strategy        `json:"strategy"`
@@ -235,6 +235,9 @@ type InferenceServiceSpec struct {
 type PredictorSpec struct {
 	MinReplicas          *int32            `json:"minReplicas,omitempty"`
 	MaxReplicas          int32             `json:"maxReplicas,omitempty"`
+	ScaleTarget          *int32            `json:"scaleTarget,omitempty"`
+	ScaleMetric          string            `json:"scaleMetric,omitempty"`
+	AutoScaling          *AutoScaling      `json:"autoScaling,omitempty"`
 	CanaryTrafficPercent *int64            `json:"canaryTrafficPercent,omitempty"`
 	DeploymentStrategy   *Strategy         `json:"deploymentStrategy,omitempty"`
 	Labels               map[string]string `json:"labels,omitempty"`
@@ -285,9 +288,64 @@ type LLMScaling struct {
 	WVA         *LLMWVA `json:"wva,omitempty"`
 }
 
-// llmWVA is the Workload Variant Autoscaler with its HPA actuator.
+// LLMWVA is the Workload Variant Autoscaler with its actuator.
 type LLMWVA struct {
-	HPA *struct{} `json:"hpa"`
+	HPA  *struct{} `json:"hpa,omitempty"`
+	KEDA *struct{} `json:"keda,omitempty"`
+}
+
+// AutoScaling is KServe's ComponentExtensionSpec.AutoScaling, with the
+// External (KEDA Prometheus) metrics servelayer renders.
+type AutoScaling struct {
+	Metrics []KServeMetric `json:"metrics"`
+}
+
+type KServeMetric struct {
+	Type     string          `json:"type"`
+	External *KServeExternal `json:"external,omitempty"`
+}
+
+type KServeExternal struct {
+	Metric KServeExternalMetric `json:"metric"`
+	Target KServeMetricTarget   `json:"target"`
+}
+
+type KServeExternalMetric struct {
+	Backend       string `json:"backend"`
+	ServerAddress string `json:"serverAddress"`
+	Query         string `json:"query"`
+}
+
+type KServeMetricTarget struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+// ScaledObject mirrors keda.sh/v1alpha1 ScaledObject.
+type ScaledObject struct {
+	TypeMeta
+	Metadata ObjectMeta       `json:"metadata"`
+	Spec     ScaledObjectSpec `json:"spec"`
+}
+
+type ScaledObjectSpec struct {
+	ScaleTargetRef        ScaleTargetRef `json:"scaleTargetRef"`
+	MinReplicaCount       *int32         `json:"minReplicaCount"`
+	MaxReplicaCount       *int32         `json:"maxReplicaCount"`
+	InitialCooldownPeriod *int32         `json:"initialCooldownPeriod,omitempty"`
+	Triggers              []ScaleTrigger `json:"triggers"`
+}
+
+type ScaleTargetRef struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Name       string `json:"name"`
+}
+
+type ScaleTrigger struct {
+	Type       string            `json:"type"`
+	MetricType string            `json:"metricType"`
+	Metadata   map[string]string `json:"metadata"`
 }
 
 type LLMRouter struct {

@@ -59,7 +59,25 @@ const (
 	AspectScaling = "scaling"
 	AspectRollout = "rollout"
 	AspectPause   = "pause"
+	// AspectAdapters is described only for models with LoRA adapters.
+	AspectAdapters = "adapters"
 )
+
+// MetricText says what spec.scaling.metric scales on, for plans: "" when
+// no metric is set.
+func MetricText(sc *schema.Scaling) string {
+	if sc == nil || sc.Metric == "" {
+		return ""
+	}
+	return fmt.Sprintf(" on %s, target %s per replica", sc.Metric, sc.Target)
+}
+
+// KEDACheck is the preflight check that KEDA is installed, for a layer
+// whose metric scaling runs on it.
+func KEDACheck(p *schema.PlatformSpec) Check {
+	return Check{ID: "keda", Status: CheckManual, Command: "kubectl get crd scaledobjects.keda.sh",
+		Message: "KEDA is installed (it scales on the metric, querying Prometheus at " + p.Prometheus.URL + ")"}
+}
 
 // CheckImage is the image a plan's network checks run curl from.
 const CheckImage = "curlimages/curl:8.11.1"

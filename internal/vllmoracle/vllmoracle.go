@@ -36,6 +36,18 @@ type Line struct {
 	Port             int             `json:"port"`
 	Host             string          `json:"host,omitempty"`
 	KVTransferConfig json.RawMessage `json:"kvTransferConfig,omitempty"`
+	// LoRA, when set, is the adapters vLLM must serve; unset, LoRA is not
+	// checked.
+	LoRA *LoRA `json:"lora,omitempty"`
+}
+
+// LoRA is what vLLM must read of the LoRA options: --enable-lora on, the
+// --lora-modules (name, path) in order, --max-loras, and --max-lora-rank
+// (0: vLLM's default).
+type LoRA struct {
+	Modules  [][2]string `json:"modules"`
+	MaxLoras int         `json:"maxLoras"`
+	MaxRank  int         `json:"maxRank,omitempty"`
 }
 
 // Entrypoints of a Line.

@@ -62,14 +62,24 @@ func (Layer) Default(m *schema.ServedModel, p *schema.PlatformSpec) {
 // Only a name and namespace valid on their own are checked, once.
 func (Layer) Validate(m *schema.ServedModel, p *schema.PlatformSpec, gated bool) (field.ErrorList, []layer.Warning) {
 	ws := layer.DisruptionWarnings(m, pools(m))
+	var errs field.ErrorList
+	if sc := m.Spec.Scaling; sc != nil && knativeMetric[sc.Metric] != "" && p.KServe.DeploymentMode == schema.DeploymentModeKnative {
+		if _, ok := k8s.WholeTarget(sc.Target); !ok {
+			errs = append(errs, field.Invalid(field.NewPath("spec", "scaling", "target"), sc.Target,
+				"KServe Knative mode takes a whole number of "+string(sc.Metric)+" per replica (its scaleTarget is an integer), such as \"4\""))
+		}
+	}
 	host := m.Name + PredictorSuffix + "-" + m.Namespace
 	if len(host) <= validation.DNS1035LabelMaxLength || len(m.Name+PredictorSuffix) > validation.DNS1035LabelMaxLength ||
 		len(validation.IsDNS1035Label(m.Name)) > 0 || len(validation.IsDNS1123Label(m.Namespace)) > 0 {
+		if len(errs) > 0 {
+			return errs, ws
+		}
 		return layer.TemplateErrors(m, p, gated, func() ([]k8s.Object, field.ErrorList) { return build(m, p) }), ws
 	}
-	return field.ErrorList{field.Invalid(field.NewPath("metadata", "name"), m.Name, fmt.Sprintf(
+	return append(errs, field.Invalid(field.NewPath("metadata", "name"), m.Name, fmt.Sprintf(
 		"must be no more than %d characters in namespace %s on layer kserve: KServe's host label %s is %d characters (63 at most)",
-		validation.DNS1035LabelMaxLength-len(PredictorSuffix)-1-len(m.Namespace), m.Namespace, host, len(host)))}, nil
+		validation.DNS1035LabelMaxLength-len(PredictorSuffix)-1-len(m.Namespace), m.Namespace, host, len(host)))), nil
 }
 
 // podSelector selects the predictor's pods by the labels KServe gives
@@ -83,6 +93,37 @@ func podSelector(m *schema.ServedModel) map[string]string {
 // pools is the predictor's one pool of pods.
 func pools(m *schema.ServedModel) []k8s.DisruptionPool {
 	return []k8s.DisruptionPool{{Name: m.Name, Selector: podSelector(m), MaxPods: k8s.MaxPods(&m.Spec)}}
+}
+
+// knativeMetric is Knative's name (KServe's scaleMetric) of the metrics
+// its autoscaler counts at the queue-proxy.
+var knativeMetric = map[schema.ScalingMetric]string{schema.MetricConcurrency: "concurrency", schema.MetricRPS: "rps"}
+
+// scaleOn renders spec.scaling.metric. Standard mode: an External metric
+// on KServe's KEDA class, a Prometheus query KServe copies into the
+// ScaledObject's prometheus trigger (the threshold from target.value;
+// KEDA's default AverageValue divides the sum by the replicas). KServe's
+// PodMetric type needs an OpenTelemetry collector, so External it is.
+// Knative mode: its own autoscaler's scaleMetric and scaleTarget (the rule
+// table refuses vLLM's metrics there).
+func scaleOn(pred *k8s.PredictorSpec, m *schema.ServedModel, p *schema.PlatformSpec) {
+	sc := m.Spec.Scaling
+	if sc.Metric == "" {
+		return
+	}
+	if p.KServe.DeploymentMode != schema.DeploymentModeStandard {
+		n, _ := k8s.WholeTarget(sc.Target) // Validate refuses a fraction
+		pred.ScaleMetric, pred.ScaleTarget = knativeMetric[sc.Metric], k8s.Ptr(n)
+		return
+	}
+	pred.AutoScaling = &k8s.AutoScaling{Metrics: []k8s.KServeMetric{{
+		Type: "External",
+		External: &k8s.KServeExternal{
+			Metric: k8s.KServeExternalMetric{Backend: "prometheus", ServerAddress: p.Prometheus.URL,
+				Query: k8s.PrometheusQuery(sc.Metric, m.Namespace, m.Name+PredictorSuffix)},
+			Target: k8s.KServeMetricTarget{Type: "Value", Value: sc.Target},
+		},
+	}}}
 }
 
 // Objects renders one InferenceService with a custom-container predictor:
@@ -162,9 +203,10 @@ func build(m *schema.ServedModel, p *schema.PlatformSpec) ([]k8s.Object, field.E
 		pred.Annotations[annotationPrometheusScraping] = "false"
 	}
 
-	if s.Scaling != nil {
-		pred.MinReplicas = k8s.Ptr(*s.Scaling.MinReplicas)
-		pred.MaxReplicas = s.Scaling.MaxReplicas
+	if sc := s.Scaling; sc != nil {
+		pred.MinReplicas = k8s.Ptr(*sc.MinReplicas)
+		pred.MaxReplicas = sc.MaxReplicas
+		scaleOn(&pred, m, p)
 	} else {
 		pred.MinReplicas = k8s.Ptr(*s.Replicas)
 		pred.MaxReplicas = max(*s.Replicas, 1)
@@ -193,6 +235,11 @@ func build(m *schema.ServedModel, p *schema.PlatformSpec) ([]k8s.Object, field.E
 	if !standard {
 		// Knative's default 10-minute progress deadline would fail a slow load.
 		isvc.Metadata.Annotations[annotationProgressDeadline] = fmt.Sprintf("%ds", s.StartupSeconds()+k8s.ProgressSlackSeconds)
+	}
+	if standard && s.Scaling != nil && s.Scaling.Metric != "" {
+		// KServe's KEDA class: it renders a ScaledObject from
+		// spec.predictor.autoScaling (reconcilers/keda/keda_reconciler.go).
+		isvc.Metadata.Annotations[annotationAutoscalerClass] = "keda"
 	}
 	if standard && s.Scaling == nil {
 		// Fixed replicas: without this KServe v0.17 still creates a CPU HPA

@@ -32,7 +32,14 @@ func (planner) Describe(aspect string, m *schema.ServedModel, p *schema.Platform
 	case layer.AspectScaling:
 		switch {
 		case s.Scaling != nil:
-			return fmt.Sprintf("autoscaled: minReplicas %d, maxReplicas %d (%s mode)", *s.Scaling.MinReplicas, s.Scaling.MaxReplicas, mode)
+			by := "KServe's default autoscaler"
+			switch {
+			case s.Scaling.Metric != "" && mode == schema.DeploymentModeStandard:
+				by = "KServe's KEDA autoscaler class"
+			case s.Scaling.Metric != "":
+				by = "Knative's autoscaler"
+			}
+			return fmt.Sprintf("autoscaled by %s: minReplicas %d, maxReplicas %d%s (%s mode)", by, *s.Scaling.MinReplicas, s.Scaling.MaxReplicas, layer.MetricText(s.Scaling), mode)
 		case s.Replicas != nil:
 			return fmt.Sprintf("fixed: minReplicas = maxReplicas = %d (%s mode)", *s.Replicas, mode)
 		}
@@ -51,12 +58,12 @@ func (planner) Describe(aspect string, m *schema.ServedModel, p *schema.Platform
 	return ""
 }
 
-func (planner) Prerequisites(_ *schema.ServedModel, p *schema.PlatformSpec) []layer.Check {
+func (planner) Prerequisites(m *schema.ServedModel, p *schema.PlatformSpec) []layer.Check {
 	gw := "kubectl get gatewayclass " + p.KServe.Gateway.ClassName
 	if g := p.KServe.Gateway; g.Name != "" && g.Namespace != "" {
 		gw = fmt.Sprintf("kubectl -n %s get gateway %s", g.Namespace, g.Name)
 	}
-	return []layer.Check{
+	checks := []layer.Check{
 		{ID: "cert-manager", Status: layer.CheckManual, Command: "kubectl get crd certificates.cert-manager.io",
 			Message: "cert-manager is installed (KServe's webhooks need its certificates)"},
 		{ID: "kserve-controller", Status: layer.CheckManual, Command: "kubectl get deployment -A -l control-plane=kserve-controller-manager",
@@ -64,6 +71,10 @@ func (planner) Prerequisites(_ *schema.ServedModel, p *schema.PlatformSpec) []la
 		{ID: "gateway", Status: layer.CheckManual, Command: gw,
 			Message: fmt.Sprintf("KServe's gateway (class %s) exists, for the HTTPRoute KServe creates", p.KServe.Gateway.ClassName)},
 	}
+	if sc := m.Spec.Scaling; sc != nil && sc.Metric != "" && p.KServe.DeploymentMode == schema.DeploymentModeStandard {
+		checks = append(checks, layer.KEDACheck(p))
+	}
+	return checks
 }
 
 // SourceCheck: KServe pulls a modelcar (plan checks the rules about

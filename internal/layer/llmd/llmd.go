@@ -279,7 +279,7 @@ func workload(m *schema.ServedModel, p *schema.PlatformSpec, replicas *int32, sc
 		Containers: []k8s.Container{{
 			Name:      Container,
 			Image:     s.Engine.Image,
-			Args:      k8s.EngineArgs(s),
+			Args:      append(k8s.LoRAArgs(s, k8s.AdaptersDir), k8s.EngineArgs(s)...),
 			Env:       k8s.EnvVars(s.Engine.Env),
 			Resources: k8s.Resources(res, p),
 			// Only the budget: the preset's handler (/health on the pool's
@@ -301,15 +301,35 @@ func workload(m *schema.ServedModel, p *schema.PlatformSpec, replicas *int32, sc
 		shm, _ := k8s.SharedMemory(res.SharedMemory)
 		w.Template.Volumes = []k8s.Volume{shm}
 	}
+	if src := s.Model.Source.PVC; src != nil && adaptersOnClaim(s) {
+		// KServe mounts only the model's directory of the claim (subPath,
+		// workload_storage.go); adapters elsewhere on it need the claim
+		// mounted whole.
+		w.Template.Volumes = append(w.Template.Volumes, k8s.Volume{Name: adaptersVolume,
+			PersistentVolumeClaim: &k8s.PVCVolumeSource{ClaimName: src.ClaimName, ReadOnly: true}})
+		main := &w.Template.Containers[0]
+		main.VolumeMounts = append(main.VolumeMounts, k8s.VolumeMount{Name: adaptersVolume, MountPath: k8s.AdaptersDir, ReadOnly: true})
+	}
 	if sc == nil {
 		w.Replicas = k8s.Ptr(*replicas)
 		return w
 	}
 	// llm-d autoscales through the Workload Variant Autoscaler, whose CEL
-	// rules require an actuator; HPA needs nothing else in the spec. The
-	// rule table refuses minReplicas 0: llm-d's floor is 1.
-	w.Scaling = &k8s.LLMScaling{MinReplicas: k8s.Ptr(*sc.MinReplicas), MaxReplicas: k8s.Ptr(sc.MaxReplicas), WVA: &k8s.LLMWVA{HPA: &struct{}{}}}
+	// rules require an actuator. KEDA, as on the other layers: it queries
+	// Prometheus itself, where HPA would need a Prometheus Adapter. The
+	// rule table refuses
+	// minReplicas 0 (llm-d's floor is 1) and a metric (WVA picks its own).
+	w.Scaling = &k8s.LLMScaling{MinReplicas: k8s.Ptr(*sc.MinReplicas), MaxReplicas: k8s.Ptr(sc.MaxReplicas),
+		WVA: &k8s.LLMWVA{KEDA: &struct{}{}}}
 	return w
+}
+
+// adaptersVolume is the model's claim, mounted whole for its adapters.
+const adaptersVolume = "model-claim"
+
+// adaptersOnClaim reports whether an adapter lives on the model's claim.
+func adaptersOnClaim(s *schema.ServedModelSpec) bool {
+	return slices.ContainsFunc(s.Model.Adapters, func(a schema.Adapter) bool { return a.Path != "" })
 }
 
 // URI is the model URI KServe's storage stages for llm-d.

@@ -32,7 +32,7 @@ func (planner) Describe(aspect string, m *schema.ServedModel, p *schema.Platform
 		case s.Disaggregation != nil:
 			return fmt.Sprintf("fixed: prefill %d + decode %d replicas", *s.Disaggregation.Prefill.Replicas, *s.Disaggregation.Decode.Replicas)
 		case s.Scaling != nil:
-			return fmt.Sprintf("autoscaled: %d..%d replicas (Workload Variant Autoscaler, HPA)", *s.Scaling.MinReplicas, s.Scaling.MaxReplicas)
+			return fmt.Sprintf("autoscaled: %d..%d replicas (Workload Variant Autoscaler, KEDA actuator; KServe v0.17 does not create it)", *s.Scaling.MinReplicas, s.Scaling.MaxReplicas)
 		}
 		return fmt.Sprintf("fixed: LLMInferenceService replicas %d", *s.Replicas)
 	case layer.AspectRollout:

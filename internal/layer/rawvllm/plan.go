@@ -26,8 +26,10 @@ func (planner) Describe(aspect string, m *schema.ServedModel, _ *schema.Platform
 		return fmt.Sprintf("LiteLLM -> Service %s.%s:%d; no gateway route (add your own)", m.Name, m.Namespace, k8s.VLLMPort)
 	case layer.AspectScaling:
 		switch {
+		case s.Scaling != nil && s.Scaling.Metric != "":
+			return fmt.Sprintf("autoscaled by KEDA: %d..%d replicas%s (ScaledObject %s)", *s.Scaling.MinReplicas, s.Scaling.MaxReplicas, layer.MetricText(s.Scaling), m.Name)
 		case s.Scaling != nil:
-			return "spec.scaling: not on raw-vllm (fixed replicas only)"
+			return "spec.scaling without a metric: not on raw-vllm (it scales only through KEDA on a metric)"
 		case s.Replicas != nil:
 			return fmt.Sprintf("fixed: Deployment replicas %d", *s.Replicas)
 		}
@@ -38,6 +40,9 @@ func (planner) Describe(aspect string, m *schema.ServedModel, _ *schema.Platform
 		}
 		return "Recreate, no traffic split"
 	case layer.AspectPause:
+		if s.Scaling != nil {
+			return "spec.paused sets Deployment replicas 0 and KEDA's paused-replicas annotation 0; now " + pauseState(s.Paused)
+		}
 		return "spec.paused sets Deployment replicas 0; now " + pauseState(s.Paused)
 	}
 	return ""
@@ -50,7 +55,10 @@ func pauseState(paused bool) string {
 	return "running"
 }
 
-func (planner) Prerequisites(*schema.ServedModel, *schema.PlatformSpec) []layer.Check {
+func (planner) Prerequisites(m *schema.ServedModel, p *schema.PlatformSpec) []layer.Check {
+	if m.Spec.Scaling != nil {
+		return []layer.Check{layer.KEDACheck(p)}
+	}
 	return []layer.Check{{ID: "prerequisites", Status: layer.CheckPass, Message: "raw-vllm needs no control plane"}}
 }
 
@@ -63,6 +71,13 @@ func (planner) Wait(m *schema.ServedModel) string {
 }
 
 func (planner) Idle(m *schema.ServedModel) layer.Commands {
+	if m.Spec.Scaling != nil {
+		// KEDA would scale the Deployment back up.
+		return layer.Commands{
+			Commands: []string{fmt.Sprintf("kubectl -n %s annotate scaledobject/%s %s=0 --overwrite", m.Namespace, m.Name, k8s.AnnotationKEDAPausedReplicas)},
+			Notes:    []string{"raw-vllm idles with KEDA's paused-replicas annotation at 0 (what spec.paused: true renders); roll back by removing it and re-pointing the alias"},
+		}
+	}
 	return layer.Commands{
 		Commands: []string{fmt.Sprintf("kubectl -n %s scale deployment/%s --replicas=0", m.Namespace, m.Name)},
 		Notes:    []string{"raw-vllm idles with replicas 0 (what spec.paused: true renders); roll back by scaling up and re-pointing the alias"},
@@ -71,13 +86,23 @@ func (planner) Idle(m *schema.ServedModel) layer.Commands {
 
 func (planner) Teardown(m *schema.ServedModel, _ *schema.PlatformSpec) (layer.Commands, string) {
 	return layer.Commands{
-		Commands: append([]string{
+		Commands: append(append([]string{
 			fmt.Sprintf("kubectl -n %s delete service/%s", m.Namespace, m.Name),
+		}, deleteScaler(m)...), append([]string{
 			fmt.Sprintf("kubectl -n %s delete deployment/%s", m.Namespace, m.Name),
-		}, layer.DeleteDisruptionBudgets(m, pools(m))...),
+		}, layer.DeleteDisruptionBudgets(m, pools(m))...)...),
 		Notes: []string{"the Service (the way in) goes before the Deployment"},
 	}, ""
 }
 
 func (planner) RoutingLoss() string { return "" }
 func (planner) ManagesRoute() bool  { return false }
+
+// deleteScaler deletes the ScaledObject before its Deployment, or KEDA
+// keeps scaling what is being deleted.
+func deleteScaler(m *schema.ServedModel) []string {
+	if m.Spec.Scaling == nil {
+		return nil
+	}
+	return []string{fmt.Sprintf("kubectl -n %s delete scaledobject/%s", m.Namespace, m.Name)}
+}

@@ -73,9 +73,14 @@ func build(m *schema.ServedModel, p *schema.PlatformSpec) ([]k8s.Object, field.E
 	src := s.Model.Source.PVC // the rule table refuses other sources on raw-vllm
 	modelDir := k8s.ModelsDir + "/" + src.Path
 
-	replicas := *s.Replicas
-	if s.Paused {
-		replicas = 0
+	// With spec.scaling KEDA owns the replicas (the rule table refuses a
+	// range without a metric here), so the Deployment leaves them unset.
+	var replicas *int32
+	switch {
+	case s.Paused:
+		replicas = k8s.Ptr(int32(0))
+	case s.Scaling == nil:
+		replicas = k8s.Ptr(*s.Replicas)
 	}
 	budget := s.StartupSeconds()
 	startup, readiness, liveness := k8s.HealthProbes(k8s.VLLMPort, budget)
@@ -132,7 +137,7 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 		TypeMeta: k8s.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		Metadata: k8s.Meta(m, m.Name, k8s.ComponentModelServer),
 		Spec: k8s.DeploymentSpec{
-			Replicas: &replicas,
+			Replicas: replicas,
 			// Past the startup probe's budget, or a slow load reads as a
 			// failed rollout (ProgressDeadlineExceeded) to kubectl and Argo CD.
 			ProgressDeadlineSeconds: k8s.Ptr(budget + k8s.ProgressSlackSeconds),
@@ -157,8 +162,9 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 		},
 	}
 	deployment, errs := k8s.ApplyPodTemplate(k8s.NewObject("apps/v1", "Deployment", m, m.Name, dep), m, container, []string{"spec", "template", "spec"})
-	return append([]k8s.Object{
-		deployment,
-		k8s.NewObject("v1", "Service", m, m.Name, svc),
-	}, k8s.DisruptionBudgets(m, pools(m))...), errs
+	objs := []k8s.Object{deployment, k8s.NewObject("v1", "Service", m, m.Name, svc)}
+	if s.Scaling != nil {
+		objs = append(objs, k8s.ScaledObjectFor(m, m.Name, p.Prometheus.URL))
+	}
+	return append(objs, k8s.DisruptionBudgets(m, pools(m))...), errs
 }
