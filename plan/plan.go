@@ -45,7 +45,11 @@ func Move(m *schema.ServedModel, opts Options) (*MovePlan, []render.Diagnostic) 
 	p.ObjectsComplete = known
 	p.Changes = semanticChanges(oldM, newM, ps)
 	if r := m.Spec.Routing; r != nil {
-		p.LiteLLM = &AliasMove{Alias: r.Alias, ConfigMap: ps.LiteLLM.Namespace + "/" + render.LiteLLMConfigMapName(m.Name),
+		cm := render.LiteLLMConfigMapName(m.Name)
+		if ps.LiteLLM.ConfigMap != "" {
+			cm = ps.LiteLLM.ConfigMap
+		}
+		p.LiteLLM = &AliasMove{Alias: r.Alias, ConfigMap: ps.LiteLLM.Namespace + "/" + cm,
 			APIBaseFrom: apiBase(oldM, ps), APIBaseTo: apiBase(newM, ps)}
 	}
 	if oldM.Spec.Layer != newM.Spec.Layer {

@@ -53,7 +53,23 @@ func (p *MovePlan) runbook(old, new *schema.ServedModel, ps *schema.PlatformSpec
 	}
 
 	s4 := Step{Title: "Re-point the alias"}
-	if a := p.LiteLLM; a != nil {
+	if a := p.LiteLLM; a != nil && ps.LiteLLM.ConfigMap != "" {
+		// The fleet form holds every model's entry: a render of this model
+		// alone would drop the others, so it comes from the whole fleet as
+		// committed, with this model's new layer.
+		// A file of one model is not the fleet: name the fleet instead.
+		whole := "servelayer render -f FLEET_DIR"
+		if opts.ModelName != "" {
+			whole = "servelayer render -f " + opts.ModelFile
+		}
+		if opts.PlatformFile != "" {
+			whole += " --platform " + opts.PlatformFile
+		}
+		s4.Commands = []string{whole + " | kubectl apply --server-side -l '" + k8s.LabelComponent + "=litellm-route' -f -"}
+		s4.Notes = []string{
+			fmt.Sprintf("first set spec.layer: %s in %s: ConfigMap %s holds the model_list of the whole fleet, so it is rendered from every ServedModel LiteLLM serves (the files GitOps renders), as committed, without --layer or --name", to, orDefault(opts.ModelFile, "the spec"), a.ConfigMap),
+			fmt.Sprintf("alias %q does not change; api_base %s -> %s", a.Alias, a.APIBaseFrom, a.APIBaseTo)}
+	} else if a != nil {
 		s4.Commands = []string{render + " | kubectl apply --server-side -l '" + selectLiteLLM + "' -f -"}
 		s4.Notes = []string{fmt.Sprintf("alias %q does not change; api_base %s -> %s (ConfigMap %s)", a.Alias, a.APIBaseFrom, a.APIBaseTo, a.ConfigMap)}
 	} else {

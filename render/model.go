@@ -71,6 +71,9 @@ const (
 	partClaim
 	partRoute
 	allParts = partHome | partClaim | partRoute
+	// partFleetRoute is the fleet form's LiteLLM ConfigMap: no one model's,
+	// built from all of them (Fleet.fleetConfigMap).
+	partFleetRoute part = 1 << 7
 )
 
 // build renders a valid, defaulted model: its layer's objects, the claim

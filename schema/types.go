@@ -716,4 +716,13 @@ type LiteLLM struct {
 	// Namespace of the LiteLLM proxy; entries are ConfigMaps there.
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
+
+	// ConfigMap, when set, publishes the whole fleet's model_list as ONE
+	// ConfigMap of this name, key config.yaml: a LiteLLM config that the
+	// proxy loads as is (--config) or through include. Every render must
+	// then hold every routed model (a render of some models only omits it).
+	// Unset: one ConfigMap litellm-<model> per routed model.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	ConfigMap string `json:"configMap,omitempty"`
 }

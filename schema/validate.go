@@ -54,6 +54,9 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 	if v := s.LiteLLM.Namespace; v != "" {
 		errs = append(errs, dnsLabel(sp.Child("litellm", "namespace"), v)...)
 	}
+	if v := s.LiteLLM.ConfigMap; v != "" {
+		errs = append(errs, dnsSubdomain(sp.Child("litellm", "configMap"), v)...)
+	}
 	for _, g := range []struct {
 		layer string
 		gw    Gateway
