@@ -32,6 +32,8 @@ type Fleet struct {
 	// order is the identity of every object, in output order (sortObjects):
 	// Objects without their manifests.
 	order []Object
+	// routed are the models with a LiteLLM entry, in input order.
+	routed []ObjectRef
 }
 
 // Prepare validates a fleet as RenderFleet does, with the same
@@ -92,6 +94,11 @@ func Prepare(models []*schema.ServedModel, opts Options) *Fleet {
 	if f.HasErrors() {
 		return f
 	}
+	for _, o := range ids {
+		if o.part == partRoute {
+			f.routed = append(f.routed, o.Model)
+		}
+	}
 	ids = f.fleetRoute(ids)
 	if len(ids) == 0 {
 		// Unreachable with today's layers (each renders at least one
@@ -126,6 +133,10 @@ func (f *Fleet) model(i int) (*schema.ServedModel, layer.Layer, *LayerChoice, *f
 	}
 	return m, defaultModel(m, &f.platform.Spec), choice, nil
 }
+
+// Routed are the models published to LiteLLM (those with spec.routing),
+// in input order: their api_base names the namespace they render into.
+func (f *Fleet) Routed() []ObjectRef { return slices.Clone(f.routed) }
 
 // HasErrors reports whether any diagnostic is an error. Such a fleet has
 // no objects.
