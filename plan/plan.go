@@ -295,3 +295,9 @@ func blocker(d render.Diagnostic, new *schema.ServedModel, p *schema.PlatformSpe
 	}
 	return b
 }
+
+// stageOf is the staging Job of m (spec.model.source.pvc.stage) and what
+// it stages.
+func stageOf(m *schema.ServedModel) (job, source string) {
+	return render.StageJobName(m), render.StageSource(m.Spec.Model.Source.PVC.Stage)
+}

@@ -48,6 +48,12 @@ func (p *MovePlan) runbook(old, new *schema.ServedModel, ps *schema.PlatformSpec
 		fmt.Sprintf("kubectl -n %s run %s-move-check --rm -i --restart=Never --image=%s -- curl -fsS %s/models",
 			ps.LiteLLM.Namespace, new.Name, layer.CheckImage, url),
 	}, Notes: []string{fmt.Sprintf("expect %q in the model list; the check runs in LiteLLM's namespace %s, where tenant traffic comes from", new.Spec.Model.Name, ps.LiteLLM.Namespace)}}
+	if pvc := new.Spec.Model.Source.PVC; pvc != nil && pvc.Stage != nil {
+		// The server cannot load before the Job has filled the claim.
+		job, source := stageOf(new)
+		s3.Commands = append([]string{fmt.Sprintf("kubectl -n %s wait --for=condition=complete job/%s --timeout=6h", new.Namespace, job)}, s3.Commands...)
+		s3.Notes = append(s3.Notes, fmt.Sprintf("Job %s stages %s into claim %s first (once: a later run finds its marker and exits); the server restarts until the weights are there", job, source, pvc.ClaimName))
+	}
 	if new.Spec.Paused {
 		s3.Notes = append(s3.Notes, "spec.paused is true: the new layer stays idle, so there is nothing to validate until it is unpaused")
 	}
