@@ -42,12 +42,13 @@ func FuzzRender(f *testing.F) {
 		f.Fatal(err)
 	}
 	for _, c := range bad {
-		if len(c.Input) > 1<<20 || strings.Contains(c.Name, "alias-bytes") {
+		if len(c.Input) > 1<<20 || strings.Contains(c.Name, "alias-bytes") || c.Name == "objects-over-limit" {
 			// The 10 MiB case tests the function's size cap, not render;
-			// the alias-bytes cases expand to megabytes on every call, which
-			// under coverage instrumentation on a loaded machine looks like
-			// a hung worker to the fuzzing coordinator. The corpus test
-			// runs all of them.
+			// the alias-bytes cases expand to megabytes on every call, and
+			// objects-over-limit is 20,001 documents, which under coverage
+			// instrumentation on a loaded machine looks like a hung worker
+			// to the fuzzing coordinator (it did at load 14 on 2 cores, on
+			// main too). The corpus test runs all of them.
 			continue
 		}
 		in := c.Input
