@@ -19,6 +19,10 @@ KUBECONFORM            := $(BIN)/kubeconform-$(KUBECONFORM_VERSION)
 # version of the default image (schema.VLLMVersion), in a pinned venv.
 VLLM_VERSION           := 0.11.0
 VLLM_ORACLE            := $(BIN)/vllm-oracle-$(VLLM_VERSION)
+# The LiteLLM proxy the fleet form is proven against (render's
+# LiteLLMVersion; README "LiteLLM" says why this version), in a pinned venv.
+LITELLM_VERSION        := 1.80.10
+LITELLM_PROXY          := $(BIN)/litellm-$(LITELLM_VERSION)
 
 EXAMPLES := $(sort $(patsubst examples/%/,%,$(wildcard examples/*/)))
 
@@ -44,6 +48,10 @@ $(KUBECONFORM):
 .PHONY: vllm-oracle
 vllm-oracle: ## Install vLLM's argument parser (test oracle) into bin/ (cached).
 	bash hack/vllm-oracle/install.sh $(VLLM_ORACLE)
+
+.PHONY: litellm-proxy
+litellm-proxy: ## Install the LiteLLM proxy (test oracle) into bin/ (cached).
+	bash hack/litellm-proxy/install.sh $(LITELLM_PROXY)
 
 .PHONY: vllm-flags
 vllm-flags: vllm-oracle ## Regenerate schema/vllmflags.txt from vLLM's parser.
@@ -78,8 +86,8 @@ lint: ## gofmt and go vet.
 	cd conformance && go vet ./...
 
 .PHONY: unit
-unit: build tools vllm-oracle ## Go tests of the main module.
-	KUSTOMIZE=$(KUSTOMIZE) KUBECONFORM=$(KUBECONFORM) VLLM_ORACLE=$(VLLM_ORACLE)/bin/python go test -count=1 ./...
+unit: build tools vllm-oracle litellm-proxy ## Go tests of the main module.
+	KUSTOMIZE=$(KUSTOMIZE) KUBECONFORM=$(KUBECONFORM) VLLM_ORACLE=$(VLLM_ORACLE)/bin/python LITELLM=$(LITELLM_PROXY)/bin/litellm go test -count=1 ./...
 
 include conformance/conformance.mk
 include hack/fuzz.mk

@@ -8,6 +8,7 @@ import (
 	kservev1alpha1 "github.com/kserve/kserve/pkg/apis/serving/v1alpha1"
 	kservev1beta1 "github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -24,6 +25,7 @@ var (
 	PersistentVolumeClaimGVK = corev1.SchemeGroupVersion.WithKind("PersistentVolumeClaim")
 	ConfigMapGVK             = corev1.SchemeGroupVersion.WithKind("ConfigMap")
 	PodDisruptionBudgetGVK   = policyv1.SchemeGroupVersion.WithKind("PodDisruptionBudget")
+	JobGVK                   = batchv1.SchemeGroupVersion.WithKind("Job")
 	// NamespaceGVK: servelayer renders none, but examples pass user
 	// Namespaces through the function untouched.
 	NamespaceGVK           = corev1.SchemeGroupVersion.WithKind("Namespace")
@@ -38,6 +40,7 @@ var newTyped = map[schema.GroupVersionKind]func() runtime.Object{
 	PersistentVolumeClaimGVK: func() runtime.Object { return &corev1.PersistentVolumeClaim{} },
 	ConfigMapGVK:             func() runtime.Object { return &corev1.ConfigMap{} },
 	PodDisruptionBudgetGVK:   func() runtime.Object { return &policyv1.PodDisruptionBudget{} },
+	JobGVK:                   func() runtime.Object { return &batchv1.Job{} },
 	NamespaceGVK:             func() runtime.Object { return &corev1.Namespace{} },
 	InferenceServiceGVK:      func() runtime.Object { return &kservev1beta1.InferenceService{} },
 	LLMInferenceServiceGVK:   func() runtime.Object { return &kservev1alpha1.LLMInferenceService{} },

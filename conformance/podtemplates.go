@@ -7,6 +7,7 @@ import (
 	kservev1alpha1 "github.com/kserve/kserve/pkg/apis/serving/v1alpha1"
 	kservev1beta1 "github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -27,6 +28,8 @@ type PodTemplate struct {
 func PodTemplates(obj runtime.Object) ([]PodTemplate, error) {
 	switch o := obj.(type) {
 	case *appsv1.Deployment:
+		return []PodTemplate{{Path: "spec.template.spec", Meta: o.Spec.Template.ObjectMeta, Spec: &o.Spec.Template.Spec}}, nil
+	case *batchv1.Job:
 		return []PodTemplate{{Path: "spec.template.spec", Meta: o.Spec.Template.ObjectMeta, Spec: &o.Spec.Template.Spec}}, nil
 	case *kservev1beta1.InferenceService:
 		var out []PodTemplate

@@ -200,10 +200,10 @@ func process(rl *framework.ResourceList) *output {
 	switch {
 	case input.IsServedModel(fc):
 		fleet, results := Render(Request{Models: []*yaml.RNode{input.WithIdentity(fc)}})
-		out, extra := mergeOutput(fc, rl.Items, fleet, results)
+		out, extra := mergeOutput(fc, withoutGuards(rl.Items), fleet, results)
 		rl.Results = append(rl.Results, append(results, extra...)...)
 		if !hasError(rl.Results) {
-			return out
+			return out.guarded(&rl.Results)
 		}
 	case input.IsPlatform(fc):
 		// A List item holding a ServedModel is unwrapped: passed through
@@ -253,10 +253,10 @@ func process(rl *framework.ResourceList) *output {
 			break
 		}
 		fleet, results := Render(Request{Models: models, Platform: input.WithIdentity(fc)})
-		out, extra := mergeOutput(nil, rest, fleet, results)
+		out, extra := mergeOutput(nil, withoutGuards(rest), fleet, results)
 		rl.Results = append(rl.Results, append(results, extra...)...)
 		if !hasError(rl.Results) {
-			return out
+			return out.guarded(&rl.Results)
 		}
 	default:
 		rl.Results = append(rl.Results, functionConfigError(fc))
@@ -370,7 +370,8 @@ func mergeOutput(fc *yaml.RNode, items []*yaml.RNode, fleet *render.Fleet, resul
 		}
 		ref, model := fleet.Ref(i)
 		// Every rendered object carries its model's name in LabelName.
-		if l := it.GetLabels(); l[render.LabelManagedBy] == "servelayer" && l[render.LabelName] == model.Name {
+		// ... but the fleet form's LiteLLM ConfigMap, the Platform's.
+		if l := it.GetLabels(); l[render.LabelManagedBy] == "servelayer" && (l[render.LabelName] == model.Name || model.Kind == schema.KindPlatform && l[render.LabelName] == "") {
 			if !placed[i] {
 				out.items = append(out.items, listItem{obj: i})
 				placed[i] = true

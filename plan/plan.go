@@ -45,7 +45,11 @@ func Move(m *schema.ServedModel, opts Options) (*MovePlan, []render.Diagnostic) 
 	p.ObjectsComplete = known
 	p.Changes = semanticChanges(oldM, newM, ps)
 	if r := m.Spec.Routing; r != nil {
-		p.LiteLLM = &AliasMove{Alias: r.Alias, ConfigMap: ps.LiteLLM.Namespace + "/" + render.LiteLLMConfigMapName(m.Name),
+		cm := render.LiteLLMConfigMapName(m.Name)
+		if ps.LiteLLM.ConfigMap != "" {
+			cm = ps.LiteLLM.ConfigMap
+		}
+		p.LiteLLM = &AliasMove{Alias: r.Alias, ConfigMap: ps.LiteLLM.Namespace + "/" + cm,
 			APIBaseFrom: apiBase(oldM, ps), APIBaseTo: apiBase(newM, ps)}
 	}
 	if oldM.Spec.Layer != newM.Spec.Layer {
@@ -290,4 +294,10 @@ func blocker(d render.Diagnostic, new *schema.ServedModel, p *schema.PlatformSpe
 		break
 	}
 	return b
+}
+
+// stageOf is the staging Job of m (spec.model.source.pvc.stage) and what
+// it stages.
+func stageOf(m *schema.ServedModel) (job, source string) {
+	return render.StageJobName(m), render.StageSource(m.Spec.Model.Source.PVC.Stage)
 }

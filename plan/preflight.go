@@ -40,6 +40,9 @@ func preflight(old, new *schema.ServedModel, p *schema.PlatformSpec, gated bool)
 
 	// 3. The weights, where the new layer reads them.
 	switch src := new.Spec.Model.Source; {
+	case src.PVC != nil && src.PVC.Stage != nil:
+		job, source := stageOf(new)
+		add("weights", CheckPass, "", "Job %s/%s stages %s into claim %s at %s in step 2 (step 3 waits for it)", ns, job, source, src.PVC.ClaimName, src.PVC.Path)
 	case src.PVC != nil && src.PVC.Provision != nil:
 		add("weights", CheckManual, fmt.Sprintf("kubectl -n %s get pvc %s", ns, src.PVC.ClaimName),
 			"servelayer renders claim %s/%s empty: stage the weights at %s before step 2", ns, src.PVC.ClaimName, src.PVC.Path)

@@ -48,12 +48,34 @@ func (p *MovePlan) runbook(old, new *schema.ServedModel, ps *schema.PlatformSpec
 		fmt.Sprintf("kubectl -n %s run %s-move-check --rm -i --restart=Never --image=%s -- curl -fsS %s/models",
 			ps.LiteLLM.Namespace, new.Name, layer.CheckImage, url),
 	}, Notes: []string{fmt.Sprintf("expect %q in the model list; the check runs in LiteLLM's namespace %s, where tenant traffic comes from", new.Spec.Model.Name, ps.LiteLLM.Namespace)}}
+	if pvc := new.Spec.Model.Source.PVC; pvc != nil && pvc.Stage != nil {
+		// The server cannot load before the Job has filled the claim.
+		job, source := stageOf(new)
+		s3.Commands = append([]string{fmt.Sprintf("kubectl -n %s wait --for=condition=complete job/%s --timeout=6h", new.Namespace, job)}, s3.Commands...)
+		s3.Notes = append(s3.Notes, fmt.Sprintf("Job %s stages %s into claim %s first (once: a later run finds its marker and exits); the server restarts until the weights are there", job, source, pvc.ClaimName))
+	}
 	if new.Spec.Paused {
 		s3.Notes = append(s3.Notes, "spec.paused is true: the new layer stays idle, so there is nothing to validate until it is unpaused")
 	}
 
 	s4 := Step{Title: "Re-point the alias"}
-	if a := p.LiteLLM; a != nil {
+	if a := p.LiteLLM; a != nil && ps.LiteLLM.ConfigMap != "" {
+		// The fleet form holds every model's entry: a render of this model
+		// alone would drop the others, so it comes from the whole fleet as
+		// committed, with this model's new layer.
+		// A file of one model is not the fleet: name the fleet instead.
+		whole := "servelayer render -f FLEET_DIR"
+		if opts.ModelName != "" {
+			whole = "servelayer render -f " + opts.ModelFile
+		}
+		if opts.PlatformFile != "" {
+			whole += " --platform " + opts.PlatformFile
+		}
+		s4.Commands = []string{whole + " | kubectl apply --server-side -l '" + k8s.LabelComponent + "=litellm-route' -f -"}
+		s4.Notes = []string{
+			fmt.Sprintf("first set spec.layer: %s in %s: ConfigMap %s holds the model_list of the whole fleet, so it is rendered from every ServedModel LiteLLM serves (the files GitOps renders), as committed, without --layer or --name", to, orDefault(opts.ModelFile, "the spec"), a.ConfigMap),
+			fmt.Sprintf("alias %q does not change; api_base %s -> %s", a.Alias, a.APIBaseFrom, a.APIBaseTo)}
+	} else if a != nil {
 		s4.Commands = []string{render + " | kubectl apply --server-side -l '" + selectLiteLLM + "' -f -"}
 		s4.Notes = []string{fmt.Sprintf("alias %q does not change; api_base %s -> %s (ConfigMap %s)", a.Alias, a.APIBaseFrom, a.APIBaseTo, a.ConfigMap)}
 	} else {

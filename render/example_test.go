@@ -62,7 +62,7 @@ func ExampleRender_yaml() {
 		fmt.Println(o.Ref)
 	}
 	// Output:
-	// ConfigMap litellm/litellm-qwen
+	// ConfigMap litellm/litellm-config
 	// Service serving/qwen
 	// Deployment serving/qwen
 }

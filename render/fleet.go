@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -31,6 +32,8 @@ type Fleet struct {
 	// order is the identity of every object, in output order (sortObjects):
 	// Objects without their manifests.
 	order []Object
+	// routed are the models with a LiteLLM entry, in input order.
+	routed []ObjectRef
 }
 
 // Prepare validates a fleet as RenderFleet does, with the same
@@ -91,6 +94,12 @@ func Prepare(models []*schema.ServedModel, opts Options) *Fleet {
 	if f.HasErrors() {
 		return f
 	}
+	for _, o := range ids {
+		if o.part == partRoute {
+			f.routed = append(f.routed, o.Model)
+		}
+	}
+	ids = f.fleetRoute(ids)
 	if len(ids) == 0 {
 		// Unreachable with today's layers (each renders at least one
 		// object), and kept so no future path can return an empty success.
@@ -125,6 +134,10 @@ func (f *Fleet) model(i int) (*schema.ServedModel, layer.Layer, *LayerChoice, *f
 	return m, defaultModel(m, &f.platform.Spec), choice, nil
 }
 
+// Routed are the models published to LiteLLM (those with spec.routing),
+// in input order: their api_base names the namespace they render into.
+func (f *Fleet) Routed() []ObjectRef { return slices.Clone(f.routed) }
+
 // HasErrors reports whether any diagnostic is an error. Such a fleet has
 // no objects.
 func (f *Fleet) HasErrors() bool { return (&Result{Diagnostics: f.Diagnostics}).HasErrors() }
@@ -144,6 +157,9 @@ func (f *Fleet) Ref(i int) (ref, model ObjectRef) { return f.order[i].Ref, f.ord
 // returned. Rendering is deterministic, so it is the object Prepare saw.
 func (f *Fleet) Object(i int) Object {
 	id := f.order[i]
+	if id.part == partFleetRoute {
+		return f.fleetConfigMap(id)
+	}
 	m, home, _, _ := f.model(id.input)
 	for _, o := range build(m, home, &f.platform.Spec, id.Model, id.input, id.part) {
 		if o.Ref == id.Ref {
@@ -203,4 +219,46 @@ func (f *Fleet) addError(obj ObjectRef, input int, e *field.Error, more string) 
 	d := ErrorDiagnostic(e)
 	d.Object, d.Input, d.Message = obj, input, d.Message+more
 	f.Diagnostics = append(f.Diagnostics, d)
+}
+
+// fleetRoute swaps the per-model LiteLLM ConfigMaps (kept until now for
+// the alias check) for the fleet form's one, when the Platform asks for
+// it. A render of some models only (FleetSize) omits it and says so:
+// applied, a partial model_list would drop every other model's alias.
+func (f *Fleet) fleetRoute(ids []Object) []Object {
+	ls := f.platform.Spec.LiteLLM
+	if ls.ConfigMap == "" {
+		return ids
+	}
+	routed := 0
+	ids = slices.DeleteFunc(ids, func(o Object) bool {
+		if o.part == partRoute {
+			routed++
+			return true
+		}
+		return false
+	})
+	if routed == 0 {
+		return ids
+	}
+	ref := ObjectRef{APIVersion: "v1", Kind: "ConfigMap", Namespace: ls.Namespace, Name: ls.ConfigMap}
+	if f.opts.FleetSize > len(f.models) {
+		f.Diagnostics = append(f.Diagnostics, Diagnostic{Severity: Info, Object: platformRef(f.platform), Input: -1,
+			Field: "spec.litellm.configMap", Value: ls.ConfigMap, Message: fmt.Sprintf(
+				"%s is not rendered: it holds the model_list of every routed model, and this render holds %d of the fleet's %d models; render the whole fleet to publish it", ref, len(f.models), f.opts.FleetSize)})
+		return ids
+	}
+	return append(ids, Object{Ref: ref, Model: platformRef(f.platform), input: -1, part: partFleetRoute})
+}
+
+// fleetConfigMap renders the fleet form's ConfigMap: every model is copied
+// and defaulted again for its entry, one at a time.
+func (f *Fleet) fleetConfigMap(id Object) Object {
+	var entries []liteLLMEntry
+	for i := range f.models {
+		m, home, _, _ := f.model(i)
+		entries = append(entries, liteLLMEntries(m, home.APIBase(m, &f.platform.Spec))...)
+	}
+	o := liteLLMFleetConfigMap(entries, &f.platform.Spec)
+	return Object{Ref: id.Ref, Model: id.Model, manifest: o.Manifest, input: -1, part: partFleetRoute}
 }

@@ -70,7 +70,11 @@ const (
 	partHome part = 1 << iota
 	partClaim
 	partRoute
-	allParts = partHome | partClaim | partRoute
+	partStage
+	allParts = partHome | partClaim | partRoute | partStage
+	// partFleetRoute is the fleet form's LiteLLM ConfigMap: no one model's,
+	// built from all of them (Fleet.fleetConfigMap).
+	partFleetRoute part = 1 << 7
 )
 
 // build renders a valid, defaulted model: its layer's objects, the claim
@@ -88,6 +92,11 @@ func build(m *schema.ServedModel, home layer.Layer, p *schema.PlatformSpec, ref 
 	if parts&partClaim != 0 {
 		if pvc, ok := provisionedClaim(m); ok {
 			objs = append(objs, wrap(pvc, partClaim))
+		}
+	}
+	if parts&partStage != 0 {
+		if job, ok := stageJob(m, p); ok {
+			objs = append(objs, wrap(job, partStage))
 		}
 	}
 	if parts&partRoute != 0 {
@@ -132,6 +141,9 @@ func provisionedClaim(m *schema.ServedModel) (k8s.Object, bool) {
 	}
 	// Staged weights are expensive: Argo CD must not prune or delete them.
 	pvc.Metadata.Annotations = map[string]string{k8s.AnnotationArgoSyncOptions: "Prune=false,Delete=false"}
+	if src.Stage != nil {
+		pvc.Metadata.Annotations[AnnotationArgoSyncWave] = stageWave // with its staging Job
+	}
 	return k8s.NewObject("v1", "PersistentVolumeClaim", m, src.ClaimName, pvc), true
 }
 

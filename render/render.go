@@ -211,8 +211,8 @@ func (f *Fleet) checkCollisions(objs []Object) {
 
 // kindOrder puts dependencies first, the way kustomize's legacy order does.
 var kindOrder = map[string]int{
-	"PersistentVolumeClaim": 1, "ConfigMap": 2, "Service": 3, "Deployment": 4,
-	"InferenceService": 5, "LLMInferenceService": 6, "PodDisruptionBudget": 7, "ScaledObject": 8,
+	"PersistentVolumeClaim": 1, "Job": 2, "ConfigMap": 3, "Service": 4, "Deployment": 5,
+	"InferenceService": 6, "LLMInferenceService": 7, "PodDisruptionBudget": 8, "ScaledObject": 9,
 }
 
 // sortObjects orders objects by kind (dependencies first, ranked by

@@ -93,6 +93,9 @@ func TestRenderedCommandLinesAgreeWithVLLM(t *testing.T) {
 			continue
 		}
 		for _, o := range res.Objects {
+			if o.Model.Kind != schema.KindModel {
+				continue // the fleet's LiteLLM ConfigMap: no model's, no vLLM
+			}
 			m := modelNamed(models, o.Model.Name)
 			for _, l := range commandLines(t, o, m) {
 				l.ID = fmt.Sprintf("%s %s/%s %s", path, o.Ref.Kind, o.Ref.Name, l.ID)

@@ -240,7 +240,16 @@ var boundSetups = map[string]boundSetup{
 		setStr: func(f *fixture, v string) { f.model.Spec.Routing = &schema.Routing{Alias: v} },
 	},
 
+	"ServedModel spec.model.source.pvc.stage.revision": {
+		setStr: func(f *fixture, v string) {
+			f.model.Spec.Model.Source.PVC.Stage = &schema.PVCStage{HF: "Qwen/Qwen2.5-0.5B-Instruct", Revision: v}
+		},
+	},
+
 	// Platform.
+	"Platform spec.litellm.configMap": {
+		setStr: func(f *fixture, v string) { f.platform.Spec.LiteLLM.ConfigMap = v },
+	},
 	"Platform spec.gpus": {
 		setInt: func(f *fixture, v int32) { f.platform.Spec.GPUs = &v },
 	},

@@ -249,8 +249,9 @@ type Model struct {
 
 	// Credentials authenticate whatever downloads the weights, for gated
 	// or private models: KServe's storage initializer for hf (llm-d), the
-	// kubelet pulling the modelcar image for oci. A pvc source downloads
-	// nothing and takes none.
+	// kubelet pulling the modelcar image for oci, the staging Job for a
+	// pvc with stage. A pvc source without stage downloads nothing and
+	// takes none.
 	// +optional
 	Credentials *ModelCredentials `json:"credentials,omitempty"`
 }
@@ -349,6 +350,41 @@ type PVCSource struct {
 	// an existing pre-staged claim, which is referenced and never re-created.
 	// +optional
 	Provision *PVCProvision `json:"provision,omitempty"`
+
+	// Stage renders a Job that downloads the weights into path once (a
+	// marker file records what was staged; a later run finds it and
+	// exits), so a provisioned, empty claim comes to serve. The model
+	// server keeps running offline. Set exactly one of hf and oci.
+	// +optional
+	Stage *PVCStage `json:"stage,omitempty"`
+}
+
+// PVCStage is where the staging Job downloads the weights from. It needs
+// egress to that source (README "Staging weights into a claim").
+type PVCStage struct {
+	// HF is a Hugging Face repo id (org/name), downloaded with
+	// huggingface_hub's snapshot_download; spec.model.credentials names
+	// the Secret whose HF_TOKEN it uses.
+	// +optional
+	HF string `json:"hf,omitempty"`
+
+	// Revision of the hf repo: a commit hash (reproducible), branch or
+	// tag. Defaults to main.
+	// +optional
+	// +kubebuilder:validation:MaxLength=255
+	Revision string `json:"revision,omitempty"`
+
+	// OCI is a digest-pinned modelcar image (registry/repo@sha256:<64
+	// hex>, with or without oci://) whose /models is copied into the
+	// claim; like KServe's modelcars it must have sh and cp.
+	// spec.model.credentials names its image pull Secret.
+	// +optional
+	OCI string `json:"oci,omitempty"`
+
+	// Image runs the hf download: any image with python3 and
+	// huggingface_hub. Defaults to the model's vLLM image, which has both.
+	// +optional
+	Image string `json:"image,omitempty"`
 }
 
 // PVCProvision describes a model-cache claim servelayer renders.
@@ -865,4 +901,13 @@ type LiteLLM struct {
 	// Namespace of the LiteLLM proxy; entries are ConfigMaps there.
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
+
+	// ConfigMap, when set, publishes the whole fleet's model_list as ONE
+	// ConfigMap of this name, key config.yaml: a LiteLLM config that the
+	// proxy loads as is (--config) or through include. Every render must
+	// then hold every routed model (a render of some models only omits it).
+	// Unset: one ConfigMap litellm-<model> per routed model.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	ConfigMap string `json:"configMap,omitempty"`
 }

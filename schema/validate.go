@@ -54,6 +54,9 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 	if v := s.LiteLLM.Namespace; v != "" {
 		errs = append(errs, dnsLabel(sp.Child("litellm", "namespace"), v)...)
 	}
+	if v := s.LiteLLM.ConfigMap; v != "" {
+		errs = append(errs, dnsSubdomain(sp.Child("litellm", "configMap"), v)...)
+	}
 	for _, g := range []struct {
 		layer string
 		gw    Gateway
@@ -227,6 +230,9 @@ func validateModel(m *ServedModel, pl *PlatformSpec, gated bool, p *field.Path) 
 					[]string{"ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany"}))
 			}
 		}
+	}
+	if v := src.PVC; v != nil && v.Stage != nil {
+		errs = append(errs, validateStage(sp.Child("pvc", "stage"), v.Stage, m.Name)...)
 	}
 	if src.OCI != "" {
 		op := sp.Child("oci")
@@ -1002,8 +1008,53 @@ func validateCredentials(m *ServedModel, p *PlatformSpec, gated bool, cp *field.
 		return field.ErrorList{field.Required(np, "a Secret holding HF_TOKEN (hf) or a kubernetes.io/dockerconfigjson Secret (oci)")}
 	}
 	errs := dnsSubdomain(np, c.SecretName)
-	if m.Spec.Model.Source.PVC != nil {
-		errs = append(errs, field.Forbidden(cp, "a pvc source is pre-staged: nothing downloads it, so no credentials reach anything; remove spec.model.credentials"))
+	if pvc := m.Spec.Model.Source.PVC; pvc != nil && pvc.Stage == nil {
+		errs = append(errs, field.Forbidden(cp, "a pvc source without stage is pre-staged: nothing downloads it, so no credentials reach anything; remove spec.model.credentials, or add spec.model.source.pvc.stage"))
 	}
 	return append(errs, ruleErrors(cp.String(), m, p, gated)...)
 }
+
+// StageJobSuffix is what the staging Job's name adds to the model's name:
+// "-stage-" and 8 hex digits of what it stages.
+const StageJobSuffix = "-stage-12345678"
+
+// validateStage checks spec.model.source.pvc.stage.
+func validateStage(p *field.Path, st *PVCStage, name string) field.ErrorList {
+	var errs field.ErrorList
+	if (st.HF == "") == (st.OCI == "") {
+		set := "none set"
+		if st.HF != "" {
+			set = "hf, oci"
+		}
+		errs = append(errs, field.Invalid(p, set, "set exactly one of hf, oci"))
+	}
+	if st.HF != "" {
+		repo := strings.TrimPrefix(st.HF, "hf://")
+		if !hfRepoRE.MatchString(repo) || strings.Contains(repo, "..") || strings.HasSuffix(repo, ".git") {
+			errs = append(errs, field.Invalid(p.Child("hf"), st.HF, "must be a Hugging Face repo id org/name (letters, digits, '.', '_', '-'), optionally prefixed hf://"))
+		}
+	}
+	if st.Revision != "" {
+		if st.HF == "" {
+			errs = append(errs, field.Forbidden(p.Child("revision"), "a revision is of an hf repo; an oci image is pinned by its digest"))
+		} else if !hfRevisionRE.MatchString(st.Revision) || strings.Contains(st.Revision, "..") {
+			errs = append(errs, field.Invalid(p.Child("revision"), st.Revision, "must be a commit hash, branch or tag (letters, digits, '.', '_', '-', '/')"))
+		}
+	}
+	if st.OCI != "" {
+		errs = append(errs, validateOCI(p.Child("oci"), st.OCI)...)
+	}
+	if st.Image != "" {
+		if st.HF == "" {
+			errs = append(errs, field.Forbidden(p.Child("image"), "the oci image itself does the copy; image runs an hf download"))
+		}
+		errs = append(errs, printable(p.Child("image"), st.Image, 512)...)
+	}
+	// A Job's pods carry its name in the job-name label: 63 characters.
+	if n := len(name) + len(StageJobSuffix); n > 63 {
+		errs = append(errs, field.TooLong(field.NewPath("metadata", "name"), name, 63-len(StageJobSuffix)))
+	}
+	return errs
+}
+
+var hfRevisionRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$`)

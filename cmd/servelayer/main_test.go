@@ -156,8 +156,14 @@ func TestPlanRunbookSelectsTheModel(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	want := "servelayer render -f ../../examples/fleet/models.yaml --platform ../../examples/fleet/platform.yaml --name qwen --layer kserve"
-	if strings.Count(stdout, want) != 2 {
-		t.Fatalf("the runbook's render commands do not select the model (want %q twice):\n%s", want, stdout)
+	if strings.Count(stdout, want) != 1 {
+		t.Fatalf("the runbook's render command does not select the model (want %q once):\n%s", want, stdout)
+	}
+	// The fleet's Platform publishes one LiteLLM ConfigMap for every
+	// model: the alias is re-pointed from the whole file, as committed.
+	whole := "servelayer render -f ../../examples/fleet/models.yaml --platform ../../examples/fleet/platform.yaml | kubectl apply --server-side -l 'app.kubernetes.io/component=litellm-route' -f -"
+	if !strings.Contains(stdout, whole) {
+		t.Fatalf("the runbook does not re-point the alias from the whole fleet (want %q):\n%s", whole, stdout)
 	}
 	if code, _, stderr := runCLI(t, "", "render", "-f", "../../examples/fleet/models.yaml",
 		"--platform", "../../examples/fleet/platform.yaml", "--name", "qwen", "--layer", "kserve"); code != 0 {

@@ -61,10 +61,24 @@ type PodSpec struct {
 	InitContainers               []Container                `json:"initContainers,omitempty"`
 	Containers                   []Container                `json:"containers"`
 	Volumes                      []Volume                   `json:"volumes,omitempty"`
+	RestartPolicy                string                     `json:"restartPolicy,omitempty"`
+}
+
+// Job is a batch/v1 Job.
+type Job struct {
+	TypeMeta
+	Metadata ObjectMeta `json:"metadata"`
+	Spec     JobSpec    `json:"spec"`
+}
+
+type JobSpec struct {
+	BackoffLimit *int32          `json:"backoffLimit,omitempty"`
+	Template     PodTemplateSpec `json:"template"`
 }
 
 type PodSecurityContext struct {
 	RunAsNonRoot   *bool           `json:"runAsNonRoot,omitempty"`
+	FSGroup        *int64          `json:"fsGroup,omitempty"`
 	SeccompProfile *SeccompProfile `json:"seccompProfile,omitempty"`
 }
 
