@@ -54,13 +54,30 @@ func KServeDir() (string, error) {
 }
 
 func findKServeDir() (string, error) {
-	if d := os.Getenv("KSERVE_DIR"); d != "" {
+	return moduleDir(KServeModule, "KSERVE_DIR")
+}
+
+// LWSModule is the LeaderWorkerSet module whose CRD servelayer's raw-vllm
+// LeaderWorkerSets are checked against: the version KServe v0.17.0
+// requires (its go.mod), which this module pins too.
+const LWSModule = "sigs.k8s.io/lws"
+
+// LWSCRDFile is the LeaderWorkerSet CRD, relative to the LWS module root.
+const LWSCRDFile = "config/crd/bases/leaderworkerset.x-k8s.io_leaderworkersets.yaml"
+
+// LWSDir is the LWS module's directory; LWS_DIR overrides it.
+var LWSDir = sync.OnceValues(func() (string, error) { return moduleDir(LWSModule, "LWS_DIR") })
+
+// moduleDir is module's directory in the module cache, at exactly the
+// version this test binary was built with; env overrides it.
+func moduleDir(module, env string) (string, error) {
+	if d := os.Getenv(env); d != "" {
 		return d, nil
 	}
 	built := ""
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, m := range bi.Deps {
-			if m.Path == KServeModule {
+			if m.Path == module {
 				built = m.Version
 				if m.Replace != nil {
 					built = m.Replace.Version
@@ -68,18 +85,18 @@ func findKServeDir() (string, error) {
 			}
 		}
 	}
-	cmd := exec.Command("go", "list", "-m", "-f", "{{.Version}} {{.Dir}}", KServeModule)
+	cmd := exec.Command("go", "list", "-m", "-f", "{{.Version}} {{.Dir}}", module)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("go list -m %s: %w (set KSERVE_DIR to the module directory)", KServeModule, err)
+		return "", fmt.Errorf("go list -m %s: %w (set %s to the module directory)", module, err, env)
 	}
 	version, dir, ok := strings.Cut(strings.TrimSpace(string(out)), " ")
 	if !ok || dir == "" {
-		return "", fmt.Errorf("go list -m %s: module not downloaded: %q (run go mod download)", KServeModule, out)
+		return "", fmt.Errorf("go list -m %s: module not downloaded: %q (run go mod download)", module, out)
 	}
 	if built != "" && built != version {
-		return "", fmt.Errorf("test binary built with %s %s but go list finds %s", KServeModule, built, version)
+		return "", fmt.Errorf("test binary built with %s %s but go list finds %s", module, built, version)
 	}
 	return dir, nil
 }
@@ -147,6 +164,11 @@ func LoadCRDs(kserveDir string) ([]CRD, error) {
 	if err != nil {
 		return nil, err
 	}
+	return loadCRDFiles(files)
+}
+
+// loadCRDFiles reads and strictly decodes the CRDs of files.
+func loadCRDFiles(files []string) ([]CRD, error) {
 	var crds []CRD
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -327,10 +349,22 @@ func loadCRDSet() (*CRDSet, error) {
 	if err != nil {
 		return nil, err
 	}
+	// KServe's LLMInferenceService controller needs the LeaderWorkerSet
+	// CRD too, and raw-vllm renders LeaderWorkerSets.
+	lwsDir, err := LWSDir()
+	if err != nil {
+		return nil, err
+	}
+	lws, err := loadCRDFiles([]string{filepath.Join(lwsDir, LWSCRDFile)})
+	if err != nil {
+		return nil, err
+	}
+	crds = append(crds, lws...)
 	set := &CRDSet{CRDs: crds, versions: map[schema.GroupVersionKind]*CRDVersion{}}
 	want := map[schema.GroupKind]bool{
 		InferenceServiceGVK.GroupKind():    true,
 		LLMInferenceServiceGVK.GroupKind(): true,
+		LeaderWorkerSetGVK.GroupKind():     true,
 	}
 	for _, c := range crds {
 		gk := schema.GroupKind{Group: c.CRD.Spec.Group, Kind: c.CRD.Spec.Names.Kind}

@@ -9,6 +9,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	lwsv1 "sigs.k8s.io/lws/api/leaderworkerset/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	sigsjson "sigs.k8s.io/json"
@@ -28,6 +29,8 @@ var (
 	NamespaceGVK           = corev1.SchemeGroupVersion.WithKind("Namespace")
 	InferenceServiceGVK    = kservev1beta1.SchemeGroupVersion.WithKind("InferenceService")
 	LLMInferenceServiceGVK = kservev1alpha1.SchemeGroupVersion.WithKind("LLMInferenceService")
+	// LeaderWorkerSetGVK: raw-vllm's replicas spanning pods.
+	LeaderWorkerSetGVK = lwsv1.SchemeGroupVersion.WithKind("LeaderWorkerSet")
 )
 
 var newTyped = map[schema.GroupVersionKind]func() runtime.Object{
@@ -39,6 +42,7 @@ var newTyped = map[schema.GroupVersionKind]func() runtime.Object{
 	NamespaceGVK:             func() runtime.Object { return &corev1.Namespace{} },
 	InferenceServiceGVK:      func() runtime.Object { return &kservev1beta1.InferenceService{} },
 	LLMInferenceServiceGVK:   func() runtime.Object { return &kservev1alpha1.LLMInferenceService{} },
+	LeaderWorkerSetGVK:       func() runtime.Object { return &lwsv1.LeaderWorkerSet{} },
 }
 
 // KnownKinds lists the kinds DecodeStrict accepts.

@@ -66,7 +66,7 @@ func required(name string, fields ...string) AutoRule {
 
 var autoRules = []AutoRule{
 	required("disaggregation", "spec.disaggregation"),
-	required("multi-node", "spec.engine.args", "spec.resources.gpus"),
+	required("multi-node", "spec.parallelism", "spec.engine.args", "spec.resources.gpus"),
 	required("hf-source", "spec.model.source.hf"),
 	required("canary", "spec.rollout.canaryTrafficPercent"),
 	required("scale-to-zero", "spec.scaling.minReplicas"),

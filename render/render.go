@@ -208,7 +208,7 @@ func (f *Fleet) checkCollisions(objs []Object) {
 
 // kindOrder puts dependencies first, the way kustomize's legacy order does.
 var kindOrder = map[string]int{
-	"PersistentVolumeClaim": 1, "ConfigMap": 2, "Service": 3, "Deployment": 4,
+	"PersistentVolumeClaim": 1, "ConfigMap": 2, "Service": 3, "Deployment": 4, "LeaderWorkerSet": 4,
 	"InferenceService": 5, "LLMInferenceService": 6, "PodDisruptionBudget": 7,
 }
 

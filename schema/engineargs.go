@@ -14,7 +14,7 @@ import (
 // to set: servelayer sets it, or it would take vLLM off the address and
 // protocol that probes, Services and routes use. disaggregated adds the KV
 // transfer config servelayer sets on both pools.
-func reservedVLLM(dest string, values []string, disaggregated bool) string {
+func reservedVLLM(dest string, values []string, s *ServedModelSpec) string {
 	switch dest {
 	case "model", "model_tag":
 		return "servelayer sets the model's path from spec.model.source; remove it"
@@ -39,8 +39,16 @@ func reservedVLLM(dest string, values []string, disaggregated bool) string {
 	case "help":
 		return "vLLM prints its help and exits instead of serving; remove it"
 	case "kv_transfer_config":
-		if disaggregated {
-			return "with disaggregation servelayer sets --kv-transfer-config (NIXL) on both pools; remove it"
+		if s.Disaggregation != nil {
+			return "with disaggregation servelayer sets --kv-transfer-config on both pools from spec.disaggregation.kvConnector; remove it"
+		}
+	case "tensor_parallel_size", "pipeline_parallel_size", "data_parallel_size", "data_parallel_size_local", "enable_expert_parallel":
+		if s.HasParallelism() {
+			return "spec.parallelism (or the pool's) sets the parallel sizes; set them there only"
+		}
+	case "data_parallel_address", "data_parallel_rpc_port", "data_parallel_start_rank", "data_parallel_rank", "distributed_executor_backend", "data_parallel_backend":
+		if s.MultiNode() {
+			return "a replica spans pods, and servelayer wires them together (the leader's address, ranks and backend); remove it"
 		}
 	}
 	return ""
@@ -51,9 +59,13 @@ func reservedVLLM(dest string, values []string, disaggregated bool) string {
 // sets, however it is spelled; warnings for flags vLLM VLLMVersion does
 // not know, abbreviations, and an API key in plain text.
 func engineArgs(s *ServedModelSpec, p *field.Path) (field.ErrorList, []RuleWarning) {
+	return checkArgs(s, s.Engine.Args, p)
+}
+
+// checkArgs checks args, one pool's or the model's, as engineArgs does.
+func checkArgs(s *ServedModelSpec, args []string, p *field.Path) (field.ErrorList, []RuleWarning) {
 	var errs field.ErrorList
 	warns := map[int]RuleWarning{}
-	args := s.Engine.Args
 	seen := map[int]bool{} // one finding per argument
 	for i, a := range args {
 		seen[i] = badArg(a) != "" // reported by validateEngine
@@ -75,7 +87,7 @@ func engineArgs(s *ServedModelSpec, p *field.Path) (field.ErrorList, []RuleWarni
 		if seen[a.Index] {
 			continue
 		}
-		if why := reservedVLLM(a.Dest, a.Values, s.Disaggregation != nil); why != "" {
+		if why := reservedVLLM(a.Dest, a.Values, s); why != "" {
 			seen[a.Index] = true
 			if a.Dest == "model_tag" {
 				errs = append(errs, field.Forbidden(at(a.Index), positionalMessage(a.Token)+why))
@@ -167,8 +179,14 @@ func EnvRefs(s *ServedModelSpec) map[string]bool {
 }
 
 // EngineArgWarnings are the warnings about a valid model's spec.engine.args
-// (see engineArgs), in argument order.
+// and its pools' engine args (see engineArgs), in argument order.
 func EngineArgWarnings(m *ServedModel) []RuleWarning {
 	_, ws := engineArgs(&m.Spec, field.NewPath("spec", "engine", "args"))
+	for _, v := range m.Spec.Pools() {
+		if v.Pool != nil && v.Pool.Engine != nil {
+			_, pw := checkArgs(&m.Spec, v.Pool.Engine.Args, fieldPath(v.Path).Child("engine", "args"))
+			ws = append(ws, pw...)
+		}
+	}
 	return ws
 }

@@ -74,8 +74,18 @@ type ServedModelSpec struct {
 	// +optional
 	Engine Engine `json:"engine,omitempty"`
 
-	// Resources are the per-replica requests; limits default to the requests.
+	// Resources are the requests of one pod; limits default to the
+	// requests. A replica spanning pods (spec.parallelism) gets them on
+	// every pod.
 	Resources Resources `json:"resources"`
+
+	// Parallelism shards one replica over GPUs: tensor x pipeline x data
+	// GPUs in all, spec.resources.gpus of them per pod, so a replica spans
+	// (tensor x pipeline x data) / gpus pods. Past one pod, raw-vllm runs a
+	// LeaderWorkerSet and llm-d a LeaderWorkerSet-backed worker; kserve has
+	// no such form for vLLM. Set it instead of vLLM's parallel flags.
+	// +optional
+	Parallelism *Parallelism `json:"parallelism,omitempty"`
 
 	// Replicas is a fixed replica count. Mutually exclusive with scaling.
 	// +optional
@@ -417,6 +427,35 @@ type Scaling struct {
 	MaxReplicas int32 `json:"maxReplicas"`
 }
 
+// Parallelism is how one replica is sharded over GPUs and pods.
+type Parallelism struct {
+	// Tensor is vLLM's tensor parallel size (--tensor-parallel-size).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=64
+	Tensor *int32 `json:"tensor,omitempty"`
+
+	// Pipeline is vLLM's pipeline parallel size (--pipeline-parallel-size).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=64
+	Pipeline *int32 `json:"pipeline,omitempty"`
+
+	// Data is vLLM's data parallel size (--data-parallel-size): ranks
+	// each holding the model sharded tensor ways. Spanning pods, each pod
+	// runs gpus / tensor of them (--data-parallel-size-local).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=512
+	Data *int32 `json:"data,omitempty"`
+
+	// Expert turns on expert parallelism for mixture-of-experts models
+	// (--enable-expert-parallel): the experts are spread over the tensor x
+	// data ranks.
+	// +optional
+	Expert bool `json:"expert,omitempty"`
+}
+
 // Rollout is a KServe canary.
 type Rollout struct {
 	// CanaryTrafficPercent sends this share of traffic to the latest
@@ -445,6 +484,29 @@ type Pool struct {
 	// Resources override the model's resources for this pool.
 	// +optional
 	Resources *Resources `json:"resources,omitempty"`
+
+	// Parallelism overrides spec.parallelism for this pool, such as decode
+	// with tensor 4 and prefill with tensor 1.
+	// +optional
+	Parallelism *Parallelism `json:"parallelism,omitempty"`
+
+	// Engine adds this pool's own vLLM arguments (after the model's
+	// spec.engine.args) and environment variables (over the model's, by
+	// name).
+	// +optional
+	Engine *PoolEngine `json:"engine,omitempty"`
+}
+
+// PoolEngine is what one pool's vLLM adds to the model's engine.
+type PoolEngine struct {
+	// Args are appended after spec.engine.args in this pool.
+	// +optional
+	Args []string `json:"args,omitempty"`
+
+	// Env are added to spec.engine.env in this pool; one with the same
+	// name replaces the model's.
+	// +optional
+	Env []EnvVar `json:"env,omitempty"`
 }
 
 // Routing publishes the model through LiteLLM.
