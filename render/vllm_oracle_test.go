@@ -158,7 +158,7 @@ type container struct {
 	Name    string   `json:"name"`
 	Command []string `json:"command"`
 	Args    []string `json:"args"`
-	Env  []struct {
+	Env     []struct {
 		Name  string `json:"name"`
 		Value string `json:"value"`
 	} `json:"env"`
