@@ -66,6 +66,9 @@ type boundSetup struct {
 // boundSetups has one entry per CRD field that carries a bound, keyed by
 // kind and JSON path.
 var boundSetups = map[string]boundSetup{
+	"ServedModel spec.disaggregation.kvConnector": {
+		setStr: func(f *fixture, v string) { f.disaggregated().KVConnector = schema.KVConnector(v) },
+	},
 	"ServedModel spec.parallelism.tensor": {
 		setInt: func(f *fixture, v int32) { f.model.Spec.Parallelism = &schema.Parallelism{Tensor: &v} },
 	},

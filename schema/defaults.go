@@ -85,6 +85,7 @@ func (m *ServedModel) Default(p *PlatformSpec) {
 	}
 	s.Resources.defaultLimits()
 	if d := s.Disaggregation; d != nil {
+		setDefault(&d.KVConnector, KVConnectorNIXL)
 		for _, pool := range []*Pool{&d.Prefill, &d.Decode} {
 			if pool.Replicas == nil {
 				pool.Replicas = ptr(int32(1))

@@ -330,6 +330,8 @@ var rules = []Rule{
 		without: func(m *ServedModel) {
 			s := &m.Spec
 			d := s.Disaggregation
+			v := s.PoolView("decode", &d.Decode)
+			s.Engine.Args, s.Engine.Env, s.Parallelism = v.Args, v.Env, v.Parallelism
 			s.Resources = *s.PoolResources(&d.Decode).DeepCopy()
 			s.Replicas = ptr(int32(1))
 			if d.Decode.Replicas != nil {

@@ -471,7 +471,24 @@ type Disaggregation struct {
 	Prefill Pool `json:"prefill"`
 	// Decode is the token-generation pool (the main workload).
 	Decode Pool `json:"decode"`
+
+	// KVConnector moves the KV cache from prefill to decode: nixl (the
+	// default and, in KServe v0.17, the only one: its decode preset runs
+	// the routing sidecar with --connector=nixlv2), vLLM's NixlConnector
+	// with kv_role kv_both on both pools.
+	// +optional
+	// +kubebuilder:validation:Enum=nixl
+	KVConnector KVConnector `json:"kvConnector,omitempty"`
 }
+
+// KVConnector is a KV-cache transfer connector between pools.
+type KVConnector string
+
+// KV connectors.
+const (
+	// KVConnectorNIXL is vLLM's NixlConnector (UCX by default).
+	KVConnectorNIXL KVConnector = "nixl"
+)
 
 // Pool is one side of a disaggregated deployment.
 type Pool struct {

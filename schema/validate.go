@@ -439,6 +439,9 @@ func validateDisaggregation(m *ServedModel, p *PlatformSpec, gated bool, sp *fie
 		}
 	}
 	sideChannel(s.Engine.Env, sp.Child("engine", "env"))
+	if d.KVConnector != KVConnectorNIXL {
+		errs = append(errs, field.NotSupported(dp.Child("kvConnector"), d.KVConnector, []string{string(KVConnectorNIXL)}))
+	}
 	if s.Replicas != nil {
 		errs = append(errs, field.Forbidden(sp.Child("replicas"), "with disaggregation, set spec.disaggregation.decode.replicas and spec.disaggregation.prefill.replicas instead"))
 	}

@@ -21,7 +21,8 @@ const (
 	Container = "main"
 	// ModelsDir is where KServe's storage puts the weights.
 	ModelsDir = "/mnt/models"
-	// nixlKVTransfer is vLLM's KV-transfer config for prefill/decode over NIXL.
+	// nixlKVTransfer is vLLM's KV-transfer config for prefill/decode over
+	// NIXL: both pools kv_both, as llm-d's P/D guides run them.
 	nixlKVTransfer = `{"kv_connector":"NixlConnector","kv_role":"kv_both"}`
 	// annotationStorageSecret is the shipped credentials config's
 	// storageSecretNameAnnotation.
@@ -278,9 +279,10 @@ func workload(m *schema.ServedModel, p *schema.PlatformSpec, replicas *int32, sc
 	args := k8s.ContainerArgs(v.Args, v.Env)
 	env := k8s.EnvVars(v.Env)
 	if s.Disaggregation != nil {
-		// Prefill hands its KV cache to decode over NIXL. KServe's presets
-		// add only the routing sidecar; vLLM needs the connector and the
-		// side-channel address on both pools, or decode recomputes prefill.
+		// Prefill hands its KV cache to decode over NIXL (the only
+		// spec.disaggregation.kvConnector). KServe's presets add only the
+		// routing sidecar; vLLM needs the connector and the side-channel
+		// address on both pools, or decode recomputes prefill.
 		args = append(args, "--kv-transfer-config", nixlKVTransfer)
 		env = append(env, k8s.EnvVar{Name: "VLLM_NIXL_SIDE_CHANNEL_HOST",
 			ValueFrom: &k8s.EnvVarSource{FieldRef: &k8s.FieldSelector{FieldPath: "status.podIP"}}})
