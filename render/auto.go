@@ -66,6 +66,7 @@ func required(name string, fields ...string) AutoRule {
 
 var autoRules = []AutoRule{
 	required("disaggregation", "spec.disaggregation"),
+	required("scheduler", "spec.scheduler"),
 	required("multi-node", "spec.parallelism", "spec.engine.args", "spec.resources.gpus"),
 	required("hf-source", "spec.model.source.hf"),
 	required("canary", "spec.rollout.canaryTrafficPercent"),

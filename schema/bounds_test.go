@@ -66,6 +66,24 @@ type boundSetup struct {
 // boundSetups has one entry per CRD field that carries a bound, keyed by
 // kind and JSON path.
 var boundSetups = map[string]boundSetup{
+	"ServedModel spec.scheduler.profile": {
+		setStr: func(f *fixture, v string) { f.scheduler(&schema.Scheduler{Profile: schema.SchedulerProfile(v)}) },
+	},
+	"ServedModel spec.scheduler.blockSize": {
+		setInt: func(f *fixture, v int32) {
+			f.scheduler(&schema.Scheduler{Profile: schema.SchedulerPrecisePrefixCache, BlockSize: &v})
+		},
+	},
+	"ServedModel spec.scheduler.config.configMapRef.name": {
+		setStr: func(f *fixture, v string) {
+			f.scheduler(&schema.Scheduler{Config: &schema.SchedulerConfig{ConfigMapRef: &schema.ConfigMapKeyRef{Name: v}}})
+		},
+	},
+	"ServedModel spec.scheduler.config.configMapRef.key": {
+		setStr: func(f *fixture, v string) {
+			f.scheduler(&schema.Scheduler{Config: &schema.SchedulerConfig{ConfigMapRef: &schema.ConfigMapKeyRef{Name: "epp", Key: v}}})
+		},
+	},
 	"ServedModel spec.disaggregation.kvConnector": {
 		setStr: func(f *fixture, v string) { f.disaggregated().KVConnector = schema.KVConnector(v) },
 	},
@@ -464,6 +482,12 @@ func requirement(op string) schema.NodeSelectorTerm {
 // env adds a valid variable, then e, so e is at index 1.
 func (f *fixture) env(e schema.EnvVar) {
 	f.model.Spec.Engine.Env = []schema.EnvVar{{Name: "LOG_LEVEL", Value: "debug"}, e}
+}
+
+// scheduler moves the model to llm-d with spec.scheduler sc.
+func (f *fixture) scheduler(sc *schema.Scheduler) {
+	f.model.Spec.Layer = schema.LayerLLMD
+	f.model.Spec.Scheduler = sc
 }
 
 // poolEnv gives a pool a valid variable, then e, so e is at index 1.

@@ -439,6 +439,14 @@ var rules = []Rule{
 		},
 	},
 	{
+		ID: "scheduler-needs-llm-d", Field: "spec.scheduler", When: "`spec.scheduler` is set",
+		On:      []Layer{LayerRawVLLM, LayerKServe},
+		Problem: text("only llm-d has an endpoint picker (KServe v0.17's router scheduler): the scheduler's profile or config would be dropped"),
+		Fix:     text("remove spec.scheduler (routing falls back to the Service's or gateway's balancing)"),
+		match:   func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) { return nil, m.Spec.Scheduler != nil },
+		without: func(m *ServedModel) { m.Spec.Scheduler = nil },
+	},
+	{
 		ID: "hf-on-raw-vllm", Field: "spec.model.source.hf", When: "`spec.model.source.hf` is set",
 		On:      []Layer{LayerRawVLLM},
 		Problem: text("raw-vllm runs with HF_HUB_OFFLINE=1 and never downloads from the hub"),

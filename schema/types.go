@@ -115,6 +115,11 @@ type ServedModelSpec struct {
 	// +optional
 	Routing *Routing `json:"routing,omitempty"`
 
+	// Scheduler configures llm-d's endpoint picker, which picks the pod
+	// each request goes to. llm-d only. Unset: KServe's built-in profile.
+	// +optional
+	Scheduler *Scheduler `json:"scheduler,omitempty"`
+
 	// Pod is what every pod that serves the model gets, on every layer:
 	// its identity, priority, pull secrets, metadata and spreading.
 	// +optional
@@ -524,6 +529,73 @@ type PoolEngine struct {
 	// name replaces the model's.
 	// +optional
 	Env []EnvVar `json:"env,omitempty"`
+}
+
+// Scheduler is llm-d's endpoint picker configuration: a profile, or the
+// user's own EndpointPickerConfig.
+type Scheduler struct {
+	// Profile is default (KServe v0.17's built-in: queue and approximate
+	// prefix-cache scorers, with the P/D filters when a prefill pool exists)
+	// or precise-prefix-cache (the prefix-cache scorer fed by the KV-cache
+	// events vLLM publishes over ZMQ, so it knows which pod holds which
+	// blocks; servelayer sets vLLM's block size, hash algorithm, hash seed
+	// and KV events to match the scorer's). Unset with config: custom.
+	// +optional
+	// +kubebuilder:validation:Enum=default;precise-prefix-cache
+	Profile SchedulerProfile `json:"profile,omitempty"`
+
+	// BlockSize is the KV block size, in tokens, of vLLM (--block-size)
+	// and of the precise-prefix-cache scorer, which must agree or every
+	// lookup misses; default 64. precise-prefix-cache only.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=128
+	BlockSize *int32 `json:"blockSize,omitempty"`
+
+	// HashSeed is PYTHONHASHSEED on vLLM, the seed of its block hashes,
+	// and the precise-prefix-cache scorer's hashSeed; default "42".
+	// precise-prefix-cache only.
+	// +optional
+	HashSeed string `json:"hashSeed,omitempty"`
+
+	// Config is your own EndpointPickerConfig instead of a profile.
+	// +optional
+	Config *SchedulerConfig `json:"config,omitempty"`
+}
+
+// SchedulerProfile names a built-in scheduler configuration.
+type SchedulerProfile string
+
+// Scheduler profiles.
+const (
+	SchedulerDefault            SchedulerProfile = "default"
+	SchedulerPrecisePrefixCache SchedulerProfile = "precise-prefix-cache"
+)
+
+// SchedulerConfig is an EndpointPickerConfig; set exactly one field.
+type SchedulerConfig struct {
+	// Inline is the EndpointPickerConfig itself (apiVersion
+	// inference.networking.x-k8s.io/v1alpha1, kind EndpointPickerConfig).
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Type=object
+	Inline *runtime.RawExtension `json:"inline,omitempty"`
+
+	// ConfigMapRef is a ConfigMap key in the model's namespace holding it.
+	// +optional
+	ConfigMapRef *ConfigMapKeyRef `json:"configMapRef,omitempty"`
+}
+
+// ConfigMapKeyRef selects a key of a ConfigMap in the model's namespace.
+type ConfigMapKeyRef struct {
+	// Name of the ConfigMap.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+	// Key in the ConfigMap; default epp (KServe's default).
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	Key string `json:"key,omitempty"`
 }
 
 // Routing publishes the model through LiteLLM.

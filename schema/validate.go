@@ -128,6 +128,7 @@ func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool, layer *Lay
 	if r := s.Routing; r != nil {
 		errs = append(errs, printable(sp.Child("routing", "alias"), r.Alias, 256)...)
 	}
+	errs = append(errs, validateScheduler(m, p, gated, sp)...)
 	errs = append(errs, validatePod(m, p, gated, sp.Child("pod"))...)
 	errs = append(errs, validateDisruptionBudget(m, p, gated, sp.Child("disruptionBudget"))...)
 	return errs

@@ -303,9 +303,27 @@ type LLMWVA struct {
 }
 
 type LLMRouter struct {
-	Route     *struct{}   `json:"route"`
-	Gateway   *LLMGateway `json:"gateway,omitempty"`
-	Scheduler *struct{}   `json:"scheduler"`
+	Route     *struct{}     `json:"route"`
+	Gateway   *LLMGateway   `json:"gateway,omitempty"`
+	Scheduler *LLMScheduler `json:"scheduler"`
+}
+
+// LLMScheduler is the router's endpoint picker; an empty one is KServe's
+// built-in configuration.
+type LLMScheduler struct {
+	Config *LLMSchedulerConfig `json:"config,omitempty"`
+}
+
+// LLMSchedulerConfig is an EndpointPickerConfig in a ConfigMap; an
+// inline one is set on the built object (SetJSON at
+// spec.router.scheduler.config.inline).
+type LLMSchedulerConfig struct {
+	Ref *ConfigMapKeySelector `json:"ref,omitempty"`
+}
+
+type ConfigMapKeySelector struct {
+	Name string `json:"name"`
+	Key  string `json:"key,omitempty"`
 }
 
 type LLMGateway struct {

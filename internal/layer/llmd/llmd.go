@@ -169,11 +169,12 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 // pool's template (KServe then merges those into its presets).
 func build(m *schema.ServedModel, p *schema.PlatformSpec) ([]k8s.Object, field.ErrorList) {
 	s := &m.Spec
+	sched, inline := scheduler(m)
 	spec := k8s.LLMInferenceServiceSpec{
 		Model: k8s.LLMModel{URI: URI(s.Model.Source), Name: s.Model.Name},
 		Router: &k8s.LLMRouter{
 			Route:     &struct{}{},
-			Scheduler: &struct{}{},
+			Scheduler: sched,
 			Gateway: &k8s.LLMGateway{Refs: []k8s.UntypedObjectRef{{
 				Name: p.LLMD.Gateway.Name, Namespace: p.LLMD.Gateway.Namespace,
 			}}},
@@ -230,6 +231,12 @@ func build(m *schema.ServedModel, p *schema.PlatformSpec) ([]k8s.Object, field.E
 		}
 	}
 	o, errs := k8s.ApplyPodTemplate(k8s.NewObject(apiVersion, kind, m, m.Name, obj), m, Container, paths...)
+	if inline != nil {
+		var err error
+		if o, err = k8s.SetJSON(o, []string{"spec", "router", "scheduler", "config", "inline"}, inline); err != nil {
+			errs = append(errs, field.InternalError(field.NewPath("spec", "scheduler"), err))
+		}
+	}
 	return append([]k8s.Object{o}, budgets...), errs
 }
 
@@ -286,6 +293,14 @@ func workload(m *schema.ServedModel, p *schema.PlatformSpec, replicas *int32, sc
 		args = append(args, "--kv-transfer-config", nixlKVTransfer)
 		env = append(env, k8s.EnvVar{Name: "VLLM_NIXL_SIDE_CHANNEL_HOST",
 			ValueFrom: &k8s.EnvVarSource{FieldRef: &k8s.FieldSelector{FieldPath: "status.podIP"}}})
+	}
+	if s.Precise() {
+		var more []k8s.EnvVar
+		args, more = preciseEngine(m, args)
+		env = append(env, more...)
+		if !slices.ContainsFunc(v.Env, func(e schema.EnvVar) bool { return e.Name == "PYTHONHASHSEED" }) {
+			env = append(env, k8s.EnvVar{Name: "PYTHONHASHSEED", Value: s.Scheduler.HashSeed})
+		}
 	}
 	if sh.MultiNode() {
 		// The worker presets run `eval "vllm serve ... $@"`: bash re-reads
