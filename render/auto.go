@@ -67,7 +67,7 @@ func required(name string, fields ...string) AutoRule {
 var autoRules = []AutoRule{
 	required("disaggregation", "spec.disaggregation"),
 	required("scheduler", "spec.scheduler"),
-	required("multi-node", "spec.parallelism", "spec.engine.args", "spec.resources.gpus"),
+	required("multi-node", "spec.parallelism", "spec.engine.args", "spec.resources.gpus", "spec.model.source.pvc.provision.accessMode"),
 	required("hf-source", "spec.model.source.hf"),
 	required("canary", "spec.rollout.canaryTrafficPercent"),
 	required("scale-to-zero", "spec.scaling.minReplicas"),

@@ -422,6 +422,24 @@ var rules = []Rule{
 		},
 	},
 	{
+		ID: "rwo-claim-across-pods", Field: "spec.model.source.pvc.provision.accessMode",
+		When: "one replica spans pods and the provisioned claim is `ReadWriteOnce` (the default)",
+		On:   allLayers, invalid: true,
+		Problem: func(m *ServedModel, _ *PlatformSpec) string {
+			_, sh := spanning(m, nil)
+			return fmt.Sprintf("every pod of a replica (%d pods) mounts the claim, and they land on different nodes (each takes a node's GPUs), but a ReadWriteOnce volume attaches to one node: the other pods never start", sh.Pods)
+		},
+		Fix: text("provision it ReadOnlyMany (weights are read-only) or ReadWriteMany"),
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			src := m.Spec.Model.Source.PVC
+			if src == nil || src.Provision == nil || (src.Provision.AccessMode != "" && src.Provision.AccessMode != "ReadWriteOnce") {
+				return nil, false
+			}
+			v, _ := spanning(m, nil)
+			return "ReadWriteOnce", v != nil
+		},
+	},
+	{
 		ID: "gpus-exceed-node", Field: "spec.resources.gpus",
 		When: "`spec.resources.gpus` exceeds the `gpusPerNode` of its GPU class (the Platform's `spec.gpuNodes` or `spec.gpuClasses[]`)",
 		On:   allLayers, invalid: true,

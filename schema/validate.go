@@ -122,6 +122,7 @@ func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool, layer *Lay
 	errs = append(errs, ruleErrors("spec.resources.gpus", m, p, gated)...)
 	errs = append(errs, validateParallelism(s.Parallelism, sp.Child("parallelism"))...)
 	errs = append(errs, ruleErrors("spec.parallelism", m, p, gated)...)
+	errs = append(errs, ruleErrors("spec.model.source.pvc.provision.accessMode", m, p, gated)...)
 	errs = append(errs, validateReplicas(m, p, gated, sp)...)
 	errs = append(errs, validateRollout(m, p, gated, sp)...)
 	errs = append(errs, validateDisaggregation(m, p, gated, sp)...)
