@@ -14,7 +14,7 @@ import (
 // to set: servelayer sets it, or it would take vLLM off the address and
 // protocol that probes, Services and routes use. disaggregated adds the KV
 // transfer config servelayer sets on both pools.
-func reservedVLLM(dest string, values []string, s *ServedModelSpec) string {
+func reservedVLLM(dest string, values []string, s argContext) string {
 	switch dest {
 	case "model", "model_tag":
 		return "servelayer sets the model's path from spec.model.source; remove it"
@@ -39,15 +39,15 @@ func reservedVLLM(dest string, values []string, s *ServedModelSpec) string {
 	case "help":
 		return "vLLM prints its help and exits instead of serving; remove it"
 	case "kv_transfer_config":
-		if s.Disaggregation != nil {
+		if s.disaggregated {
 			return "with disaggregation servelayer sets --kv-transfer-config on both pools from spec.disaggregation.kvConnector; remove it"
 		}
 	case "tensor_parallel_size", "pipeline_parallel_size", "data_parallel_size", "data_parallel_size_local", "enable_expert_parallel":
-		if s.HasParallelism() {
+		if s.parallelism {
 			return "spec.parallelism (or the pool's) sets the parallel sizes; set them there only"
 		}
 	case "data_parallel_address", "data_parallel_rpc_port", "data_parallel_start_rank", "data_parallel_rank", "distributed_executor_backend", "data_parallel_backend":
-		if s.MultiNode() {
+		if s.multiNode {
 			return "a replica spans pods, and servelayer wires them together (the leader's address, ranks and backend); remove it"
 		}
 	}
@@ -62,8 +62,12 @@ func engineArgs(s *ServedModelSpec, p *field.Path) (field.ErrorList, []RuleWarni
 	return checkArgs(s, s.Engine.Args, p)
 }
 
+// argContext is what of the model decides which vLLM options are reserved.
+type argContext struct{ disaggregated, parallelism, multiNode bool }
+
 // checkArgs checks args, one pool's or the model's, as engineArgs does.
 func checkArgs(s *ServedModelSpec, args []string, p *field.Path) (field.ErrorList, []RuleWarning) {
+	ctx := argContext{disaggregated: s.Disaggregation != nil, parallelism: s.HasParallelism(), multiNode: s.MultiNode()}
 	var errs field.ErrorList
 	warns := map[int]RuleWarning{}
 	seen := map[int]bool{} // one finding per argument
@@ -87,7 +91,7 @@ func checkArgs(s *ServedModelSpec, args []string, p *field.Path) (field.ErrorLis
 		if seen[a.Index] {
 			continue
 		}
-		if why := reservedVLLM(a.Dest, a.Values, s); why != "" {
+		if why := reservedVLLM(a.Dest, a.Values, ctx); why != "" {
 			seen[a.Index] = true
 			if a.Dest == "model_tag" {
 				errs = append(errs, field.Forbidden(at(a.Index), positionalMessage(a.Token)+why))

@@ -155,6 +155,9 @@ func (s *ServedModelSpec) HasParallelism() bool {
 
 // MultiNode reports whether a replica of some pool spans pods.
 func (s *ServedModelSpec) MultiNode() bool {
+	if !s.HasParallelism() {
+		return false // vLLM flags alone never span pods
+	}
 	for _, v := range s.Pools() {
 		if sh, p := v.Shape(); p == "" && sh.MultiNode() {
 			return true

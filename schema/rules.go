@@ -201,6 +201,9 @@ func WorldSize(args []string) (world, tp, pp int32) {
 // argsPastPod is the first pool whose vLLM flags (no spec.parallelism)
 // ask for more GPUs than its pod has.
 func argsPastPod(m *ServedModel) (*PoolView, Shape) {
+	if !anyArgs(&m.Spec) {
+		return nil, Shape{} // no flags: vLLM's sizes are 1
+	}
 	for _, v := range m.Spec.Pools() {
 		if sh, _ := v.Shape(); !sh.Declared && sh.World() > 1 && sh.World() > sh.GPUs {
 			return &v, sh
@@ -209,9 +212,27 @@ func argsPastPod(m *ServedModel) (*PoolView, Shape) {
 	return nil, Shape{}
 }
 
+// anyArgs reports whether the model or a pool has engine args.
+func anyArgs(s *ServedModelSpec) bool {
+	if len(s.Engine.Args) > 0 {
+		return true
+	}
+	if d := s.Disaggregation; d != nil {
+		for _, p := range []*Pool{&d.Prefill, &d.Decode} {
+			if p.Engine != nil && len(p.Engine.Args) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // shapeProblem is the first pool whose declared parallelism does not lay
 // out on its pods, and why.
 func shapeProblem(m *ServedModel) (*PoolView, string) {
+	if !m.Spec.HasParallelism() {
+		return nil, "" // only declared sizes lay out on pods
+	}
 	for _, v := range m.Spec.Pools() {
 		if _, why := v.Shape(); why != "" {
 			return &v, why
@@ -222,6 +243,9 @@ func shapeProblem(m *ServedModel) (*PoolView, string) {
 
 // spanning is the first pool whose replica spans pods (and matches which).
 func spanning(m *ServedModel, which func(Shape) bool) (*PoolView, Shape) {
+	if !m.Spec.HasParallelism() {
+		return nil, Shape{} // vLLM flags alone never span pods
+	}
 	for _, v := range m.Spec.Pools() {
 		if sh, why := v.Shape(); why == "" && sh.MultiNode() && (which == nil || which(sh)) {
 			return &v, sh
