@@ -75,6 +75,13 @@ func certStorm(name string) string {
 func (Layer) Validate(m *schema.ServedModel, p *schema.PlatformSpec, gated bool) (field.ErrorList, []layer.Warning) {
 	s := &m.Spec
 	errs := append(templateErrors(s), podBraces(m)...)
+	if s.MultiNode() && ShellQuote(s.Model.Name) != s.Model.Name {
+		// The worker presets paste the name into the string they eval
+		// ("--served-model-name \"{{ .Spec.Model.Name }}\"" inside a
+		// double-quoted eval): bash would re-read a space, a quote or '$'.
+		errs = append(errs, field.Invalid(field.NewPath("spec", "model", "name"), s.Model.Name,
+			"with a replica spanning pods, KServe v0.17's worker presets pass the name through bash's eval unquoted: use letters, digits and @%+=:,./_- only"))
+	}
 	errs = append(errs, layer.TemplateErrors(m, p, gated, func() ([]k8s.Object, field.ErrorList) { return build(m, p) })...)
 	d := s.Disaggregation
 	if d == nil {
