@@ -54,7 +54,24 @@ func KServeDir() (string, error) {
 }
 
 func findKServeDir() (string, error) {
-	if d := os.Getenv("KSERVE_DIR"); d != "" {
+	return moduleDir(KServeModule, "KSERVE_DIR")
+}
+
+// LWSModule is the LeaderWorkerSet module whose CRD servelayer's raw-vllm
+// LeaderWorkerSets are checked against: the version KServe v0.17.0
+// requires (its go.mod), which this module pins too.
+const LWSModule = "sigs.k8s.io/lws"
+
+// LWSCRDFile is the LeaderWorkerSet CRD, relative to the LWS module root.
+const LWSCRDFile = "config/crd/bases/leaderworkerset.x-k8s.io_leaderworkersets.yaml"
+
+// LWSDir is the LWS module's directory; LWS_DIR overrides it.
+var LWSDir = sync.OnceValues(func() (string, error) { return moduleDir(LWSModule, "LWS_DIR") })
+
+// moduleDir is module's directory in the module cache, at exactly the
+// version this test binary was built with; env overrides it.
+func moduleDir(module, env string) (string, error) {
+	if d := os.Getenv(env); d != "" {
 		return d, nil
 	}
 	return moduleDir(KServeModule)
@@ -90,7 +107,7 @@ func moduleDir(module string) (string, error) {
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("go list -m %s: %w (set KSERVE_DIR to the module directory)", module, err)
+		return "", fmt.Errorf("go list -m %s: %w (set %s to the module directory)", module, err, env)
 	}
 	version, dir, ok := strings.Cut(strings.TrimSpace(string(out)), " ")
 	if !ok || dir == "" {
@@ -351,24 +368,23 @@ func loadCRDSet() (*CRDSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	kedaDir, err := KEDADir()
+	// KServe's LLMInferenceService controller needs the LeaderWorkerSet
+	// CRD too, and raw-vllm renders LeaderWorkerSets.
+	lwsDir, err := LWSDir()
 	if err != nil {
 		return nil, err
 	}
-	var kedaFiles []string
-	for _, f := range KEDACRDFiles {
-		kedaFiles = append(kedaFiles, filepath.Join(kedaDir, f))
-	}
-	keda, err := loadCRDFiles(kedaFiles)
+	lws, err := loadCRDFiles([]string{filepath.Join(lwsDir, LWSCRDFile)})
 	if err != nil {
 		return nil, err
 	}
-	crds = append(crds, keda...)
+	crds = append(crds, lws...)
 	set := &CRDSet{CRDs: crds, versions: map[schema.GroupVersionKind]*CRDVersion{}}
 	want := map[schema.GroupKind]bool{
 		InferenceServiceGVK.GroupKind():    true,
 		LLMInferenceServiceGVK.GroupKind(): true,
 		ScaledObjectGVK.GroupKind():        true,
+		LeaderWorkerSetGVK.GroupKind():     true,
 	}
 	for _, c := range crds {
 		gk := schema.GroupKind{Group: c.CRD.Spec.Group, Kind: c.CRD.Spec.Names.Kind}

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	sigsjson "sigs.k8s.io/json"
+	lwsv1 "sigs.k8s.io/lws/api/leaderworkerset/v1"
 )
 
 // Kinds servelayer renders, each with the Go type its control plane decodes
@@ -32,6 +33,8 @@ var (
 	InferenceServiceGVK    = kservev1beta1.SchemeGroupVersion.WithKind("InferenceService")
 	LLMInferenceServiceGVK = kservev1alpha1.SchemeGroupVersion.WithKind("LLMInferenceService")
 	ScaledObjectGVK        = kedav1alpha1.SchemeGroupVersion.WithKind("ScaledObject")
+	// LeaderWorkerSetGVK: raw-vllm's replicas spanning pods.
+	LeaderWorkerSetGVK = lwsv1.SchemeGroupVersion.WithKind("LeaderWorkerSet")
 )
 
 var newTyped = map[schema.GroupVersionKind]func() runtime.Object{
@@ -45,6 +48,7 @@ var newTyped = map[schema.GroupVersionKind]func() runtime.Object{
 	InferenceServiceGVK:      func() runtime.Object { return &kservev1beta1.InferenceService{} },
 	LLMInferenceServiceGVK:   func() runtime.Object { return &kservev1alpha1.LLMInferenceService{} },
 	ScaledObjectGVK:          func() runtime.Object { return &kedav1alpha1.ScaledObject{} },
+	LeaderWorkerSetGVK:       func() runtime.Object { return &lwsv1.LeaderWorkerSet{} },
 }
 
 // KnownKinds lists the kinds DecodeStrict accepts.

@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	lwsv1 "sigs.k8s.io/lws/api/leaderworkerset/v1"
 )
 
 // PodTemplate is a pod spec inside a rendered object, from which a
@@ -31,6 +32,13 @@ func PodTemplates(obj runtime.Object) ([]PodTemplate, error) {
 		return []PodTemplate{{Path: "spec.template.spec", Meta: o.Spec.Template.ObjectMeta, Spec: &o.Spec.Template.Spec}}, nil
 	case *batchv1.Job:
 		return []PodTemplate{{Path: "spec.template.spec", Meta: o.Spec.Template.ObjectMeta, Spec: &o.Spec.Template.Spec}}, nil
+	case *lwsv1.LeaderWorkerSet:
+		t := &o.Spec.LeaderWorkerTemplate
+		var out []PodTemplate
+		if l := t.LeaderTemplate; l != nil {
+			out = append(out, PodTemplate{Path: "spec.leaderWorkerTemplate.leaderTemplate.spec", Meta: l.ObjectMeta, Spec: &l.Spec})
+		}
+		return append(out, PodTemplate{Path: "spec.leaderWorkerTemplate.workerTemplate.spec", Meta: t.WorkerTemplate.ObjectMeta, Spec: &t.WorkerTemplate.Spec}), nil
 	case *kservev1beta1.InferenceService:
 		var out []PodTemplate
 		add := func(path string, ps *kservev1beta1.PodSpec, labels, annotations map[string]string) error {
@@ -117,7 +125,7 @@ func merge(a, b map[string]string) map[string]string {
 
 // LoadLLMDPresetTemplate reads one of KServe's llm-d presets (an
 // LLMInferenceServiceConfig) strictly and returns its pod template at path
-// (spec.template or spec.prefill.template).
+// (spec.template, spec.prefill.template or spec.worker).
 func LoadLLMDPresetTemplate(file, path string) (*corev1.PodSpec, error) {
 	cfg, err := loadLLMDPreset(file)
 	if err != nil {
@@ -131,6 +139,8 @@ func LoadLLMDPresetTemplate(file, path string) (*corev1.PodSpec, error) {
 		if cfg.Spec.Prefill != nil {
 			spec = cfg.Spec.Prefill.Template
 		}
+	case "spec.worker":
+		spec = cfg.Spec.Worker
 	default:
 		return nil, fmt.Errorf("unsupported preset path %s", path)
 	}

@@ -218,10 +218,18 @@ func MergedLLMD(ctx context.Context, svc *kservev1alpha1.LLMInferenceService) (*
 	if r := hub.Spec.Router; r != nil && r.Scheduler != nil && !r.Scheduler.Pool.HasRef() {
 		names = append(names, "scheduler")
 	}
+	// The presets config_merge.go picks: a worker with data parallelism
+	// takes the data parallel worker preset (KServe v0.17 ships no other).
+	pick := func(prefix string, w *kservev1alpha2.WorkloadSpec) string {
+		if w.Worker != nil && w.Parallelism.IsDataParallel() {
+			return prefix + "worker-data-parallel"
+		}
+		return prefix + "template"
+	}
 	if hub.Spec.Prefill != nil {
-		names = append(names, "prefill-template", "decode-template")
+		names = append(names, pick("prefill-", hub.Spec.Prefill), pick("decode-", &hub.Spec.WorkloadSpec))
 	} else {
-		names = append(names, "template")
+		names = append(names, pick("", &hub.Spec.WorkloadSpec))
 	}
 	var specs []kservev1alpha2.LLMInferenceServiceSpec
 	for _, n := range names {
@@ -314,8 +322,14 @@ func runningLLMD(ctx context.Context, svc *kservev1alpha1.LLMInferenceService, c
 	if err := workload("spec.template", spec.Template, false); err != nil {
 		return nil, err
 	}
+	if err := workload("spec.worker", spec.Worker, false); err != nil {
+		return nil, err
+	}
 	if spec.Prefill != nil {
 		if err := workload("spec.prefill.template", spec.Prefill.Template, true); err != nil {
+			return nil, err
+		}
+		if err := workload("spec.prefill.worker", spec.Prefill.Worker, true); err != nil {
 			return nil, err
 		}
 	}

@@ -25,6 +25,9 @@ const (
 		"securityContext unless kubernetes.podspec-securitycontext is enabled), and the modelcar replaces that container's securityContext"
 	reasonRunLLMDRoot = "KServe's llm-d presets run main, and with a prefill pool the llm-d-routing-sidecar, with runAsNonRoot: false; " +
 		"for oci:// the modelcar replaces main's securityContext with {runAsUser: 1010} and adds modelcar and modelcar-init without one"
+	reasonRunLLMDWorkerCaps = "KServe's data parallel worker presets (config-llm-worker-data-parallel, config-llm-decode-worker-data-parallel) " +
+		"add IPC_LOCK, SYS_RAWIO and NET_RAW to main on the leader and every worker (for RDMA), which baseline refuses: a replica spanning " +
+		"pods on llm-d needs its namespace at Pod Security privileged (rule llm-d-multi-node-capabilities says so)"
 	reasonRunLLMDStorage = "hf:// adds KServe's storage-initializer init container without a securityContext (workload_storage.go, " +
 		"utils.CreateInitContainerWithConfig); oci:// replaces main's securityContext and adds the modelcar containers without one"
 )
@@ -40,6 +43,11 @@ var runningExceptions = []pssException{
 	{Kind: "LLMInferenceService", Path: "spec.template", Check: "runAsNonRoot", Reason: reasonRunLLMDRoot},
 	{Kind: "LLMInferenceService", Path: "spec.template", Check: "allowPrivilegeEscalation", Reason: reasonRunLLMDStorage},
 	{Kind: "LLMInferenceService", Path: "spec.template", Check: "capabilities_restricted", Reason: reasonRunLLMDStorage},
+	{Kind: "LLMInferenceService", Path: "spec.template", Check: "capabilities_baseline", Reason: reasonRunLLMDWorkerCaps},
+	{Kind: "LLMInferenceService", Path: "spec.worker", Check: "capabilities_baseline", Reason: reasonRunLLMDWorkerCaps},
+	{Kind: "LLMInferenceService", Path: "spec.worker", Check: "runAsNonRoot", Reason: reasonRunLLMDRoot},
+	{Kind: "LLMInferenceService", Path: "spec.worker", Check: "allowPrivilegeEscalation", Reason: reasonRunLLMDStorage},
+	{Kind: "LLMInferenceService", Path: "spec.worker", Check: "capabilities_restricted", Reason: reasonRunLLMDStorage + "; the worker presets' added capabilities"},
 	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "runAsNonRoot", Reason: reasonRunLLMDRoot},
 	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "allowPrivilegeEscalation", Reason: reasonRunLLMDStorage},
 	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "capabilities_restricted", Reason: reasonRunLLMDStorage},

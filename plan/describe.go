@@ -78,24 +78,25 @@ func gpuNeed(m *schema.ServedModel) (need int32, desc string) {
 		return many
 	}
 	if d := s.Disaggregation; d != nil && !refused(m, "spec.disaggregation") {
-		pr, dr := s.PoolResources(&d.Prefill), s.PoolResources(&d.Decode)
-		need = pr.GPUs**d.Prefill.Replicas + dr.GPUs**d.Decode.Replicas
-		desc = fmt.Sprintf("prefill %d GPU x %d + decode %d GPU x %d = %d %s",
-			pr.GPUs, *d.Prefill.Replicas, dr.GPUs, *d.Decode.Replicas, need, plural(need, "GPU", "GPUs"))
+		pv, dv := s.PoolView("prefill", &d.Prefill), s.PoolView("decode", &d.Decode)
+		need = pv.ReplicaGPUs()**d.Prefill.Replicas + dv.ReplicaGPUs()**d.Decode.Replicas
+		desc = fmt.Sprintf("prefill %s x %d + decode %s x %d = %d %s",
+			pv.GPUsText(), *d.Prefill.Replicas, dv.GPUsText(), *d.Decode.Replicas, need, plural(need, "GPU", "GPUs"))
 	} else {
-		per := s.Resources.GPUs
+		v := schema.PoolView{Resources: &s.Resources, Parallelism: s.Parallelism, Args: s.Engine.Args}
+		per, text := v.ReplicaGPUs(), v.GPUsText()
 		switch {
 		case s.Scaling != nil:
 			lo := max(*s.Scaling.MinReplicas, 1)
 			need = per * lo
-			desc = fmt.Sprintf("%d GPU x %d..%d replicas = %d..%d GPUs", per, *s.Scaling.MinReplicas, s.Scaling.MaxReplicas,
+			desc = fmt.Sprintf("%s x %d..%d replicas = %d..%d GPUs", text, *s.Scaling.MinReplicas, s.Scaling.MaxReplicas,
 				per**s.Scaling.MinReplicas, per*s.Scaling.MaxReplicas)
 		case s.Replicas != nil:
 			need = per * *s.Replicas
-			desc = fmt.Sprintf("%d GPU x %d %s = %d %s", per, *s.Replicas, plural(*s.Replicas, "replica", "replicas"), need, plural(need, "GPU", "GPUs"))
+			desc = fmt.Sprintf("%s x %d %s = %d %s", text, *s.Replicas, plural(*s.Replicas, "replica", "replicas"), need, plural(need, "GPU", "GPUs"))
 		default: // disaggregation on a layer that cannot serve it: blocked
 			need = per
-			desc = fmt.Sprintf("%d GPU x 1 replica (spec.disaggregation: not on %s)", per, s.Layer)
+			desc = fmt.Sprintf("%s x 1 replica (spec.disaggregation: not on %s)", text, s.Layer)
 		}
 	}
 	if s.Paused {

@@ -306,10 +306,11 @@ func TestPlanPreflight(t *testing.T) {
 	}
 }
 
-// TestPlanRefusesWhatNoLayerRuns: a replica that spans pods or nodes is
-// refused by the rule table on every layer (servelayer renders no
-// multi-node serving yet), so render, auto and plan give one answer: the
-// spec is broken, on the current layer as on the target, and no plan is made.
+// TestPlanRefusesWhatNoLayerRuns: a pod past its node's GPUs, or vLLM
+// flags asking for more GPUs than a pod has, are refused by the rule table
+// on every layer (only spec.parallelism spans pods), so render, auto and
+// plan give one answer: the spec is broken, on the current layer as on the
+// target, and no plan is made.
 func TestPlanRefusesWhatNoLayerRuns(t *testing.T) {
 	for _, tc := range []struct {
 		name, rule, contains string
@@ -333,6 +334,40 @@ func TestPlanRefusesWhatNoLayerRuns(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPlanMultiNode: a replica spanning two pods of 4 GPUs as data
+// parallel ranks, moved from llm-d to layer auto, lands on raw-vllm (the
+// multi-node rule: kserve refuses it) with a passing preflight that counts
+// every pod's GPUs and asks for the LeaderWorkerSet controller; its move
+// to kserve is blocked by the rule that refuses it, not made.
+func TestPlanMultiNode(t *testing.T) {
+	spans := func(m *schema.ServedModel, p *schema.Platform) {
+		m.Spec.Resources.GPUs = 4
+		m.Spec.Parallelism = &schema.Parallelism{Tensor: ptr(int32(4)), Data: ptr(int32(2))}
+		p.Spec.GPUs = ptr(int32(16))
+		p.Spec.GPUNodes.GPUsPerNode = ptr(int32(4))
+	}
+	p := qwenPlan(t, schema.LayerLLMD, schema.LayerAuto, spans)
+	if p.To.Layer != schema.LayerRawVLLM || p.To.Auto == nil || p.To.Auto.Rule != "multi-node" {
+		t.Fatalf("to: %+v", p.To)
+	}
+	if g := check(p, "gpus"); g.Status != plan.CheckPass || !strings.Contains(g.Message, "4 GPU x 2 pods x 1 replica = 8 GPUs") {
+		t.Errorf("gpus check: %+v", g)
+	}
+	if pre := check(p, "prerequisites"); pre.Status != plan.CheckManual || !strings.Contains(pre.Command, "leaderworkersets.leaderworkerset.x-k8s.io") {
+		t.Errorf("prerequisites check: %+v", pre)
+	}
+	if !slices.Contains(objectKeys(p), "add LeaderWorkerSet serving/qwen") {
+		t.Errorf("objects: %v", objectKeys(p))
+	}
+	if len(p.Blockers) != 0 {
+		t.Errorf("blockers: %+v", p.Blockers)
+	}
+	back := qwenPlan(t, schema.LayerRawVLLM, schema.LayerKServe, spans)
+	if back.Ready || len(back.Blockers) != 1 || back.Blockers[0].Rule != "multi-node-on-kserve" {
+		t.Errorf("raw-vllm -> kserve: ready %v, blockers %+v", back.Ready, back.Blockers)
 	}
 }
 

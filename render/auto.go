@@ -66,7 +66,8 @@ func required(name string, fields ...string) AutoRule {
 
 var autoRules = []AutoRule{
 	required("disaggregation", "spec.disaggregation"),
-	required("multi-node", "spec.engine.args", "spec.resources.gpus"),
+	required("scheduler", "spec.scheduler"),
+	required("multi-node", "spec.parallelism", "spec.engine.args", "spec.resources.gpus", "spec.model.source.pvc.provision.accessMode"),
 	required("hf-source", "spec.model.source.hf"),
 	required("adapter-source", "spec.model.adapters"),
 	required("canary", "spec.rollout.canaryTrafficPercent"),

@@ -77,7 +77,25 @@ func TestChooseLayer(t *testing.T) {
 		{name: "disaggregation, llm-d off", spec: pd, platform: noLLMD, fleet: 1,
 			err: "spec.disaggregation needs llm-d, which the Platform disables (spec.features.llmd is false)"},
 		{name: "tensor parallel beyond the pod", spec: args("--tensor-parallel-size=2"), platform: all, fleet: 1,
-			err: "raw-vllm, kserve, llm-d: spec.engine.args shard the model over 2 GPUs (tensor-parallel 2 x pipeline-parallel 1) but a pod gets 1: vLLM fails to start"},
+			err: "raw-vllm, kserve, llm-d: the model's vLLM flags shard the model over 2 GPUs (tensor-parallel 2 x pipeline-parallel 1) but a pod gets 1: vLLM fails to start"},
+		{name: "tensor parallel spanning two pods", spec: func(s *schema.ServedModelSpec) {
+			s.Resources.GPUs = 4
+			s.Parallelism = &schema.Parallelism{Tensor: ptr(int32(8))}
+		}, platform: platform(true, true, ptr(int32(4))), fleet: 1, layer: schema.LayerRawVLLM, rule: "multi-node"},
+		{name: "tensor parallel spanning two pods, raw-vllm is the only layer", spec: func(s *schema.ServedModelSpec) {
+			s.Resources.GPUs = 4
+			s.Parallelism = &schema.Parallelism{Tensor: ptr(int32(4)), Pipeline: ptr(int32(2))}
+			s.Model.Source = schema.ModelSource{HF: "Qwen/Qwen3-8B"}
+		}, platform: all, fleet: 1, err: "no layer honours spec.parallelism (raw-vllm) and spec.model.source.hf (llm-d) together"},
+		{name: "data parallel spanning two pods, with an hf source: llm-d", spec: func(s *schema.ServedModelSpec) {
+			s.Resources.GPUs = 4
+			s.Parallelism = &schema.Parallelism{Data: ptr(int32(8)), Expert: true}
+			s.Model.Source = schema.ModelSource{HF: "Qwen/Qwen3-30B-A3B"}
+		}, platform: all, fleet: 1, layer: schema.LayerLLMD, rule: "multi-node"},
+		{name: "parallel sizes off the pods' GPUs", spec: func(s *schema.ServedModelSpec) {
+			s.Resources.GPUs = 3
+			s.Parallelism = &schema.Parallelism{Tensor: ptr(int32(8))}
+		}, platform: all, fleet: 1, err: "is not a whole number of pods of 3 GPUs (spec.resources.gpus)"},
 		{name: "tp x pp beyond the pod, short flags", spec: func(s *schema.ServedModelSpec) {
 			s.Resources.GPUs = 2
 			s.Engine.Args = []string{"-tp", "2", "-pp=2"}

@@ -211,7 +211,7 @@ func (f *Fleet) checkCollisions(objs []Object) {
 
 // kindOrder puts dependencies first, the way kustomize's legacy order does.
 var kindOrder = map[string]int{
-	"PersistentVolumeClaim": 1, "Job": 2, "ConfigMap": 3, "Service": 4, "Deployment": 5,
+	"PersistentVolumeClaim": 1, "Job": 2, "ConfigMap": 3, "Service": 4, "Deployment": 5, "LeaderWorkerSet": 5,
 	"InferenceService": 6, "LLMInferenceService": 7, "PodDisruptionBudget": 8, "ScaledObject": 9,
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -157,9 +158,10 @@ func modelNamed(models []*schema.ServedModel, name string) *schema.ServedModel {
 
 // container is the part of a rendered container the oracle reads.
 type container struct {
-	Name string   `json:"name"`
-	Args []string `json:"args"`
-	Env  []struct {
+	Name    string   `json:"name"`
+	Command []string `json:"command"`
+	Args    []string `json:"args"`
+	Env     []struct {
 		Name  string `json:"name"`
 		Value string `json:"value"`
 	} `json:"env"`
@@ -200,6 +202,27 @@ func commandLines(t *testing.T, o render.Object, m *schema.ServedModel) []vllmor
 				} `json:"spec"`
 				Containers []container `json:"containers"`
 			} `json:"template"`
+			LeaderWorkerTemplate struct {
+				LeaderTemplate struct {
+					Spec struct {
+						Containers []container `json:"containers"`
+					} `json:"spec"`
+				} `json:"leaderTemplate"`
+				WorkerTemplate struct {
+					Spec struct {
+						Containers []container `json:"containers"`
+					} `json:"spec"`
+				} `json:"workerTemplate"`
+			} `json:"leaderWorkerTemplate"`
+			Parallelism *struct {
+				Tensor    *int `json:"tensor"`
+				Data      int  `json:"data"`
+				DataLocal int  `json:"dataLocal"`
+				Expert    bool `json:"expert"`
+			} `json:"parallelism"`
+			Worker *struct {
+				Containers []container `json:"containers"`
+			} `json:"worker"`
 			Predictor struct {
 				Containers []container `json:"containers"`
 			} `json:"predictor"`
@@ -258,6 +281,29 @@ func commandLines(t *testing.T, o render.Object, m *schema.ServedModel) []vllmor
 	}
 	var out []vllmoracle.Line
 	switch o.Ref.Kind {
+	case "LeaderWorkerSet":
+		lt, wt := obj.Spec.LeaderWorkerTemplate.LeaderTemplate.Spec, obj.Spec.LeaderWorkerTemplate.WorkerTemplate.Spec
+		path := "/models/" + s.Model.Source.PVC.Path
+		for _, role := range []struct {
+			id string
+			cs []container
+		}{{"leader", lt.Containers}, {"worker", wt.Containers}} {
+			c, ok := find(role.cs, "vllm")
+			if !ok {
+				t.Fatalf("%s %s has no container vllm", o.Ref, role.id)
+			}
+			if len(c.Args) == 0 {
+				continue // a Ray worker: no vLLM of its own
+			}
+			// A shell's `vllm serve "$@" ...` runs the args, and what
+			// follows them, as vLLM's: run the shell itself to see them.
+			c.Args = shellArgv(t, c.Command, c.Args, map[string]string{"LWS_WORKER_INDEX": "1", "LWS_LEADER_ADDRESS": "10.0.0.1"})
+			l := meant(role.id, c, nil, path, rawVLLMPort, map[string]string{"LWS_LEADER_ADDRESS": "10.0.0.1"})
+			if c.Command != nil {
+				l.Entrypoint = vllmoracle.EntrypointServe
+			}
+			out = append(out, l)
+		}
 	case "Deployment":
 		if c, ok := find(obj.Spec.Template.Spec.Containers, "vllm"); ok {
 			out = append(out, meant("vllm", c, nil, "/models/"+s.Model.Source.PVC.Path, rawVLLMPort, nil))
@@ -279,6 +325,44 @@ func commandLines(t *testing.T, o render.Object, m *schema.ServedModel) []vllmor
 		c, ok := find(obj.Spec.Template.Containers, "main")
 		if !ok {
 			t.Fatalf("%s has no container main", o.Ref)
+		}
+		if w := obj.Spec.Worker; w != nil {
+			// KServe's data parallel worker presets (config-llm-worker-data-parallel.yaml)
+			// run `eval "vllm serve /mnt/models ... $@ --trust-remote-code"`:
+			// bash re-reads the args, as it does here.
+			par := obj.Spec.Parallelism
+			flags := func(leader bool) []string {
+				f := preset(llmdPort)
+				if leader {
+					f = append(f, "--api-server-count", "8")
+				}
+				if par.Expert {
+					f = append(f, "--enable-expert-parallel")
+				}
+				if par.Tensor != nil {
+					f = append(f, "--tensor-parallel-size", fmt.Sprint(*par.Tensor))
+				}
+				return append(f, "--data-parallel-size", fmt.Sprint(par.Data), "--data-parallel-size-local", fmt.Sprint(par.DataLocal),
+					"--data-parallel-address", "10.0.0.1", "--data-parallel-rpc-port", "5555", "--data-parallel-start-rank", "0")
+			}
+			wc, ok := find(w.Containers, "main")
+			if !ok {
+				t.Fatalf("%s: worker has no container main", o.Ref)
+			}
+			for _, role := range []struct {
+				id     string
+				c      container
+				leader bool
+			}{{"main", c, true}, {"worker", wc, false}} {
+				rc := role.c
+				rc.Args = shellArgv(t, []string{"/bin/bash", "-c", `eval "exec vllm serve $@"`, "--"}, rc.Args, nil)
+				rc.Args = append(rc.Args, "--trust-remote-code")
+				if !role.leader {
+					rc.Args = append(rc.Args, "--headless")
+				}
+				out = append(out, meant(role.id, rc, flags(role.leader), llmdModelDir, llmdPort, llmdPresetEnv))
+			}
+			return out
 		}
 		port := llmdPort
 		if obj.Spec.Prefill != nil {
@@ -333,4 +417,40 @@ func TestNearMisses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// shellArgv is the argv a container's shell command hands on for args:
+// with a command, the shell itself runs it with "vllm serve" replaced by
+// a printer of its words (Kubernetes' $(VAR) expansion happens first);
+// without one, args.
+func shellArgv(t *testing.T, command, args []string, env map[string]string) []string {
+	t.Helper()
+	if len(command) < 3 {
+		return args
+	}
+	vars := map[string]string{}
+	for k, v := range env {
+		vars[k] = v
+	}
+	expanded := make([]string, len(args))
+	for i, a := range args {
+		expanded[i] = vllmoracle.Expand(a, vars)
+	}
+	// Only the line that runs vLLM: the rest (a Ray head) is not the
+	// test's to run.
+	i := strings.Index(command[2], "exec vllm serve")
+	if i < 0 {
+		t.Fatalf("%q runs no vllm serve", command)
+	}
+	i = strings.LastIndex(command[2][:i], "\n") + 1
+	script := strings.Replace(command[2][i:], "exec vllm serve", `printf '%s\0'`, 1)
+	cmd := exec.Command(command[0], append([]string{"-c", script}, append(command[3:], expanded...)...)...)
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	b, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%q: %v", command, err)
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
 }

@@ -66,6 +66,102 @@ type boundSetup struct {
 // boundSetups has one entry per CRD field that carries a bound, keyed by
 // kind and JSON path.
 var boundSetups = map[string]boundSetup{
+	"ServedModel spec.scheduler.profile": {
+		setStr: func(f *fixture, v string) { f.scheduler(&schema.Scheduler{Profile: schema.SchedulerProfile(v)}) },
+	},
+	"ServedModel spec.scheduler.blockSize": {
+		setInt: func(f *fixture, v int32) {
+			f.scheduler(&schema.Scheduler{Profile: schema.SchedulerPrecisePrefixCache, BlockSize: &v})
+		},
+	},
+	"ServedModel spec.scheduler.config.configMapRef.name": {
+		setStr: func(f *fixture, v string) {
+			f.scheduler(&schema.Scheduler{Config: &schema.SchedulerConfig{ConfigMapRef: &schema.ConfigMapKeyRef{Name: v}}})
+		},
+	},
+	"ServedModel spec.scheduler.config.configMapRef.key": {
+		setStr: func(f *fixture, v string) {
+			f.scheduler(&schema.Scheduler{Config: &schema.SchedulerConfig{ConfigMapRef: &schema.ConfigMapKeyRef{Name: "epp", Key: v}}})
+		},
+	},
+	"ServedModel spec.disaggregation.kvConnector": {
+		setStr: func(f *fixture, v string) { f.disaggregated().KVConnector = schema.KVConnector(v) },
+	},
+	"ServedModel spec.parallelism.tensor": {
+		setInt: func(f *fixture, v int32) { f.model.Spec.Parallelism = &schema.Parallelism{Tensor: &v} },
+	},
+	"ServedModel spec.parallelism.pipeline": {
+		setInt: func(f *fixture, v int32) { f.model.Spec.Parallelism = &schema.Parallelism{Pipeline: &v} },
+	},
+	"ServedModel spec.parallelism.data": {
+		setInt: func(f *fixture, v int32) { f.model.Spec.Parallelism = &schema.Parallelism{Data: &v} },
+	},
+	"ServedModel spec.disaggregation.prefill.parallelism.tensor": {
+		setInt: func(f *fixture, v int32) { // a pod of as many GPUs: llm-d spans pods only by data parallelism
+			d := f.disaggregated()
+			d.Prefill.Parallelism = &schema.Parallelism{Tensor: &v}
+			d.Prefill.Resources = poolResources(min(max(v, 1), 64))
+		},
+	},
+	"ServedModel spec.disaggregation.prefill.parallelism.pipeline": {
+		setInt: func(f *fixture, v int32) { // a pod of as many GPUs: llm-d spans pods only by data parallelism
+			d := f.disaggregated()
+			d.Prefill.Parallelism = &schema.Parallelism{Pipeline: &v}
+			d.Prefill.Resources = poolResources(min(max(v, 1), 64))
+		},
+	},
+	"ServedModel spec.disaggregation.prefill.parallelism.data": {
+		setInt: func(f *fixture, v int32) { f.disaggregated().Prefill.Parallelism = &schema.Parallelism{Data: &v} },
+	},
+	"ServedModel spec.disaggregation.prefill.engine.env[].name": {
+		at:     "spec.disaggregation.prefill.engine.env[1].name",
+		setStr: func(f *fixture, v string) { f.poolEnv(&f.disaggregated().Prefill, schema.EnvVar{Name: v, Value: "1"}) },
+	},
+	"ServedModel spec.disaggregation.prefill.engine.env[].secretKeyRef.name": {
+		at: "spec.disaggregation.prefill.engine.env[1].secretKeyRef.name",
+		setStr: func(f *fixture, v string) {
+			f.poolEnv(&f.disaggregated().Prefill, schema.EnvVar{Name: "HF_TOKEN", SecretKeyRef: &schema.SecretKeyRef{Name: v, Key: "token"}})
+		},
+	},
+	"ServedModel spec.disaggregation.prefill.engine.env[].secretKeyRef.key": {
+		at: "spec.disaggregation.prefill.engine.env[1].secretKeyRef.key",
+		setStr: func(f *fixture, v string) {
+			f.poolEnv(&f.disaggregated().Prefill, schema.EnvVar{Name: "HF_TOKEN", SecretKeyRef: &schema.SecretKeyRef{Name: "hf", Key: v}})
+		},
+	},
+	"ServedModel spec.disaggregation.decode.parallelism.tensor": {
+		setInt: func(f *fixture, v int32) { // a pod of as many GPUs: llm-d spans pods only by data parallelism
+			d := f.disaggregated()
+			d.Decode.Parallelism = &schema.Parallelism{Tensor: &v}
+			d.Decode.Resources = poolResources(min(max(v, 1), 64))
+		},
+	},
+	"ServedModel spec.disaggregation.decode.parallelism.pipeline": {
+		setInt: func(f *fixture, v int32) { // a pod of as many GPUs: llm-d spans pods only by data parallelism
+			d := f.disaggregated()
+			d.Decode.Parallelism = &schema.Parallelism{Pipeline: &v}
+			d.Decode.Resources = poolResources(min(max(v, 1), 64))
+		},
+	},
+	"ServedModel spec.disaggregation.decode.parallelism.data": {
+		setInt: func(f *fixture, v int32) { f.disaggregated().Decode.Parallelism = &schema.Parallelism{Data: &v} },
+	},
+	"ServedModel spec.disaggregation.decode.engine.env[].name": {
+		at:     "spec.disaggregation.decode.engine.env[1].name",
+		setStr: func(f *fixture, v string) { f.poolEnv(&f.disaggregated().Decode, schema.EnvVar{Name: v, Value: "1"}) },
+	},
+	"ServedModel spec.disaggregation.decode.engine.env[].secretKeyRef.name": {
+		at: "spec.disaggregation.decode.engine.env[1].secretKeyRef.name",
+		setStr: func(f *fixture, v string) {
+			f.poolEnv(&f.disaggregated().Decode, schema.EnvVar{Name: "HF_TOKEN", SecretKeyRef: &schema.SecretKeyRef{Name: v, Key: "token"}})
+		},
+	},
+	"ServedModel spec.disaggregation.decode.engine.env[].secretKeyRef.key": {
+		at: "spec.disaggregation.decode.engine.env[1].secretKeyRef.key",
+		setStr: func(f *fixture, v string) {
+			f.poolEnv(&f.disaggregated().Decode, schema.EnvVar{Name: "HF_TOKEN", SecretKeyRef: &schema.SecretKeyRef{Name: "hf", Key: v}})
+		},
+	},
 	// ServedModel. The base model is raw-vllm on a pvc, replicas 1.
 	"ServedModel spec.replicas": {
 		setInt: func(f *fixture, v int32) { f.model.Spec.Replicas = &v }, // raw-vllm: 0 is fine (kserve Standard clamps it)
@@ -425,6 +521,17 @@ func requirement(op string) schema.NodeSelectorTerm {
 // env adds a valid variable, then e, so e is at index 1.
 func (f *fixture) env(e schema.EnvVar) {
 	f.model.Spec.Engine.Env = []schema.EnvVar{{Name: "LOG_LEVEL", Value: "debug"}, e}
+}
+
+// scheduler moves the model to llm-d with spec.scheduler sc.
+func (f *fixture) scheduler(sc *schema.Scheduler) {
+	f.model.Spec.Layer = schema.LayerLLMD
+	f.model.Spec.Scheduler = sc
+}
+
+// poolEnv gives a pool a valid variable, then e, so e is at index 1.
+func (f *fixture) poolEnv(p *schema.Pool, e schema.EnvVar) {
+	p.Engine = &schema.PoolEngine{Env: []schema.EnvVar{{Name: "LOG_LEVEL", Value: "debug"}, e}}
 }
 
 // toleration adds a valid toleration, then t, so t is at index 1.

@@ -84,7 +84,22 @@ func (m *ServedModel) Default(p *PlatformSpec) {
 		s.Scaling.MinReplicas = ptr(int32(1))
 	}
 	s.Resources.defaultLimits()
+	if sc := s.Scheduler; sc != nil {
+		if sc.Profile == "" && sc.Config == nil {
+			sc.Profile = SchedulerDefault
+		}
+		if sc.Profile == SchedulerPrecisePrefixCache {
+			if sc.BlockSize == nil {
+				sc.BlockSize = ptr(int32(DefaultKVBlockSize))
+			}
+			setDefault(&sc.HashSeed, DefaultHashSeed)
+		}
+		if c := sc.Config; c != nil && c.ConfigMapRef != nil {
+			setDefault(&c.ConfigMapRef.Key, "epp")
+		}
+	}
 	if d := s.Disaggregation; d != nil {
+		setDefault(&d.KVConnector, KVConnectorNIXL)
 		for _, pool := range []*Pool{&d.Prefill, &d.Decode} {
 			if pool.Replicas == nil {
 				pool.Replicas = ptr(int32(1))
@@ -161,3 +176,10 @@ func (d *DisruptionBudget) MaxUnavailableOrDefault() int32 {
 	}
 	return *d.MaxUnavailable
 }
+
+// The precise-prefix-cache profile's defaults: llm-d's guide's block size
+// and hash seed.
+const (
+	DefaultKVBlockSize = 64
+	DefaultHashSeed    = "42"
+)

@@ -12,13 +12,12 @@ import (
 
 // reservedVLLM says why a vLLM option (by destination) is not the user's
 // to set: servelayer sets it, or it would take vLLM off the address and
-// protocol that probes, Services and routes use. With adapters, the LoRA
-// options are servelayer's; with disaggregation, the KV transfer config.
-func reservedVLLM(dest string, values []string, s *ServedModelSpec) string {
-	disaggregated := s.Disaggregation != nil
+// protocol that probes, Services and routes use. disaggregated adds the KV
+// transfer config servelayer sets on both pools; adapters, the LoRA options.
+func reservedVLLM(dest string, values []string, s argContext) string {
 	switch dest {
 	case "enable_lora", "lora_modules", "max_loras", "max_lora_rank":
-		if len(s.Model.Adapters) > 0 {
+		if s.adapters {
 			return "servelayer sets it from spec.model.adapters and spec.model.adapterLimits; set the adapters and their limits there"
 		}
 	case "model", "model_tag":
@@ -44,8 +43,16 @@ func reservedVLLM(dest string, values []string, s *ServedModelSpec) string {
 	case "help":
 		return "vLLM prints its help and exits instead of serving; remove it"
 	case "kv_transfer_config":
-		if disaggregated {
-			return "with disaggregation servelayer sets --kv-transfer-config (NIXL) on both pools; remove it"
+		if s.disaggregated {
+			return "with disaggregation servelayer sets --kv-transfer-config on both pools from spec.disaggregation.kvConnector; remove it"
+		}
+	case "tensor_parallel_size", "pipeline_parallel_size", "data_parallel_size", "data_parallel_size_local", "enable_expert_parallel":
+		if s.parallelism {
+			return "spec.parallelism (or the pool's) sets the parallel sizes; set them there only"
+		}
+	case "data_parallel_address", "data_parallel_rpc_port", "data_parallel_start_rank", "data_parallel_rank", "distributed_executor_backend", "data_parallel_backend":
+		if s.multiNode {
+			return "a replica spans pods, and servelayer wires them together (the leader's address, ranks and backend); remove it"
 		}
 	}
 	return ""
@@ -56,9 +63,17 @@ func reservedVLLM(dest string, values []string, s *ServedModelSpec) string {
 // sets, however it is spelled; warnings for flags vLLM VLLMVersion does
 // not know, abbreviations, and an API key in plain text.
 func engineArgs(s *ServedModelSpec, p *field.Path) (field.ErrorList, []RuleWarning) {
+	return checkArgs(s, s.Engine.Args, p)
+}
+
+// argContext is what of the model decides which vLLM options are reserved.
+type argContext struct{ disaggregated, parallelism, multiNode, adapters bool }
+
+// checkArgs checks args, one pool's or the model's, as engineArgs does.
+func checkArgs(s *ServedModelSpec, args []string, p *field.Path) (field.ErrorList, []RuleWarning) {
+	ctx := argContext{disaggregated: s.Disaggregation != nil, parallelism: s.HasParallelism(), multiNode: s.MultiNode(), adapters: len(s.Model.Adapters) > 0}
 	var errs field.ErrorList
 	warns := map[int]RuleWarning{}
-	args := s.Engine.Args
 	seen := map[int]bool{} // one finding per argument
 	for i, a := range args {
 		seen[i] = badArg(a) != "" // reported by validateEngine
@@ -80,7 +95,7 @@ func engineArgs(s *ServedModelSpec, p *field.Path) (field.ErrorList, []RuleWarni
 		if seen[a.Index] {
 			continue
 		}
-		if why := reservedVLLM(a.Dest, a.Values, s); why != "" {
+		if why := reservedVLLM(a.Dest, a.Values, ctx); why != "" {
 			seen[a.Index] = true
 			if a.Dest == "model_tag" {
 				errs = append(errs, field.Forbidden(at(a.Index), positionalMessage(a.Token)+why))
@@ -172,8 +187,14 @@ func EnvRefs(s *ServedModelSpec) map[string]bool {
 }
 
 // EngineArgWarnings are the warnings about a valid model's spec.engine.args
-// (see engineArgs), in argument order.
+// and its pools' engine args (see engineArgs), in argument order.
 func EngineArgWarnings(m *ServedModel) []RuleWarning {
 	_, ws := engineArgs(&m.Spec, field.NewPath("spec", "engine", "args"))
+	for _, v := range m.Spec.Pools() {
+		if v.Pool != nil && v.Pool.Engine != nil {
+			_, pw := checkArgs(&m.Spec, v.Pool.Engine.Args, fieldPath(v.Path).Child("engine", "args"))
+			ws = append(ws, pw...)
+		}
+	}
 	return ws
 }

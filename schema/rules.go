@@ -199,12 +199,85 @@ func WorldSize(args []string) (world, tp, pp int32) {
 	return tp * pp, tp, pp
 }
 
+// argsPastPod is the first pool whose vLLM flags (no spec.parallelism)
+// ask for more GPUs than its pod has.
+func argsPastPod(m *ServedModel) (*PoolView, Shape) {
+	if !anyArgs(&m.Spec) {
+		return nil, Shape{} // no flags: vLLM's sizes are 1
+	}
+	for _, v := range m.Spec.Pools() {
+		if sh, _ := v.Shape(); !sh.Declared && sh.World() > 1 && sh.World() > sh.GPUs {
+			return &v, sh
+		}
+	}
+	return nil, Shape{}
+}
+
+// anyArgs reports whether the model or a pool has engine args.
+func anyArgs(s *ServedModelSpec) bool {
+	if len(s.Engine.Args) > 0 {
+		return true
+	}
+	if d := s.Disaggregation; d != nil {
+		for _, p := range []*Pool{&d.Prefill, &d.Decode} {
+			if p.Engine != nil && len(p.Engine.Args) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// shapeProblem is the first pool whose declared parallelism does not lay
+// out on its pods, and why.
+func shapeProblem(m *ServedModel) (*PoolView, string) {
+	if !m.Spec.HasParallelism() {
+		return nil, "" // only declared sizes lay out on pods
+	}
+	for _, v := range m.Spec.Pools() {
+		if _, why := v.Shape(); why != "" {
+			return &v, why
+		}
+	}
+	return nil, ""
+}
+
+// spanning is the first pool whose replica spans pods (and matches which).
+func spanning(m *ServedModel, which func(Shape) bool) (*PoolView, Shape) {
+	if !m.Spec.HasParallelism() {
+		return nil, Shape{} // vLLM flags alone never span pods
+	}
+	for _, v := range m.Spec.Pools() {
+		if sh, why := v.Shape(); why == "" && sh.MultiNode() && (which == nil || which(sh)) {
+			return &v, sh
+		}
+	}
+	return nil, Shape{}
+}
+
+// poolName names a pool in a message.
+func poolName(v *PoolView) string {
+	if v == nil || v.Name == "" {
+		return "the model"
+	}
+	return v.Path
+}
+
+// inPool prefixes a message about a pool with the pool's path.
+func inPool(v *PoolView) string {
+	if v == nil || v.Name == "" {
+		return ""
+	}
+	return v.Path + ": "
+}
+
 // podGPUs are the GPUs of the pods of m: one entry per pool.
 func podGPUs(s *ServedModelSpec) []int32 {
-	if d := s.Disaggregation; d != nil {
-		return []int32{s.PoolResources(&d.Prefill).GPUs, s.PoolResources(&d.Decode).GPUs}
+	var out []int32
+	for _, v := range s.Pools() {
+		out = append(out, v.Resources.GPUs)
 	}
-	return []int32{s.Resources.GPUs}
+	return out
 }
 
 // cudaWithoutGPU: a CUDA vLLM image (the defaulted spec.engine.image) on
@@ -312,6 +385,8 @@ var rules = []Rule{
 		without: func(m *ServedModel) {
 			s := &m.Spec
 			d := s.Disaggregation
+			v := s.PoolView("decode", &d.Decode)
+			s.Engine.Args, s.Engine.Env, s.Parallelism = v.Args, v.Env, v.Parallelism
 			s.Resources = *s.PoolResources(&d.Decode).DeepCopy()
 			s.Replicas = ptr(int32(1))
 			if d.Decode.Replicas != nil {
@@ -322,20 +397,101 @@ var rules = []Rule{
 	},
 	{
 		ID: "parallelism-exceeds-pod", Field: "spec.engine.args",
-		When: "the engine's parallel size (`--tensor-parallel-size` x `--pipeline-parallel-size`) exceeds the GPUs of a pod",
+		When: "the engine's parallel flags (`--tensor-parallel-size` x `--pipeline-parallel-size`) ask for more GPUs than a pod has",
 		On:   allLayers,
 		Problem: func(m *ServedModel, _ *PlatformSpec) string {
-			world, tp, pp := WorldSize(m.Spec.Engine.Args)
-			return fmt.Sprintf("spec.engine.args shard the model over %d GPUs (tensor-parallel %d x pipeline-parallel %d) but a pod gets %d: vLLM fails to start, and servelayer renders no replica spanning pods yet",
-				world, tp, pp, slices.Min(podGPUs(&m.Spec)))
+			v, sh := argsPastPod(m)
+			return fmt.Sprintf("%s's vLLM flags shard the model over %d GPUs (tensor-parallel %d x pipeline-parallel %d) but a pod gets %d: vLLM fails to start, and flags alone never span pods",
+				poolName(v), sh.World(), sh.Tensor, sh.Pipeline, sh.GPUs)
 		},
 		Fix: func(m *ServedModel, _ *PlatformSpec) string {
-			world, _, _ := WorldSize(m.Spec.Engine.Args)
-			return fmt.Sprintf("give each pod %d GPUs (spec.resources.gpus, or the pools' resources) or lower the parallel size", world)
+			_, sh := argsPastPod(m)
+			return fmt.Sprintf("give each pod %d GPUs, or replace the flags with spec.parallelism {tensor: %d, pipeline: %d} so one replica spans pods of spec.resources.gpus GPUs",
+				sh.World(), sh.Tensor, sh.Pipeline)
 		},
 		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
-			world, _, _ := WorldSize(m.Spec.Engine.Args)
-			return nil, world > 1 && world > slices.Min(podGPUs(&m.Spec))
+			v, _ := argsPastPod(m)
+			return nil, v != nil
+		},
+	},
+	{
+		ID: "parallelism-gpus-mismatch", Field: "spec.parallelism",
+		When: "the parallel sizes of `spec.parallelism` (or a pool's) do not lay out on whole pods of `spec.resources.gpus` GPUs",
+		On:   allLayers, invalid: true,
+		Problem: func(m *ServedModel, _ *PlatformSpec) string {
+			v, why := shapeProblem(m)
+			return inPool(v) + why
+		},
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			v, _ := shapeProblem(m)
+			if v == nil {
+				return nil, false
+			}
+			return v.Parallelism, true
+		},
+	},
+	{
+		ID: "multi-node-on-kserve", Field: "spec.parallelism",
+		When: "one replica spans more than one pod (`spec.parallelism` over `spec.resources.gpus`)",
+		On:   []Layer{LayerKServe},
+		Problem: func(m *ServedModel, _ *PlatformSpec) string {
+			v, sh := spanning(m, nil)
+			return fmt.Sprintf("%sa replica spans %d pods of %d GPUs, but KServe v0.17's only multi-node form (predictor.workerSpec) needs the model+runtime binding with a multi-node ServingRuntime "+
+				"(kserve-huggingfaceserver-multinode: Ray, Standard mode, pvc:// or oci:// storage, autoscalerClass none), which servelayer does not render because it replaces vLLM's command line; "+
+				"a custom-container predictor with workerSpec has no runtime worker to merge and KServe's controller fails it",
+				inPool(v), sh.Pods, sh.GPUs)
+		},
+		Fix: text("serve it on raw-vllm (a LeaderWorkerSet) or llm-d (a worker), or fit a replica on one pod"),
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			v, _ := spanning(m, nil)
+			return nil, v != nil
+		},
+	},
+	{
+		ID: "pipeline-across-pods-on-llm-d", Field: "spec.parallelism",
+		When: "one replica spans pods by tensor or pipeline parallelism (no `data`)",
+		On:   []Layer{LayerLLMD},
+		Problem: func(m *ServedModel, _ *PlatformSpec) string {
+			v, sh := spanning(m, func(sh Shape) bool { return !sh.DataParallel() })
+			return fmt.Sprintf("%sa replica spans %d pods by tensor %d x pipeline %d, but KServe v0.17 ships LLMInferenceServiceConfig presets only for data-parallel workers "+
+				"(kserve-config-llm-worker-data-parallel); a worker without data parallelism asks for kserve-config-llm-worker-pipeline-parallel, which it does not ship, and the reconcile fails",
+				inPool(v), sh.Pods, sh.Tensor, sh.Pipeline)
+		},
+		Fix: text("serve it on raw-vllm (a LeaderWorkerSet running vLLM over Ray), or lay it out as data parallel ranks (spec.parallelism.data, with tensor GPUs each)"),
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			v, _ := spanning(m, func(sh Shape) bool { return !sh.DataParallel() })
+			return nil, v != nil
+		},
+	},
+	{
+		ID: "llm-d-multi-node-capabilities", Field: "spec.parallelism",
+		When: "one replica spans pods (a `worker`)",
+		On:   []Layer{LayerLLMD}, Warning: true,
+		Problem: text("KServe v0.17's data parallel worker presets add the capabilities IPC_LOCK, SYS_RAWIO and NET_RAW (for RDMA) to container main on the leader and every worker, " +
+			"which Pod Security baseline refuses: in a namespace enforcing baseline or restricted, the LeaderWorkerSet's pods are never created"),
+		Fix:   text("label the model's namespace pod-security.kubernetes.io/enforce: privileged (servelayer cannot drop what the preset adds)"),
+		Check: "kubectl get namespace -L pod-security.kubernetes.io/enforce",
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			v, _ := spanning(m, func(sh Shape) bool { return sh.DataParallel() })
+			return nil, v != nil
+		},
+	},
+	{
+		ID: "rwo-claim-across-pods", Field: "spec.model.source.pvc.provision.accessMode",
+		When: "one replica spans pods and the provisioned claim is `ReadWriteOnce` (the default)",
+		On:   allLayers, invalid: true,
+		Problem: func(m *ServedModel, _ *PlatformSpec) string {
+			_, sh := spanning(m, nil)
+			return fmt.Sprintf("every pod of a replica (%d pods) mounts the claim, and they land on different nodes (each takes a node's GPUs), but a ReadWriteOnce volume attaches to one node: the other pods never start", sh.Pods)
+		},
+		Fix: text("provision it ReadOnlyMany (weights are read-only) or ReadWriteMany"),
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			src := m.Spec.Model.Source.PVC
+			if src == nil || src.Provision == nil || (src.Provision.AccessMode != "" && src.Provision.AccessMode != "ReadWriteOnce") {
+				return nil, false
+			}
+			v, _ := spanning(m, nil)
+			return "ReadWriteOnce", v != nil
 		},
 	},
 	{
@@ -354,16 +510,24 @@ var rules = []Rule{
 		On:   allLayers, invalid: true,
 		Problem: func(m *ServedModel, p *PlatformSpec) string {
 			r := &m.Spec.Resources
-			return fmt.Sprintf("a pod asks for %d GPUs but a node has at most %d (Platform %s.gpusPerNode): the pod never schedules, and servelayer renders no replica spanning nodes yet",
+			return fmt.Sprintf("a pod asks for %d GPUs but a node has at most %d (Platform %s.gpusPerNode): the pod never schedules",
 				r.GPUs, *p.GPUNodesOf(r).GPUsPerNode, p.GPUClassPath(r))
 		},
 		Fix: func(m *ServedModel, p *PlatformSpec) string {
-			return fmt.Sprintf("request at most %d GPUs per pod", *p.GPUNodesOf(&m.Spec.Resources).GPUsPerNode)
+			return fmt.Sprintf("request at most %d GPUs per pod, and let a replica span pods with spec.parallelism", *p.GPUNodesOf(&m.Spec.Resources).GPUsPerNode)
 		},
 		match: func(m *ServedModel, p *PlatformSpec, gated bool) (any, bool) {
 			g := p.GPUNodesOf(&m.Spec.Resources).GPUsPerNode
 			return m.Spec.Resources.GPUs, gated && g != nil && *g >= 0 && m.Spec.Resources.GPUs > *g // a negative g is the Platform's error
 		},
+	},
+	{
+		ID: "scheduler-needs-llm-d", Field: "spec.scheduler", When: "`spec.scheduler` is set",
+		On:      []Layer{LayerRawVLLM, LayerKServe},
+		Problem: text("only llm-d has an endpoint picker (KServe v0.17's router scheduler): the scheduler's profile or config would be dropped"),
+		Fix:     text("remove spec.scheduler (routing falls back to the Service's or gateway's balancing)"),
+		match:   func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) { return nil, m.Spec.Scheduler != nil },
+		without: func(m *ServedModel) { m.Spec.Scheduler = nil },
 	},
 	{
 		ID: "hf-on-raw-vllm", Field: "spec.model.source.hf", When: "`spec.model.source.hf` is set",

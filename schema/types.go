@@ -74,8 +74,18 @@ type ServedModelSpec struct {
 	// +optional
 	Engine Engine `json:"engine,omitempty"`
 
-	// Resources are the per-replica requests; limits default to the requests.
+	// Resources are the requests of one pod; limits default to the
+	// requests. A replica spanning pods (spec.parallelism) gets them on
+	// every pod.
 	Resources Resources `json:"resources"`
+
+	// Parallelism shards one replica over GPUs: tensor x pipeline x data
+	// GPUs in all, spec.resources.gpus of them per pod, so a replica spans
+	// (tensor x pipeline x data) / gpus pods. Past one pod, raw-vllm runs a
+	// LeaderWorkerSet and llm-d a LeaderWorkerSet-backed worker; kserve has
+	// no such form for vLLM. Set it instead of vLLM's parallel flags.
+	// +optional
+	Parallelism *Parallelism `json:"parallelism,omitempty"`
 
 	// Replicas is a fixed replica count. Mutually exclusive with scaling.
 	// +optional
@@ -105,6 +115,11 @@ type ServedModelSpec struct {
 	// Routing publishes the model to LiteLLM under a tenant-facing alias.
 	// +optional
 	Routing *Routing `json:"routing,omitempty"`
+
+	// Scheduler configures llm-d's endpoint picker, which picks the pod
+	// each request goes to. llm-d only. Unset: KServe's built-in profile.
+	// +optional
+	Scheduler *Scheduler `json:"scheduler,omitempty"`
 
 	// Pod is what every pod that serves the model gets, on every layer:
 	// its identity, priority, pull secrets, metadata and spreading.
@@ -564,6 +579,35 @@ const (
 // ScalingMetrics lists the metrics in the order servelayer documents them.
 var ScalingMetrics = []ScalingMetric{MetricRequestsWaiting, MetricRequestsRunning, MetricKVCacheUsage, MetricTokensPerSecond, MetricConcurrency, MetricRPS}
 
+// Parallelism is how one replica is sharded over GPUs and pods.
+type Parallelism struct {
+	// Tensor is vLLM's tensor parallel size (--tensor-parallel-size).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=64
+	Tensor *int32 `json:"tensor,omitempty"`
+
+	// Pipeline is vLLM's pipeline parallel size (--pipeline-parallel-size).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=64
+	Pipeline *int32 `json:"pipeline,omitempty"`
+
+	// Data is vLLM's data parallel size (--data-parallel-size): ranks
+	// each holding the model sharded tensor ways. Spanning pods, each pod
+	// runs gpus / tensor of them (--data-parallel-size-local).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=512
+	Data *int32 `json:"data,omitempty"`
+
+	// Expert turns on expert parallelism for mixture-of-experts models
+	// (--enable-expert-parallel): the experts are spread over the tensor x
+	// data ranks.
+	// +optional
+	Expert bool `json:"expert,omitempty"`
+}
+
 // Rollout is a KServe canary.
 type Rollout struct {
 	// CanaryTrafficPercent sends this share of traffic to the latest
@@ -579,7 +623,24 @@ type Disaggregation struct {
 	Prefill Pool `json:"prefill"`
 	// Decode is the token-generation pool (the main workload).
 	Decode Pool `json:"decode"`
+
+	// KVConnector moves the KV cache from prefill to decode: nixl (the
+	// default and, in KServe v0.17, the only one: its decode preset runs
+	// the routing sidecar with --connector=nixlv2), vLLM's NixlConnector
+	// with kv_role kv_both on both pools.
+	// +optional
+	// +kubebuilder:validation:Enum=nixl
+	KVConnector KVConnector `json:"kvConnector,omitempty"`
 }
+
+// KVConnector is a KV-cache transfer connector between pools.
+type KVConnector string
+
+// KV connectors.
+const (
+	// KVConnectorNIXL is vLLM's NixlConnector (UCX by default).
+	KVConnectorNIXL KVConnector = "nixl"
+)
 
 // Pool is one side of a disaggregated deployment.
 type Pool struct {
@@ -592,6 +653,96 @@ type Pool struct {
 	// Resources override the model's resources for this pool.
 	// +optional
 	Resources *Resources `json:"resources,omitempty"`
+
+	// Parallelism overrides spec.parallelism for this pool, such as decode
+	// with tensor 4 and prefill with tensor 1.
+	// +optional
+	Parallelism *Parallelism `json:"parallelism,omitempty"`
+
+	// Engine adds this pool's own vLLM arguments (after the model's
+	// spec.engine.args) and environment variables (over the model's, by
+	// name).
+	// +optional
+	Engine *PoolEngine `json:"engine,omitempty"`
+}
+
+// PoolEngine is what one pool's vLLM adds to the model's engine.
+type PoolEngine struct {
+	// Args are appended after spec.engine.args in this pool.
+	// +optional
+	Args []string `json:"args,omitempty"`
+
+	// Env are added to spec.engine.env in this pool; one with the same
+	// name replaces the model's.
+	// +optional
+	Env []EnvVar `json:"env,omitempty"`
+}
+
+// Scheduler is llm-d's endpoint picker configuration: a profile, or the
+// user's own EndpointPickerConfig.
+type Scheduler struct {
+	// Profile is default (KServe v0.17's built-in: queue and approximate
+	// prefix-cache scorers, with the P/D filters when a prefill pool exists)
+	// or precise-prefix-cache (the prefix-cache scorer fed by the KV-cache
+	// events vLLM publishes over ZMQ, so it knows which pod holds which
+	// blocks; servelayer sets vLLM's block size, hash algorithm, hash seed
+	// and KV events to match the scorer's). Unset with config: custom.
+	// +optional
+	// +kubebuilder:validation:Enum=default;precise-prefix-cache
+	Profile SchedulerProfile `json:"profile,omitempty"`
+
+	// BlockSize is the KV block size, in tokens, of vLLM (--block-size)
+	// and of the precise-prefix-cache scorer, which must agree or every
+	// lookup misses; default 64. precise-prefix-cache only.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=128
+	BlockSize *int32 `json:"blockSize,omitempty"`
+
+	// HashSeed is PYTHONHASHSEED on vLLM, the seed of its block hashes,
+	// and the precise-prefix-cache scorer's hashSeed; default "42".
+	// precise-prefix-cache only.
+	// +optional
+	HashSeed string `json:"hashSeed,omitempty"`
+
+	// Config is your own EndpointPickerConfig instead of a profile.
+	// +optional
+	Config *SchedulerConfig `json:"config,omitempty"`
+}
+
+// SchedulerProfile names a built-in scheduler configuration.
+type SchedulerProfile string
+
+// Scheduler profiles.
+const (
+	SchedulerDefault            SchedulerProfile = "default"
+	SchedulerPrecisePrefixCache SchedulerProfile = "precise-prefix-cache"
+)
+
+// SchedulerConfig is an EndpointPickerConfig; set exactly one field.
+type SchedulerConfig struct {
+	// Inline is the EndpointPickerConfig itself (apiVersion
+	// inference.networking.x-k8s.io/v1alpha1, kind EndpointPickerConfig).
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Type=object
+	Inline *runtime.RawExtension `json:"inline,omitempty"`
+
+	// ConfigMapRef is a ConfigMap key in the model's namespace holding it.
+	// +optional
+	ConfigMapRef *ConfigMapKeyRef `json:"configMapRef,omitempty"`
+}
+
+// ConfigMapKeyRef selects a key of a ConfigMap in the model's namespace.
+type ConfigMapKeyRef struct {
+	// Name of the ConfigMap.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+	// Key in the ConfigMap; default epp (KServe's default).
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	Key string `json:"key,omitempty"`
 }
 
 // Routing publishes the model through LiteLLM.

@@ -126,12 +126,16 @@ func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool, layer *Lay
 	errs = append(errs, validateSharedMemory(&s.Resources, sp.Child("resources"))...)
 	errs = append(errs, validateGPUClassChoice(&s.Resources, p, sp.Child("resources"))...)
 	errs = append(errs, ruleErrors("spec.resources.gpus", m, p, gated)...)
+	errs = append(errs, validateParallelism(s.Parallelism, sp.Child("parallelism"))...)
+	errs = append(errs, ruleErrors("spec.parallelism", m, p, gated)...)
+	errs = append(errs, ruleErrors("spec.model.source.pvc.provision.accessMode", m, p, gated)...)
 	errs = append(errs, validateReplicas(m, p, gated, sp)...)
 	errs = append(errs, validateRollout(m, p, gated, sp)...)
 	errs = append(errs, validateDisaggregation(m, p, gated, sp)...)
 	if r := s.Routing; r != nil {
 		errs = append(errs, printable(sp.Child("routing", "alias"), r.Alias, 256)...)
 	}
+	errs = append(errs, validateScheduler(m, p, gated, sp)...)
 	errs = append(errs, validatePod(m, p, gated, sp.Child("pod"))...)
 	errs = append(errs, validateDisruptionBudget(m, p, gated, sp.Child("disruptionBudget"))...)
 	return errs
@@ -412,17 +416,31 @@ func validateEngine(m *ServedModel, pl *PlatformSpec, gated bool, p *field.Path)
 	if s.Engine.Image != "" {
 		errs = append(errs, imageRef(p.Child("image"), s.Engine.Image)...)
 	}
-	for i, a := range s.Engine.Args {
+	errs = append(errs, validateArgs(s, s.Engine.Args, p.Child("args"))...)
+	errs = append(errs, validateEnv(s.Engine.Env, p.Child("env"))...)
+	return append(errs, ruleErrors(p.Child("args").String(), m, pl, gated)...)
+}
+
+// validateArgs checks one list of engine args, the model's or a pool's.
+func validateArgs(s *ServedModelSpec, args []string, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for i, a := range args {
 		if why := badArg(a); why != "" {
-			errs = append(errs, field.Invalid(p.Child("args").Index(i), a, why))
+			errs = append(errs, field.Invalid(p.Index(i), a, why))
 		}
 	}
-	argErrs, _ := engineArgs(s, p.Child("args"))
-	errs = append(errs, argErrs...)
+	argErrs, _ := checkArgs(s, args, p)
+	return append(errs, argErrs...)
+}
+
+// validateEnv checks one list of engine env, the model's or a pool's.
+func validateEnv(env []EnvVar, ep *field.Path) field.ErrorList {
+	var errs field.ErrorList
 	seen := map[string]bool{}
-	for i, e := range s.Engine.Env {
+	for i, e := range env {
+		p := ep.Index(i)
 		if ref := e.SecretKeyRef; ref != nil {
-			rp := p.Child("env").Index(i).Child("secretKeyRef")
+			rp := p.Child("secretKeyRef")
 			if e.Value != "" {
 				errs = append(errs, field.Forbidden(rp, "set value or secretKeyRef, not both"))
 			}
@@ -431,18 +449,18 @@ func validateEngine(m *ServedModel, pl *PlatformSpec, gated bool, p *field.Path)
 				errs = append(errs, field.Invalid(rp.Child("key"), ref.Key, msg))
 			}
 		}
-		ep := p.Child("env").Index(i).Child("name")
+		np := p.Child("name")
 		switch {
 		case !envNameRE.MatchString(e.Name):
-			errs = append(errs, field.Invalid(ep, e.Name, "must be a C identifier-like environment variable name"))
+			errs = append(errs, field.Invalid(np, e.Name, "must be a C identifier-like environment variable name"))
 		case seen[e.Name]:
-			errs = append(errs, field.Duplicate(ep, e.Name))
+			errs = append(errs, field.Duplicate(np, e.Name))
 		case reservedEnv[e.Name]:
-			errs = append(errs, field.Forbidden(ep, e.Name+" is set by servelayer; remove it"))
+			errs = append(errs, field.Forbidden(np, e.Name+" is set by servelayer; remove it"))
 		}
 		seen[e.Name] = true
 	}
-	return append(errs, ruleErrors(p.Child("args").String(), m, pl, gated)...)
+	return errs
 }
 
 func validateResources(r *Resources, p *field.Path) field.ErrorList {
@@ -592,10 +610,16 @@ func validateDisaggregation(m *ServedModel, p *PlatformSpec, gated bool, sp *fie
 		return errs // the pools mean nothing on this layer
 	}
 	var errs field.ErrorList
-	for i, e := range s.Engine.Env {
-		if e.Name == "VLLM_NIXL_SIDE_CHANNEL_HOST" {
-			errs = append(errs, field.Forbidden(sp.Child("engine", "env").Index(i).Child("name"), "with disaggregation servelayer sets VLLM_NIXL_SIDE_CHANNEL_HOST to the pod IP; remove it"))
+	sideChannel := func(env []EnvVar, ep *field.Path) {
+		for i, e := range env {
+			if e.Name == "VLLM_NIXL_SIDE_CHANNEL_HOST" {
+				errs = append(errs, field.Forbidden(ep.Index(i).Child("name"), "with disaggregation servelayer sets VLLM_NIXL_SIDE_CHANNEL_HOST to the pod IP; remove it"))
+			}
 		}
+	}
+	sideChannel(s.Engine.Env, sp.Child("engine", "env"))
+	if d.KVConnector != KVConnectorNIXL {
+		errs = append(errs, field.NotSupported(dp.Child("kvConnector"), d.KVConnector, []string{string(KVConnectorNIXL)}))
 	}
 	if s.Replicas != nil {
 		errs = append(errs, field.Forbidden(sp.Child("replicas"), "with disaggregation, set spec.disaggregation.decode.replicas and spec.disaggregation.prefill.replicas instead"))
@@ -608,6 +632,12 @@ func validateDisaggregation(m *ServedModel, p *PlatformSpec, gated bool, sp *fie
 		p    *Pool
 	}{{"prefill", &d.Prefill}, {"decode", &d.Decode}} {
 		pp := dp.Child(pool.name)
+		errs = append(errs, validateParallelism(pool.p.Parallelism, pp.Child("parallelism"))...)
+		if e := pool.p.Engine; e != nil {
+			errs = append(errs, validateArgs(s, e.Args, pp.Child("engine", "args"))...)
+			errs = append(errs, validateEnv(e.Env, pp.Child("engine", "env"))...)
+			sideChannel(e.Env, pp.Child("engine", "env"))
+		}
 		if r := pool.p.Replicas; r != nil && (*r < 0 || *r > 1000) {
 			errs = append(errs, field.Invalid(pp.Child("replicas"), *r, "must be between 0 and 1000"))
 		}
@@ -1058,3 +1088,22 @@ func validateStage(p *field.Path, st *PVCStage, name string) field.ErrorList {
 }
 
 var hfRevisionRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$`)
+
+// validateParallelism checks the sizes' bounds (the CRD's markers); how
+// they lay out on pods is the rule table's.
+func validateParallelism(par *Parallelism, p *field.Path) field.ErrorList {
+	if par == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	for _, f := range []struct {
+		name string
+		v    *int32
+		max  int32
+	}{{"tensor", par.Tensor, 64}, {"pipeline", par.Pipeline, 64}, {"data", par.Data, 512}} {
+		if f.v != nil && (*f.v < 1 || *f.v > f.max) {
+			errs = append(errs, field.Invalid(p.Child(f.name), *f.v, fmt.Sprintf("must be between 1 and %d", f.max)))
+		}
+	}
+	return errs
+}

@@ -379,3 +379,46 @@ func PullCredentials(m *schema.ServedModel) []string {
 	}
 	return nil
 }
+
+// ContainerArgs are engine args as a container's args, escaped as
+// EngineArgs escapes them, with $(NAME) of env left to Kubernetes.
+func ContainerArgs(args []string, env []schema.EnvVar) []string {
+	refs := map[string]bool{}
+	for _, e := range env {
+		refs[e.Name] = true
+	}
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = EscapeExpansion(a, refs)
+	}
+	return out
+}
+
+// ParallelArgs are vLLM's flags for a pool's declared parallel sizes
+// (none when the engine's args carry them).
+func ParallelArgs(sh schema.Shape) []string {
+	if !sh.Declared {
+		return nil
+	}
+	var out []string
+	for _, f := range []struct {
+		flag string
+		n    int32
+	}{{"--tensor-parallel-size", sh.Tensor}, {"--pipeline-parallel-size", sh.Pipeline}, {"--data-parallel-size", sh.Data}} {
+		if f.n > 1 {
+			out = append(out, f.flag, strconv.Itoa(int(f.n)))
+		}
+	}
+	if sh.Expert {
+		out = append(out, "--enable-expert-parallel")
+	}
+	return out
+}
+
+// LeaderWorkerSet labels and environment (sigs.k8s.io/lws v0.7.0).
+const (
+	// LabelLWSName is the label LWS gives every pod of a set.
+	LabelLWSName = "leaderworkerset.sigs.k8s.io/name"
+	// ComponentWorker labels the worker pods of a replica spanning pods.
+	ComponentWorker = "model-worker"
+)

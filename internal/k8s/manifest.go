@@ -291,9 +291,21 @@ type LLMModel struct {
 type LLMWorkload struct {
 	Replicas    *int32            `json:"replicas,omitempty"`
 	Scaling     *LLMScaling       `json:"scaling,omitempty"`
+	Parallelism *LLMParallelism   `json:"parallelism,omitempty"`
 	Labels      map[string]string `json:"labels,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
 	Template    *PodSpec          `json:"template,omitempty"`
+	Worker      *PodSpec          `json:"worker,omitempty"`
+}
+
+// LLMParallelism is the workload's parallelism, which KServe's worker
+// presets write into vLLM's command line.
+type LLMParallelism struct {
+	Tensor    *int32 `json:"tensor,omitempty"`
+	Pipeline  *int32 `json:"pipeline,omitempty"`
+	Data      *int32 `json:"data,omitempty"`
+	DataLocal *int32 `json:"dataLocal,omitempty"`
+	Expert    bool   `json:"expert,omitempty"`
 }
 
 type LLMScaling struct {
@@ -363,9 +375,27 @@ type ScaleTrigger struct {
 }
 
 type LLMRouter struct {
-	Route     *struct{}   `json:"route"`
-	Gateway   *LLMGateway `json:"gateway,omitempty"`
-	Scheduler *struct{}   `json:"scheduler"`
+	Route     *struct{}     `json:"route"`
+	Gateway   *LLMGateway   `json:"gateway,omitempty"`
+	Scheduler *LLMScheduler `json:"scheduler"`
+}
+
+// LLMScheduler is the router's endpoint picker; an empty one is KServe's
+// built-in configuration.
+type LLMScheduler struct {
+	Config *LLMSchedulerConfig `json:"config,omitempty"`
+}
+
+// LLMSchedulerConfig is an EndpointPickerConfig in a ConfigMap; an
+// inline one is set on the built object (SetJSON at
+// spec.router.scheduler.config.inline).
+type LLMSchedulerConfig struct {
+	Ref *ConfigMapKeySelector `json:"ref,omitempty"`
+}
+
+type ConfigMapKeySelector struct {
+	Name string `json:"name"`
+	Key  string `json:"key,omitempty"`
 }
 
 type LLMGateway struct {
@@ -375,6 +405,27 @@ type LLMGateway struct {
 type UntypedObjectRef struct {
 	Name      string `json:"name"`
 	Namespace string `json:"namespace,omitempty"`
+}
+
+// LeaderWorkerSet mirrors leaderworkerset.x-k8s.io/v1 (sigs.k8s.io/lws
+// v0.7.0, the release KServe v0.17 builds on).
+type LeaderWorkerSet struct {
+	TypeMeta
+	Metadata ObjectMeta `json:"metadata"`
+	Spec     LWSSpec    `json:"spec"`
+}
+
+type LWSSpec struct {
+	Replicas             *int32               `json:"replicas"`
+	LeaderWorkerTemplate LeaderWorkerTemplate `json:"leaderWorkerTemplate"`
+	StartupPolicy        string               `json:"startupPolicy"`
+}
+
+type LeaderWorkerTemplate struct {
+	LeaderTemplate *PodTemplateSpec `json:"leaderTemplate"`
+	WorkerTemplate PodTemplateSpec  `json:"workerTemplate"`
+	Size           *int32           `json:"size"`
+	RestartPolicy  string           `json:"restartPolicy"`
 }
 
 type PodDisruptionBudget struct {

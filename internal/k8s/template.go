@@ -378,3 +378,35 @@ func decodeNode(dec *json.Decoder) (*node, error) {
 		return &node{raw: raw}, nil
 	}
 }
+
+// SetJSON sets the field at path (the last key is added to the object
+// the rest of path names) of o's manifest to raw, a JSON value, keeping
+// every key's order: for a field whose value servelayer passes through
+// as given, such as an inline EndpointPickerConfig.
+func SetJSON(o Object, path []string, raw []byte) (Object, error) {
+	b, err := json.Marshal(o.Manifest)
+	if err != nil {
+		return o, err
+	}
+	root, err := parseNode(b)
+	if err != nil {
+		return o, err
+	}
+	v, err := parseNode(raw)
+	if err != nil {
+		return o, err
+	}
+	n := root
+	for _, k := range path[:len(path)-1] {
+		if n = n.get(k); n == nil || n.kind != '{' {
+			return o, fmt.Errorf("no object at %v", path)
+		}
+	}
+	n.set(path[len(path)-1], v)
+	out, err := json.Marshal(root)
+	if err != nil {
+		return o, err
+	}
+	o.Manifest = json.RawMessage(out)
+	return o, nil
+}

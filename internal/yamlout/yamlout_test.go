@@ -166,7 +166,7 @@ func TestShapes(t *testing.T) {
 		map[string]string{}, []string{}, map[string]string(nil), []string(nil), struct{}{}, &struct{}{}, (*struct{})(nil),
 		map[string][]string{"a": {}, "b": nil, "c": {"x"}}, [][]string{{}, nil, {"a"}},
 		[]map[string]string{{}, nil, {"a": "b"}}, map[string]map[string]string{"a": {}, "b": nil},
-		k8s.LLMRouter{Route: &struct{}{}, Scheduler: &struct{}{}}, k8s.LLMRouter{},
+		k8s.LLMRouter{Route: &struct{}{}, Scheduler: &k8s.LLMScheduler{}}, k8s.LLMRouter{},
 		k8s.Volume{Name: "tmp", EmptyDir: &k8s.EmptyDirVolumeSource{}},
 		k8s.Probe{}, k8s.DeploymentSpec{}, k8s.PodSpec{Containers: []k8s.Container{}},
 		struct {

@@ -21,7 +21,8 @@ const (
 	Container = "main"
 	// ModelsDir is where KServe's storage puts the weights.
 	ModelsDir = "/mnt/models"
-	// nixlKVTransfer is vLLM's KV-transfer config for prefill/decode over NIXL.
+	// nixlKVTransfer is vLLM's KV-transfer config for prefill/decode over
+	// NIXL: both pools kv_both, as llm-d's P/D guides run them.
 	nixlKVTransfer = `{"kv_connector":"NixlConnector","kv_role":"kv_both"}`
 	// annotationStorageSecret is the shipped credentials config's
 	// storageSecretNameAnnotation.
@@ -74,6 +75,13 @@ func certStorm(name string) string {
 func (Layer) Validate(m *schema.ServedModel, p *schema.PlatformSpec, gated bool) (field.ErrorList, []layer.Warning) {
 	s := &m.Spec
 	errs := append(templateErrors(s), podBraces(m)...)
+	if s.MultiNode() && ShellQuote(s.Model.Name) != s.Model.Name {
+		// The worker presets paste the name into the string they eval
+		// ("--served-model-name \"{{ .Spec.Model.Name }}\"" inside a
+		// double-quoted eval): bash would re-read a space, a quote or '$'.
+		errs = append(errs, field.Invalid(field.NewPath("spec", "model", "name"), s.Model.Name,
+			"with a replica spanning pods, KServe v0.17's worker presets pass the name through bash's eval unquoted: use letters, digits and @%+=:,./_- only"))
+	}
 	errs = append(errs, layer.TemplateErrors(m, p, gated, func() ([]k8s.Object, field.ErrorList) { return build(m, p) })...)
 	d := s.Disaggregation
 	if d == nil {
@@ -94,8 +102,8 @@ func (Layer) Validate(m *schema.ServedModel, p *schema.PlatformSpec, gated bool)
 			Message: "no decode replica: nothing serves tokens; use spec.paused: true to idle the model"})
 	}
 	if gated && p.GPUs != nil {
-		pre := s.PoolResources(&d.Prefill).GPUs * *d.Prefill.Replicas
-		dec := s.PoolResources(&d.Decode).GPUs * *d.Decode.Replicas
+		pre := s.PoolView("prefill", &d.Prefill).ReplicaGPUs() * *d.Prefill.Replicas
+		dec := s.PoolView("decode", &d.Decode).ReplicaGPUs() * *d.Decode.Replicas
 		if pre+dec > *p.GPUs {
 			ws = append(ws, layer.Warning{Field: "spec.disaggregation", Message: fmt.Sprintf(
 				"prefill needs %d GPU(s) and decode %d, but the Platform has %d: rendered anyway, but pods of one pool stay Pending until more GPUs join, %s; "+
@@ -120,16 +128,17 @@ func singlePoolWarnings(m *schema.ServedModel, p *schema.PlatformSpec, gated boo
 	case s.Scaling != nil:
 		path, n = "spec.scaling.minReplicas", max(*s.Scaling.MinReplicas, 1)
 	}
-	if s.Paused || s.Resources.GPUs*n <= *p.GPUs {
+	per := s.Pools()[0].ReplicaGPUs()
+	if s.Paused || per*n <= *p.GPUs {
 		return nil
 	}
-	fix := fmt.Sprintf("keep it at %d until more GPUs join", *p.GPUs/s.Resources.GPUs)
-	if *p.GPUs < s.Resources.GPUs {
+	fix := fmt.Sprintf("keep it at %d until more GPUs join", *p.GPUs/per)
+	if *p.GPUs < per {
 		fix = "no replica fits: pause the model (spec.paused) until GPUs join"
 	}
 	return []layer.Warning{{Field: path, Value: n, Message: fmt.Sprintf(
 		"%d replica(s) of %d GPU(s) do not fit the Platform's %d GPU(s): the rest stay Pending, %s; %s",
-		n, s.Resources.GPUs, *p.GPUs, certStorm(m.Name), fix)}}
+		n, per, *p.GPUs, certStorm(m.Name), fix)}}
 }
 
 // templateErrors: KServe's LLMInferenceService controller merges the spec
@@ -167,31 +176,23 @@ func (Layer) Objects(m *schema.ServedModel, p *schema.PlatformSpec) []k8s.Object
 // pool's template (KServe then merges those into its presets).
 func build(m *schema.ServedModel, p *schema.PlatformSpec) ([]k8s.Object, field.ErrorList) {
 	s := &m.Spec
+	sched, inline := scheduler(m)
 	spec := k8s.LLMInferenceServiceSpec{
 		Model: k8s.LLMModel{URI: URI(s.Model.Source), Name: s.Model.Name},
 		Router: &k8s.LLMRouter{
 			Route:     &struct{}{},
-			Scheduler: &struct{}{},
+			Scheduler: sched,
 			Gateway: &k8s.LLMGateway{Refs: []k8s.UntypedObjectRef{{
 				Name: p.LLMD.Gateway.Name, Namespace: p.LLMD.Gateway.Namespace,
 			}}},
 		},
 	}
 	if d := s.Disaggregation; d != nil {
-		spec.LLMWorkload = workload(m, p, d.Decode.Replicas, nil, s.PoolResources(&d.Decode), componentWorkload)
-		pre := workload(m, p, d.Prefill.Replicas, nil, s.PoolResources(&d.Prefill), componentPrefill)
+		spec.LLMWorkload = workload(m, p, d.Decode.Replicas, nil, s.PoolView("decode", &d.Decode), componentWorkload)
+		pre := workload(m, p, d.Prefill.Replicas, nil, s.PoolView("prefill", &d.Prefill), componentPrefill)
 		spec.Prefill = &pre
-		// Prefill hands its KV cache to decode over NIXL. KServe's presets
-		// add only the routing sidecar; vLLM needs the connector and the
-		// side-channel address on both pools, or decode recomputes prefill.
-		for _, w := range []*k8s.LLMWorkload{&spec.LLMWorkload, spec.Prefill} {
-			main := &w.Template.Containers[0]
-			main.Args = append(main.Args, "--kv-transfer-config", nixlKVTransfer)
-			main.Env = append(main.Env, k8s.EnvVar{Name: "VLLM_NIXL_SIDE_CHANNEL_HOST",
-				ValueFrom: &k8s.EnvVarSource{FieldRef: &k8s.FieldSelector{FieldPath: "status.podIP"}}})
-		}
 	} else {
-		spec.LLMWorkload = workload(m, p, s.Replicas, s.Scaling, &s.Resources, componentWorkload)
+		spec.LLMWorkload = workload(m, p, s.Replicas, s.Scaling, s.Pools()[0], componentWorkload)
 	}
 	// The workload's labels and annotations reach every pool's pods
 	// (propagateDeploymentMetadata in workload_single_node.go); see the
@@ -227,10 +228,22 @@ func build(m *schema.ServedModel, p *schema.PlatformSpec) ([]k8s.Object, field.E
 		obj.Metadata.Annotations[k8s.AnnotationStop] = "true"
 	}
 	paths := [][]string{{"spec", "template"}}
+	if spec.Worker != nil {
+		paths = append(paths, []string{"spec", "worker"})
+	}
 	if s.Disaggregation != nil {
 		paths = append(paths, []string{"spec", "prefill", "template"})
+		if spec.Prefill.Worker != nil {
+			paths = append(paths, []string{"spec", "prefill", "worker"})
+		}
 	}
 	o, errs := k8s.ApplyPodTemplate(k8s.NewObject(apiVersion, kind, m, m.Name, obj), m, Container, paths...)
+	if inline != nil {
+		var err error
+		if o, err = k8s.SetJSON(o, []string{"spec", "router", "scheduler", "config", "inline"}, inline); err != nil {
+			errs = append(errs, field.InternalError(field.NewPath("spec", "scheduler"), err))
+		}
+	}
 	return append([]k8s.Object{o}, budgets...), errs
 }
 
@@ -270,45 +283,67 @@ const (
 	componentPrefill  = "llminferenceservice-workload-prefill"
 )
 
-func workload(m *schema.ServedModel, p *schema.PlatformSpec, replicas *int32, sc *schema.Scaling, res *schema.Resources, component string) k8s.LLMWorkload {
+// workload renders one pool: its template (the leader, when a replica
+// spans pods) and, spanning pods, its worker and parallelism, which
+// KServe's data parallel worker presets run as a LeaderWorkerSet.
+func workload(m *schema.ServedModel, p *schema.PlatformSpec, replicas *int32, sc *schema.Scaling, v schema.PoolView, component string) k8s.LLMWorkload {
 	s := &m.Spec
-	w := k8s.LLMWorkload{Template: &k8s.PodSpec{
-		// KServe's presets merge into this template; the decode preset adds
-		// a routing sidecar without a seccomp profile, so set it pod-wide.
-		SecurityContext: &k8s.PodSecurityContext{SeccompProfile: k8s.RuntimeDefaultSeccomp()},
-		Containers: []k8s.Container{{
-			Name:      Container,
-			Image:     s.Engine.Image,
-			Args:      append(k8s.LoRAArgs(s, k8s.AdaptersDir), k8s.EngineArgs(s)...),
-			Env:       k8s.EnvVars(s.Engine.Env),
-			Resources: k8s.Resources(res, p),
-			// Only the budget: the preset's handler (/health on the pool's
-			// vLLM port, 8000, or 8001 behind the decode routing sidecar)
-			// survives KServe's strategic merge, and its 60 x 10 s would
-			// restart a model loading for more than 10 minutes
-			// (config/llmisvcconfig/config-llm-*-template.yaml).
-			StartupProbe:    &k8s.Probe{PeriodSeconds: k8s.ProbePeriodSeconds, FailureThreshold: k8s.StartupFailures(s.StartupSeconds())},
-			SecurityContext: k8s.Hardened(false),
-		}},
-	}}
-	sched := k8s.GPUScheduling(res, p)
-	w.Template.NodeSelector, w.Template.Tolerations, w.Template.Affinity = sched.NodeSelector, sched.Tolerations, sched.Affinity
-	k8s.PodKnobsOf(m, PoolSelector(m, component), k8s.PullCredentials(m)...).Apply(w.Template)
-	if res.SharedMemory.IsSet() {
-		// KServe merges the template into the preset's volumes by name
-		// (strategic merge): this raises the presets' 1Gi dshm, which their
-		// main container already mounts at /dev/shm.
-		shm, _ := k8s.SharedMemory(res.SharedMemory)
-		w.Template.Volumes = []k8s.Volume{shm}
+	res := v.Resources
+	sh, _ := v.Shape() // validation refused a shape that does not fit
+	args := append(k8s.LoRAArgs(s, k8s.AdaptersDir), k8s.ContainerArgs(v.Args, v.Env)...)
+	env := k8s.EnvVars(v.Env)
+	if s.Disaggregation != nil {
+		// Prefill hands its KV cache to decode over NIXL (the only
+		// spec.disaggregation.kvConnector). KServe's presets add only the
+		// routing sidecar; vLLM needs the connector and the side-channel
+		// address on both pools, or decode recomputes prefill.
+		args = append(args, "--kv-transfer-config", nixlKVTransfer)
+		env = append(env, k8s.EnvVar{Name: "VLLM_NIXL_SIDE_CHANNEL_HOST",
+			ValueFrom: &k8s.EnvVarSource{FieldRef: &k8s.FieldSelector{FieldPath: "status.podIP"}}})
 	}
-	if src := s.Model.Source.PVC; src != nil && adaptersOnClaim(s) {
-		// KServe mounts only the model's directory of the claim (subPath,
-		// workload_storage.go); adapters elsewhere on it need the claim
-		// mounted whole.
-		w.Template.Volumes = append(w.Template.Volumes, k8s.Volume{Name: adaptersVolume,
-			PersistentVolumeClaim: &k8s.PVCVolumeSource{ClaimName: src.ClaimName, ReadOnly: true}})
-		main := &w.Template.Containers[0]
-		main.VolumeMounts = append(main.VolumeMounts, k8s.VolumeMount{Name: adaptersVolume, MountPath: k8s.AdaptersDir, ReadOnly: true})
+	if s.Precise() {
+		var more []k8s.EnvVar
+		args, more = preciseEngine(m, args)
+		env = append(env, more...)
+		if !slices.ContainsFunc(v.Env, func(e schema.EnvVar) bool { return e.Name == "PYTHONHASHSEED" }) {
+			env = append(env, k8s.EnvVar{Name: "PYTHONHASHSEED", Value: s.Scheduler.HashSeed})
+		}
+	}
+	if sh.MultiNode() {
+		// The worker presets run `eval "vllm serve ... $@"`: bash re-reads
+		// the arguments, so each is quoted to reach vLLM as written.
+		for i, a := range args {
+			args[i] = ShellQuote(a)
+		}
+	} else {
+		args = append(k8s.ParallelArgs(sh), args...)
+	}
+	main := k8s.Container{
+		Name:      Container,
+		Image:     s.Engine.Image,
+		Args:      args,
+		Env:       env,
+		Resources: k8s.Resources(res, p),
+		// Only the budget: the preset's handler (/health on the pool's
+		// vLLM port, 8000, or 8001 behind the decode routing sidecar)
+		// survives KServe's strategic merge, and its 60 x 10 s would
+		// restart a model loading for more than 10 minutes
+		// (config/llmisvcconfig/config-llm-*-template.yaml).
+		StartupProbe:    &k8s.Probe{PeriodSeconds: k8s.ProbePeriodSeconds, FailureThreshold: k8s.StartupFailures(s.StartupSeconds())},
+		SecurityContext: k8s.Hardened(false),
+	}
+	w := k8s.LLMWorkload{Template: pod(m, p, res, component, main)}
+	mountAdapters(s, w.Template)
+	if sh.MultiNode() {
+		w.Parallelism = &k8s.LLMParallelism{Data: k8s.Ptr(sh.Data), DataLocal: k8s.Ptr(sh.DataLocal), Expert: sh.Expert}
+		if sh.Tensor > 1 {
+			w.Parallelism.Tensor = k8s.Ptr(sh.Tensor)
+		}
+		// The worker preset's container has no probes: it serves no API.
+		worker := main
+		worker.StartupProbe = nil
+		w.Worker = pod(m, p, res, component, worker)
+		mountAdapters(s, w.Worker)
 	}
 	if sc == nil {
 		w.Replicas = k8s.Ptr(*replicas)
@@ -317,8 +352,8 @@ func workload(m *schema.ServedModel, p *schema.PlatformSpec, replicas *int32, sc
 	// llm-d autoscales through the Workload Variant Autoscaler, whose CEL
 	// rules require an actuator. KEDA, as on the other layers: it queries
 	// Prometheus itself, where HPA would need a Prometheus Adapter. The
-	// rule table refuses
-	// minReplicas 0 (llm-d's floor is 1) and a metric (WVA picks its own).
+	// rule table refuses minReplicas 0 (llm-d's floor is 1) and a metric
+	// (WVA picks its own).
 	w.Scaling = &k8s.LLMScaling{MinReplicas: k8s.Ptr(*sc.MinReplicas), MaxReplicas: k8s.Ptr(sc.MaxReplicas),
 		WVA: &k8s.LLMWVA{KEDA: &struct{}{}}}
 	return w
@@ -330,6 +365,53 @@ const adaptersVolume = "model-claim"
 // adaptersOnClaim reports whether an adapter lives on the model's claim.
 func adaptersOnClaim(s *schema.ServedModelSpec) bool {
 	return slices.ContainsFunc(s.Model.Adapters, func(a schema.Adapter) bool { return a.Path != "" })
+}
+
+// mountAdapters mounts the model's claim whole at k8s.AdaptersDir when an
+// adapter lives on it: KServe mounts only the model's directory of the
+// claim (subPath, workload_storage.go).
+func mountAdapters(s *schema.ServedModelSpec, ps *k8s.PodSpec) {
+	src := s.Model.Source.PVC
+	if src == nil || !adaptersOnClaim(s) {
+		return
+	}
+	ps.Volumes = append(ps.Volumes, k8s.Volume{Name: adaptersVolume,
+		PersistentVolumeClaim: &k8s.PVCVolumeSource{ClaimName: src.ClaimName, ReadOnly: true}})
+	main := &ps.Containers[0]
+	main.VolumeMounts = append(main.VolumeMounts, k8s.VolumeMount{Name: adaptersVolume, MountPath: k8s.AdaptersDir, ReadOnly: true})
+}
+
+// pod is a pool's pod around its main container, which KServe merges into
+// the preset's.
+func pod(m *schema.ServedModel, p *schema.PlatformSpec, res *schema.Resources, component string, main k8s.Container) *k8s.PodSpec {
+	ps := &k8s.PodSpec{
+		// KServe's presets merge into this template; the decode preset adds
+		// a routing sidecar without a seccomp profile, so set it pod-wide.
+		SecurityContext: &k8s.PodSecurityContext{SeccompProfile: k8s.RuntimeDefaultSeccomp()},
+		Containers:      []k8s.Container{main},
+	}
+	sched := k8s.GPUScheduling(res, p)
+	ps.NodeSelector, ps.Tolerations, ps.Affinity = sched.NodeSelector, sched.Tolerations, sched.Affinity
+	k8s.PodKnobsOf(m, PoolSelector(m, component), k8s.PullCredentials(m)...).Apply(ps)
+	if res.SharedMemory.IsSet() {
+		// KServe merges the template into the preset's volumes by name
+		// (strategic merge): this raises the presets' 1Gi dshm, which their
+		// main container already mounts at /dev/shm.
+		shm, _ := k8s.SharedMemory(res.SharedMemory)
+		ps.Volumes = []k8s.Volume{shm}
+	}
+	return ps
+}
+
+// ShellQuote quotes s for bash, leaving a plain word as it is.
+func ShellQuote(s string) string {
+	plain := s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./_-", r))
+	}) < 0
+	if plain {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // URI is the model URI KServe's storage stages for llm-d.

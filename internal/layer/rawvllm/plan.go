@@ -31,7 +31,7 @@ func (planner) Describe(aspect string, m *schema.ServedModel, _ *schema.Platform
 		case s.Scaling != nil:
 			return "spec.scaling without a metric: not on raw-vllm (it scales only through KEDA on a metric)"
 		case s.Replicas != nil:
-			return fmt.Sprintf("fixed: Deployment replicas %d", *s.Replicas)
+			return fmt.Sprintf("fixed: %s replicas %d", kindOf(m), *s.Replicas)
 		}
 		return "spec.disaggregation: not on raw-vllm (one pool only)"
 	case layer.AspectRollout:
@@ -43,7 +43,7 @@ func (planner) Describe(aspect string, m *schema.ServedModel, _ *schema.Platform
 		if s.Scaling != nil {
 			return "spec.paused sets Deployment replicas 0 and KEDA's paused-replicas annotation 0; now " + pauseState(s.Paused)
 		}
-		return "spec.paused sets Deployment replicas 0; now " + pauseState(s.Paused)
+		return "spec.paused sets " + kindOf(m) + " replicas 0; now " + pauseState(s.Paused)
 	}
 	return ""
 }
@@ -55,9 +55,35 @@ func pauseState(paused bool) string {
 	return "running"
 }
 
+// multiNode reports whether m renders a LeaderWorkerSet.
+func multiNode(m *schema.ServedModel) bool {
+	sh, why := m.Spec.Pools()[0].Shape()
+	return why == "" && sh.MultiNode()
+}
+
+// kindOf is the kind of m's workload.
+func kindOf(m *schema.ServedModel) string {
+	if multiNode(m) {
+		return "LeaderWorkerSet"
+	}
+	return "Deployment"
+}
+
+// resourceOf is kubectl's name of m's workload.
+func resourceOf(m *schema.ServedModel) string {
+	if multiNode(m) {
+		return "leaderworkerset/" + m.Name
+	}
+	return "deployment/" + m.Name
+}
+
 func (planner) Prerequisites(m *schema.ServedModel, p *schema.PlatformSpec) []layer.Check {
 	if m.Spec.Scaling != nil {
 		return []layer.Check{layer.KEDACheck(p)}
+	}
+	if multiNode(m) {
+		return []layer.Check{{ID: "prerequisites", Status: layer.CheckManual, Command: "kubectl get crd leaderworkersets.leaderworkerset.x-k8s.io",
+			Message: "a replica spans pods: the LeaderWorkerSet controller (sigs.k8s.io/lws, v0.7.0 is what KServe v0.17 uses) is installed"}}
 	}
 	return []layer.Check{{ID: "prerequisites", Status: layer.CheckPass, Message: "raw-vllm needs no control plane"}}
 }
@@ -67,6 +93,9 @@ func (planner) SourceCheck(*schema.ServedModel, *schema.PlatformSpec, bool) (lay
 }
 
 func (planner) Wait(m *schema.ServedModel) string {
+	if multiNode(m) {
+		return fmt.Sprintf("kubectl -n %s wait leaderworkerset/%s --for=condition=Available --timeout=30m", m.Namespace, m.Name)
+	}
 	return fmt.Sprintf("kubectl -n %s rollout status deployment/%s --timeout=30m", m.Namespace, m.Name)
 }
 
@@ -79,19 +108,19 @@ func (planner) Idle(m *schema.ServedModel) layer.Commands {
 		}
 	}
 	return layer.Commands{
-		Commands: []string{fmt.Sprintf("kubectl -n %s scale deployment/%s --replicas=0", m.Namespace, m.Name)},
+		Commands: []string{fmt.Sprintf("kubectl -n %s scale %s --replicas=0", m.Namespace, resourceOf(m))},
 		Notes:    []string{"raw-vllm idles with replicas 0 (what spec.paused: true renders); roll back by scaling up and re-pointing the alias"},
 	}
 }
 
 func (planner) Teardown(m *schema.ServedModel, _ *schema.PlatformSpec) (layer.Commands, string) {
 	return layer.Commands{
-		Commands: append(append([]string{
+		Commands: append(append(append([]string{
 			fmt.Sprintf("kubectl -n %s delete service/%s", m.Namespace, m.Name),
-		}, deleteScaler(m)...), append([]string{
-			fmt.Sprintf("kubectl -n %s delete deployment/%s", m.Namespace, m.Name),
-		}, layer.DeleteDisruptionBudgets(m, pools(m))...)...),
-		Notes: []string{"the Service (the way in) goes before the Deployment"},
+		}, deleteScaler(m)...),
+			fmt.Sprintf("kubectl -n %s delete %s", m.Namespace, resourceOf(m)),
+		), layer.DeleteDisruptionBudgets(m, pools(m))...),
+		Notes: []string{"the Service (the way in) goes before the " + kindOf(m)},
 	}, ""
 }
 
