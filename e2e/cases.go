@@ -134,8 +134,10 @@ func (cs *Case) Workloads() []*unstructured.Unstructured {
 // "" for the one pod of a Deployment or an InferenceService predictor,
 // "decode"/"prefill" for an LLMInferenceService.
 func podSpecs(o *unstructured.Unstructured) map[string]map[string]interface{} {
+	// No copy: the negative control alters the rendered specs in place.
 	get := func(path ...string) map[string]interface{} {
-		m, _, _ := unstructured.NestedMap(o.Object, path...)
+		v, _, _ := unstructured.NestedFieldNoCopy(o.Object, path...)
+		m, _ := v.(map[string]interface{})
 		return m
 	}
 	switch o.GroupVersionKind() {

@@ -64,7 +64,11 @@ func (c *Cluster) WaitReady(ctx context.Context, w *unstructured.Unstructured, t
 			}
 		}
 		if w.GroupVersionKind() == DeploymentGVK {
-			want, _, _ := unstructured.NestedInt64(w.Object, "spec", "replicas")
+			// No spec.replicas (owned outside Git): Kubernetes' default, 1.
+			want, ok, _ := unstructured.NestedInt64(w.Object, "spec", "replicas")
+			if !ok {
+				want = 1
+			}
 			ready, _, _ := unstructured.NestedInt64(live.Object, "status", "readyReplicas")
 			return conditionTrue(conds, "Available") && ready == want, fmt.Sprintf("ready %d/%d %s", ready, want, condSummary(conds)), nil
 		}
@@ -120,6 +124,10 @@ func (c *Cluster) LivePods(ctx context.Context, w *unstructured.Unstructured, ro
 			"kserve.io/component":       "workload",
 		}
 		if role != "" {
+			// KServe labels the one pool of a model without prefill "both".
+			if _, ok, _ := unstructured.NestedMap(w.Object, "spec", "prefill"); role == "decode" && !ok {
+				role = "both"
+			}
 			set["llm-d.ai/role"] = role
 		}
 		sel = labels.SelectorFromSet(set)
@@ -194,12 +202,17 @@ func (c *Cluster) CheckPods(ctx context.Context, w *unstructured.Unstructured) (
 			}
 			problems = append(problems, prefixAll(at, compareContainer(rendered, live, w.GroupVersionKind() != LLMISVCGVK))...)
 			problems = append(problems, prefixAll(at, comparePod(spec, pu["spec"].(map[string]interface{})))...)
-			if gpus, ok := nestedQuantity(rendered, "resources", "limits", GPUResource); ok && !gpus.IsZero() {
+			lim, _, _ := unstructured.NestedMap(rendered, "resources", "limits")
+			for name := range lim {
+				gpus, ok := nestedQuantity(rendered, "resources", "limits", name)
+				if !strings.Contains(name, "/") || !ok || gpus.IsZero() {
+					continue
+				}
 				node, err := c.Client.CoreV1().Nodes().Get(ctx, p.Spec.NodeName, metav1.GetOptions{})
 				if err != nil {
 					problems = append(problems, fmt.Sprintf("%s: node %q: %v", at, p.Spec.NodeName, err))
-				} else if q, ok := node.Status.Capacity[GPUResource]; !ok || q.Cmp(gpus) < 0 {
-					problems = append(problems, fmt.Sprintf("%s: on node %s with %v GPUs, wants %v", at, node.Name, q.String(), gpus.String()))
+				} else if q, ok := node.Status.Capacity[corev1.ResourceName(name)]; !ok || q.Cmp(gpus) < 0 {
+					problems = append(problems, fmt.Sprintf("%s: on node %s with %v %s, wants %v", at, node.Name, q.String(), name, gpus.String()))
 				}
 			}
 		}
@@ -217,7 +230,8 @@ func prefixAll(p string, in []string) []string {
 }
 
 func findContainer(spec map[string]interface{}, name string) map[string]interface{} {
-	cs, _, _ := unstructured.NestedSlice(spec, "containers")
+	v, _, _ := unstructured.NestedFieldNoCopy(spec, "containers")
+	cs, _ := v.([]interface{})
 	for _, c := range cs {
 		m := c.(map[string]interface{})
 		if m["name"] == name {

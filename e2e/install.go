@@ -173,6 +173,20 @@ func (c *Cluster) installPrerequisites(ctx context.Context) error {
 			return err
 		}
 	}
+	// The default ClusterStorageContainer, with the image a release's
+	// kustomization substitutes for its placeholder.
+	scs, err := ReadObjectsFile(filepath.Join(c.sources.KServe, "config/storagecontainers/default.yaml"))
+	if err != nil {
+		return err
+	}
+	for _, o := range scs {
+		if err := unstructured.SetNestedField(o.Object, "kserve/storage-initializer:"+KServeVersion, "spec", "container", "image"); err != nil {
+			return err
+		}
+		if _, err := c.Apply(ctx, HarnessManager, o); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

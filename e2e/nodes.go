@@ -16,13 +16,16 @@ const GPUResource = "nvidia.com/gpu"
 
 // NodePool is a set of kwok nodes alike: same labels, taints and capacity.
 type NodePool struct {
-	Name   string
-	Nodes  int
-	GPUs   int64 // per node
-	CPU    string
-	Memory string
-	Labels map[string]string
-	Taints []corev1.Taint
+	Name  string
+	Nodes int
+	GPUs  int64 // per node, of each of Resources
+	// Resources are the GPU resources the nodes offer (default
+	// nvidia.com/gpu).
+	Resources []string
+	CPU       string
+	Memory    string
+	Labels    map[string]string
+	Taints    []corev1.Taint
 }
 
 // AddNodes creates the pool's nodes (<name>-<i>, managed by kwok) and waits
@@ -53,8 +56,14 @@ func (c *Cluster) AddNodes(ctx context.Context, pool NodePool) error {
 			corev1.ResourceMemory: resource.MustParse(mem),
 			corev1.ResourcePods:   resource.MustParse("110"),
 		}
-		if pool.GPUs > 0 {
-			capacity[GPUResource] = *resource.NewQuantity(pool.GPUs, resource.DecimalSI)
+		res := pool.Resources
+		if len(res) == 0 {
+			res = []string{GPUResource}
+		}
+		for _, r := range res {
+			if pool.GPUs > 0 {
+				capacity[corev1.ResourceName(r)] = *resource.NewQuantity(pool.GPUs, resource.DecimalSI)
+			}
 		}
 		n := &corev1.Node{
 			ObjectMeta: metav1.ObjectMeta{

@@ -37,34 +37,45 @@ func allCases(t *testing.T) []*Case {
 	return cases
 }
 
-// gpuPools returns a node pool for every distinct node selector the cases'
-// pods carry, sized for all of them at once.
+// gpuPools returns a node pool for every distinct placement the cases'
+// pods ask for (node selector, the In terms of a required node affinity,
+// and the extended resources they request: nvidia.com/gpu, amd.com/gpu),
+// sized for all of them at once.
 func gpuPools(cases []*Case) []NodePool {
 	demand := map[string]int64{}
 	perPod := map[string]int64{}
-	sels := map[string]map[string]string{}
+	labelsOf := map[string]map[string]string{}
+	resourcesOf := map[string][]string{}
 	for _, cs := range cases {
 		if cs.Skip != "" {
 			continue
 		}
 		for _, w := range cs.Workloads() {
 			for role, ps := range podSpecs(w) {
-				sel, _, _ := unstructured.NestedStringMap(ps, "nodeSelector")
-				key := selectorKey(sel)
-				sels[key] = sel
+				labels := placementLabels(ps)
+				var res []string
 				gpus := int64(0)
 				if c := findContainer(ps, ModelContainer(w)); c != nil {
-					if q, ok := nestedQuantity(c, "resources", "limits", GPUResource); ok {
-						gpus = q.Value()
+					lim, _, _ := unstructured.NestedMap(c, "resources", "limits")
+					for name := range lim {
+						if strings.Contains(name, "/") && !strings.HasPrefix(name, "hugepages-") {
+							res = append(res, name)
+							if q, ok := nestedQuantity(c, "resources", "limits", name); ok {
+								gpus = max(gpus, q.Value())
+							}
+						}
 					}
 				}
+				sort.Strings(res)
+				key := selectorKey(labels) + "|" + strings.Join(res, ",")
+				labelsOf[key], resourcesOf[key] = labels, res
 				demand[key] += gpus * replicasOf(w, role)
 				perPod[key] = max(perPod[key], gpus)
 			}
 		}
 	}
 	var keys []string
-	for k := range sels {
+	for k := range labelsOf {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
@@ -72,13 +83,36 @@ func gpuPools(cases []*Case) []NodePool {
 	for i, k := range keys {
 		per := max(8, perPod[k])
 		pools = append(pools, NodePool{
-			Name:   fmt.Sprintf("gpu%d", i),
-			Nodes:  int((demand[k]+per-1)/per) + 2,
-			GPUs:   per,
-			Labels: sels[k],
+			Name:      fmt.Sprintf("gpu%d", i),
+			Nodes:     int((demand[k]+per-1)/per) + 2,
+			GPUs:      per,
+			Resources: resourcesOf[k],
+			Labels:    labelsOf[k],
 		})
 	}
 	return pools
+}
+
+// placementLabels are the node labels a pod spec requires: its node
+// selector and the first value of each In expression of the first term of
+// its required node affinity.
+func placementLabels(ps map[string]interface{}) map[string]string {
+	labels, _, _ := unstructured.NestedStringMap(ps, "nodeSelector")
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	terms, _, _ := unstructured.NestedSlice(ps, "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms")
+	if len(terms) > 0 {
+		exprs, _, _ := unstructured.NestedSlice(terms[0].(map[string]interface{}), "matchExpressions")
+		for _, e := range exprs {
+			em := e.(map[string]interface{})
+			vals, _, _ := unstructured.NestedStringSlice(em, "values")
+			if em["operator"] == "In" && len(vals) > 0 {
+				labels[em["key"].(string)] = vals[0]
+			}
+		}
+	}
+	return labels
 }
 
 // replicasOf is the number of pods a role of a workload runs.
@@ -166,7 +200,51 @@ func TestRenderedModelsReady(t *testing.T) {
 		})
 	}
 	t.Logf("all cases settled %s after the first apply", time.Since(start).Round(time.Millisecond))
+	t.Run("checks can fail", func(t *testing.T) { checksCanFail(t, cases) })
 	t.Run("pod security as run", func(t *testing.T) { podSecurityAsRun(t, cases) })
+}
+
+// checksCanFail is the negative control of CheckPods: for one running
+// workload of each kind, a copy with a different model argument, cpu limit
+// and startup probe must be reported on all three.
+func checksCanFail(t *testing.T, cases []*Case) {
+	ctx := t.Context()
+	done := map[string]bool{}
+	for _, cs := range cases {
+		if cs.Skip != "" {
+			continue
+		}
+		for _, w := range cs.Workloads() {
+			kind := w.GetKind()
+			if done[kind] || Paused(w) {
+				continue
+			}
+			done[kind] = true
+			bad := w.DeepCopy()
+			for _, ps := range podSpecs(bad) {
+				c := findContainer(ps, ModelContainer(bad))
+				args, _, _ := unstructured.NestedStringSlice(c, "args")
+				_ = unstructured.SetNestedStringSlice(c, append(args, "--e2e-not-rendered"), "args")
+				_ = unstructured.SetNestedField(c, "999", "resources", "limits", "cpu")
+				_ = unstructured.SetNestedField(c, int64(4242), "startupProbe", "failureThreshold")
+			}
+			problems, err := cluster.CheckPods(ctx, bad)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := strings.Join(problems, "\n")
+			for _, want := range []string{"--e2e-not-rendered", "resources.limits", "startupProbe"} {
+				if !strings.Contains(all, want) {
+					t.Errorf("%s %s/%s altered (%s) but CheckPods did not notice:\n%s", kind, w.GetNamespace(), w.GetName(), want, all)
+				}
+			}
+		}
+	}
+	for _, k := range []string{"Deployment", "InferenceService", "LLMInferenceService"} {
+		if !done[k] {
+			t.Errorf("no running %s to alter", k)
+		}
+	}
 }
 
 // podSecurityAsRun evaluates every pod the controllers run for the cases

@@ -159,7 +159,7 @@ func TestDisaggregationTooFewGPUs(t *testing.T) {
 	// 3. servelayer said so: a warning at spec.disaggregation naming the
 	// GPUs, the Pending pool, the certificate and the Deployment that rolls.
 	for _, want := range []string{
-		"warning: ServedModel llm-d/qwen-pd: spec.disaggregation:",
+		"ServedModel qwen-pd: spec.disaggregation:",
 		"prefill needs 1 GPU(s) and decode 1, but the Platform has 1",
 		"pods of one pool stay Pending",
 		"re-issues the model's self-signed certificate on every reconcile",

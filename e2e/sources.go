@@ -98,7 +98,7 @@ func (s *Sources) crdFiles() ([]string, error) {
 	}
 	for _, p := range []string{
 		filepath.Join(s.KServe, "config/crd/full/serving.kserve.io_*.yaml"),
-		filepath.Join(s.KServe, "config/crd/full/llmisvc/serving.kserve.io_*.yaml"),
+		filepath.Join(s.KServe, "config/crd/full/*/serving.kserve.io_*.yaml"),
 		filepath.Join(s.LWS, "config/crd/bases/*.yaml"),
 		filepath.Join(s.GatewayAPI, "config/crd/standard/gateway.networking.k8s.io_*.yaml"),
 		filepath.Join(s.GIE, "config/crd/bases/*.yaml"),
@@ -151,17 +151,23 @@ func ReadObjects(data []byte) ([]*unstructured.Unstructured, error) {
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
 	var objs []*unstructured.Unstructured
 	for {
-		var m map[string]interface{}
-		if err := dec.Decode(&m); err != nil {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
 			if err == io.EOF {
 				return objs, nil
 			}
 			return nil, err
 		}
-		if len(m) == 0 {
+		if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
 			continue
 		}
-		objs = append(objs, &unstructured.Unstructured{Object: m})
+		// apimachinery's JSON decoding keeps integers int64 (encoding/json
+		// would make them float64).
+		u := &unstructured.Unstructured{}
+		if err := u.UnmarshalJSON(raw); err != nil {
+			return nil, err
+		}
+		objs = append(objs, u)
 	}
 }
 
