@@ -89,6 +89,18 @@ func TestLLMISVCVersions(t *testing.T) {
 		t.Errorf("a dry-run re-apply of the same v1alpha1 object changes the generation %d -> %d", v1.GetGeneration(), dry.GetGeneration())
 	}
 
+	// The same model applied at v1alpha2 from the start (its managedFields
+	// name only v1alpha2).
+	v2only := &unstructured.Unstructured{Object: map[string]interface{}{
+		"apiVersion": "serving.kserve.io/v1alpha2", "kind": "LLMInferenceService",
+		"metadata": map[string]interface{}{"name": name + "-v2", "namespace": ns},
+		"spec":     got2,
+	}}
+	if _, err := cluster.Apply(ctx, FieldManager, v2only); err != nil {
+		t.Fatalf("apply at v1alpha2: %v", err)
+	}
+	t.Cleanup(func() { _ = cluster.Delete(context.Background(), LLMISVC2GVK, ns, name+"-v2") })
+
 	// The webhook down (the manager stopped, as in an upgrade, a crash loop
 	// or a lost certificate).
 	cluster.StopLLMISVC()
@@ -109,21 +121,34 @@ func TestLLMISVCVersions(t *testing.T) {
 	unstructured.RemoveNestedField(v2apply.Object, "metadata", "managedFields")
 	unstructured.RemoveNestedField(v2apply.Object, "metadata", "resourceVersion")
 	_, results["apply v1alpha2"] = cluster.Apply(ctx, FieldManager, v2apply)
-	for _, k := range []string{"get v1alpha1", "list v1alpha1", "apply v1alpha1", "get v1alpha2", "list v1alpha2", "apply v1alpha2"} {
+	ri2, err := cluster.resource(LLMISVC2GVK, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2data, err := v2only.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, results["dry-run apply v1alpha2-only"] = ri2.Patch(ctx, v2only.GetName(), types.ApplyPatchType, v2data, metav1.PatchOptions{FieldManager: FieldManager, Force: &force, DryRun: []string{metav1.DryRunAll}})
+	_, results["get v1alpha2-only"] = cluster.Get(ctx, LLMISVC2GVK, ns, v2only.GetName())
+	for _, k := range []string{"get v1alpha1", "list v1alpha1", "apply v1alpha1", "get v1alpha2", "list v1alpha2", "apply v1alpha2", "dry-run apply v1alpha2-only", "get v1alpha2-only"} {
 		t.Logf("webhook down: %-15s -> %v", k, orOK(results[k]))
 	}
 	for _, u := range listed {
 		t.Logf("webhook down: list v1alpha1 returned %s %s", u.GetAPIVersion(), u.GetName())
 	}
-	// get and apply at v1alpha1 need the webhook; so does any apply once a
-	// manager has applied at v1alpha1 (server-side apply converts its
-	// managedFields). Reads at v1alpha2, the storage version, do not.
-	for _, k := range []string{"get v1alpha1", "apply v1alpha1", "apply v1alpha2"} {
+	// get and apply at v1alpha1 need the conversion webhook; so does any
+	// apply once a manager has applied at v1alpha1 (server-side apply
+	// converts its managedFields); and an apply at v1alpha2 alone, even a
+	// dry run (Argo CD's server-side diff), needs KServe's validating
+	// webhook, served by the same manager. Reads at v1alpha2, the storage
+	// version, need neither.
+	for _, k := range []string{"get v1alpha1", "apply v1alpha1", "apply v1alpha2", "dry-run apply v1alpha2-only"} {
 		if results[k] == nil {
 			t.Errorf("webhook down: %s succeeded; expected the conversion to fail", k)
 		}
 	}
-	for _, k := range []string{"get v1alpha2", "list v1alpha2"} {
+	for _, k := range []string{"get v1alpha2", "list v1alpha2", "get v1alpha2-only"} {
 		if results[k] != nil {
 			t.Errorf("webhook down: %s failed: %v", k, results[k])
 		}
