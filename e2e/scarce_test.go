@@ -12,6 +12,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -175,9 +176,16 @@ func TestDisaggregationTooFewGPUs(t *testing.T) {
 	if err := cluster.Delete(ctx, LLMISVCGVK, ns, name); err != nil {
 		t.Fatal(err)
 	}
-	if err := poll(ctx, readyTimeout, "old pods gone", func() (bool, string, error) {
+	if err := poll(ctx, readyTimeout, "the two-pool model and its pods gone", func() (bool, string, error) {
 		pods, err := cluster.LivePods(ctx, w, "")
-		return err == nil && len(pods) == 0, fmt.Sprint(len(pods)), err
+		if err != nil {
+			return false, "", err
+		}
+		_, err = cluster.Get(ctx, LLMISVCGVK, ns, name)
+		if apierrors.IsNotFound(err) {
+			return len(pods) == 0, fmt.Sprintf("%d pods", len(pods)), nil
+		}
+		return false, fmt.Sprintf("%d pods, object %v", len(pods), err), nil
 	}); err != nil {
 		t.Fatal(err)
 	}
