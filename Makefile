@@ -84,6 +84,7 @@ lint: ## gofmt and go vet.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	cd conformance && go vet ./...
+	cd e2e && go vet ./...
 
 .PHONY: unit
 unit: build tools vllm-oracle litellm-proxy ## Go tests of the main module.
@@ -92,9 +93,10 @@ unit: build tools vllm-oracle litellm-proxy ## Go tests of the main module.
 include conformance/conformance.mk
 include hack/fuzz.mk
 include argocd/argocd.mk
+include e2e/e2e.mk
 
 .PHONY: test
-test: lint unit fuzz conformance image-test cmp-test cmp-image-test ## Everything CI runs.
+test: lint unit fuzz conformance image-test cmp-test cmp-image-test e2e ## Everything CI runs.
 
 # `make bench`: the fleet curve (1, 100, 1,000 and 10,000 models) beside its
 # floor, go.yaml.in/yaml/v3 decoding and encoding the same output, measured in

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Builds the kube-apiserver and etcd binaries that the conformance tests run,
-# from the pinned module in conformance/tools/kube, into the repo-root bin/
-# directory (git-ignored), keyed by version:
+# Builds the Kubernetes binaries that the conformance tests (kube-apiserver,
+# etcd) and the e2e cluster (those plus kube-controller-manager and
+# kube-scheduler) run, from the pinned module in conformance/tools/kube, into
+# the repo-root bin/ directory (git-ignored), keyed by version:
 #   bin/kube-apiserver-v1.34.3
 #   bin/etcd-v3.6.4
+#   bin/kube-controller-manager-v1.34.3   (only when named)
+#   bin/kube-scheduler-v1.34.3            (only when named)
+# Usage: build-kube.sh [COMPONENT...]; the default is kube-apiserver etcd.
 # A binary that already exists is not rebuilt. Set FORCE=1 to rebuild.
-# Prints the paths of the two binaries on success.
+# Prints the paths of the binaries on success.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,8 +24,6 @@ etcd_version="$(cd "${tools}" && go list -m -f '{{.Version}}' go.etcd.io/etcd/se
 kube_minor="$(echo "${kube_version}" | cut -d. -f2)"
 kube_major="$(echo "${kube_version#v}" | cut -d. -f1)"
 
-apiserver="${bindir}/kube-apiserver-${kube_version}"
-etcd="${bindir}/etcd-${etcd_version}"
 mkdir -p "${bindir}"
 
 build() { # build OUT PKG [LDFLAGS]
@@ -39,9 +41,23 @@ build() { # build OUT PKG [LDFLAGS]
 	echo "build-kube: built ${out} in $((SECONDS - start))s" >&2
 }
 
-build "${apiserver}" k8s.io/kubernetes/cmd/kube-apiserver \
-	"-X k8s.io/component-base/version.gitVersion=${kube_version} -X k8s.io/component-base/version.gitMajor=${kube_major} -X k8s.io/component-base/version.gitMinor=${kube_minor}"
-build "${etcd}" ./etcd
+kube_ldflags="-X k8s.io/component-base/version.gitVersion=${kube_version} -X k8s.io/component-base/version.gitMajor=${kube_major} -X k8s.io/component-base/version.gitMinor=${kube_minor}"
 
-echo "${apiserver}"
-echo "${etcd}"
+components=("$@")
+[[ ${#components[@]} -gt 0 ]] || components=(kube-apiserver etcd)
+for c in "${components[@]}"; do
+	case "${c}" in
+	kube-apiserver | kube-controller-manager | kube-scheduler)
+		build "${bindir}/${c}-${kube_version}" "k8s.io/kubernetes/cmd/${c}" "${kube_ldflags}"
+		echo "${bindir}/${c}-${kube_version}"
+		;;
+	etcd)
+		build "${bindir}/etcd-${etcd_version}" ./etcd
+		echo "${bindir}/etcd-${etcd_version}"
+		;;
+	*)
+		echo "build-kube: unknown component ${c}" >&2
+		exit 2
+		;;
+	esac
+done
