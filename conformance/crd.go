@@ -68,15 +68,6 @@ const LWSCRDFile = "config/crd/bases/leaderworkerset.x-k8s.io_leaderworkersets.y
 // LWSDir is the LWS module's directory; LWS_DIR overrides it.
 var LWSDir = sync.OnceValues(func() (string, error) { return moduleDir(LWSModule, "LWS_DIR") })
 
-// moduleDir is module's directory in the module cache, at exactly the
-// version this test binary was built with; env overrides it.
-func moduleDir(module, env string) (string, error) {
-	if d := os.Getenv(env); d != "" {
-		return d, nil
-	}
-	return moduleDir(KServeModule)
-}
-
 // KEDAModule is the Go module whose ScaledObject CRD is the oracle for
 // what KEDA accepts, at the version KServe v0.17.0 builds with.
 const KEDAModule = "github.com/kedacore/keda/v2"
@@ -86,12 +77,15 @@ const KEDAModule = "github.com/kedacore/keda/v2"
 var KEDACRDFiles = []string{"config/crd/bases/keda.sh_scaledobjects.yaml"}
 
 // KEDADir is the KEDA module's directory in the module cache, at exactly
-// the version this test binary was built with.
-var KEDADir = sync.OnceValues(func() (string, error) { return moduleDir(KEDAModule) })
+// the version this test binary was built with; KEDA_DIR overrides it.
+var KEDADir = sync.OnceValues(func() (string, error) { return moduleDir(KEDAModule, "KEDA_DIR") })
 
 // moduleDir is module's directory in the module cache, at exactly the
-// version this test binary was built with.
-func moduleDir(module string) (string, error) {
+// version this test binary was built with; env overrides it.
+func moduleDir(module, env string) (string, error) {
+	if d := os.Getenv(env); d != "" {
+		return d, nil
+	}
 	built := ""
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, m := range bi.Deps {
@@ -379,6 +373,19 @@ func loadCRDSet() (*CRDSet, error) {
 		return nil, err
 	}
 	crds = append(crds, lws...)
+	kedaDir, err := KEDADir()
+	if err != nil {
+		return nil, err
+	}
+	var kedaFiles []string
+	for _, f := range KEDACRDFiles {
+		kedaFiles = append(kedaFiles, filepath.Join(kedaDir, f))
+	}
+	keda, err := loadCRDFiles(kedaFiles)
+	if err != nil {
+		return nil, err
+	}
+	crds = append(crds, keda...)
 	set := &CRDSet{CRDs: crds, versions: map[schema.GroupVersionKind]*CRDVersion{}}
 	want := map[schema.GroupKind]bool{
 		InferenceServiceGVK.GroupKind():    true,
@@ -404,7 +411,7 @@ func loadCRDSet() (*CRDSet, error) {
 		}
 	}
 	for gk := range want {
-		return nil, fmt.Errorf("KServe %s and KEDA %s ship no CRD for %s", dir, kedaDir, gk)
+		return nil, fmt.Errorf("KServe %s, LWS %s and KEDA %s ship no CRD for %s", dir, lwsDir, kedaDir, gk)
 	}
 	return set, nil
 }
