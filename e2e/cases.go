@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -114,6 +115,20 @@ func (cs *Case) Prepare(prefix string) {
 			case "Knative", "Serverless":
 				cs.Skip = "KServe Knative mode needs Knative Serving, which is not in the box"
 			}
+			if o.GetAnnotations()["serving.kserve.io/autoscalerClass"] == "keda" {
+				cs.Skip = "KServe's keda autoscaler class creates a ScaledObject: KEDA is not in the box (conformance checks the one KServe builds against KEDA's CRD)"
+			}
+		}
+		switch o.GetKind() {
+		case "ScaledObject":
+			cs.Skip = "KEDA is not in the box (conformance checks the ScaledObject against KEDA's CRD, its webhook checks and a real apiserver)"
+		case "LeaderWorkerSet":
+			cs.Skip = "the LeaderWorkerSet controller is not in the box (conformance checks the LeaderWorkerSet against its CRD and a real apiserver)"
+		}
+		if o.GroupVersionKind() == LLMISVCGVK || o.GroupVersionKind() == LLMISVC2GVK {
+			if _, ok, _ := unstructured.NestedMap(o.Object, "spec", "worker"); ok {
+				cs.Skip = "a worker makes KServe create a LeaderWorkerSet, and the LeaderWorkerSet controller is not in the box"
+			}
 		}
 	}
 }
@@ -207,6 +222,15 @@ func (c *Cluster) Prerequisites(ctx context.Context, cs *Case) error {
 			case "secretKeyRef":
 				n, _ := v.(map[string]interface{})["name"].(string)
 				add("Secret", ns, n)
+			case "ref":
+				// The llm-d scheduler's config by reference: the user's
+				// ConfigMap (KServe v0.17 reports a missing one as
+				// "ConfigMap / doesn't have key").
+				if r, ok := v.(map[string]interface{}); ok && parent != nil {
+					n, _ := r["name"].(string)
+					k, _ := r["key"].(string)
+					add("SchedulerConfigMap", ns, n+"/"+cmp.Or(k, "epp"))
+				}
 			}
 		})
 	}
@@ -215,6 +239,14 @@ func (c *Cluster) Prerequisites(ctx context.Context, cs *Case) error {
 		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
 			StringData: map[string]string{"HF_TOKEN": "e2e-not-a-token", ".dockerconfigjson": `{"auths":{}}`}}
 		if _, err := c.Client.CoreV1().Secrets(ns).Create(ctx, s, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return err
+		}
+	}
+	for key := range refs["SchedulerConfigMap"] {
+		parts := strings.SplitN(key, "/", 3) // ns/name/key
+		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: parts[1], Namespace: parts[0]},
+			Data: map[string]string{parts[2]: schedulerConfig}}
+		if _, err := c.Client.CoreV1().ConfigMaps(parts[0]).Create(ctx, cm, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return err
 		}
 	}
@@ -356,3 +388,17 @@ func envOr(key, def string) string {
 	}
 	return def
 }
+
+// schedulerConfig is a user's EndpointPickerConfig for a scheduler config
+// by reference: queue scoring, as a user might write.
+const schedulerConfig = `apiVersion: inference.networking.x-k8s.io/v1alpha1
+kind: EndpointPickerConfig
+plugins:
+- type: queue-scorer
+- type: max-score-picker
+schedulingProfiles:
+- name: default
+  plugins:
+  - pluginRef: queue-scorer
+  - pluginRef: max-score-picker
+`
