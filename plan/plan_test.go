@@ -565,3 +565,19 @@ func golden(t *testing.T, path string, got []byte) {
 	t.Helper()
 	goldenfile.Check(t, path, got, *update, "go test ./plan -update")
 }
+
+// TestPlanSchedulerConfigMap: a scheduler config by reference is a
+// preflight check naming the ConfigMap and key, since KServe v0.17 reports
+// a missing one only as "ConfigMap / doesn't have key" (seen live).
+func TestPlanSchedulerConfigMap(t *testing.T) {
+	p := qwenPlan(t, schema.LayerKServe, schema.LayerLLMD, func(m *schema.ServedModel, _ *schema.Platform) {
+		m.Spec.Scheduler = &schema.Scheduler{Config: &schema.SchedulerConfig{ConfigMapRef: &schema.ConfigMapKeyRef{Name: "qwen-epp"}}}
+	})
+	c := check(p, "scheduler-config")
+	if c.Status != plan.CheckManual || !strings.Contains(c.Command, "get configmap qwen-epp") || !strings.Contains(c.Message, "under key epp") {
+		t.Errorf("scheduler-config check: %+v", c)
+	}
+	if c := check(qwenPlan(t, schema.LayerKServe, schema.LayerLLMD, func(*schema.ServedModel, *schema.Platform) {}), "scheduler-config"); c.ID != "" {
+		t.Errorf("a check without a ConfigMap reference: %+v", c)
+	}
+}

@@ -1,6 +1,7 @@
 package llmd
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -62,7 +63,16 @@ func (planner) Prerequisites(m *schema.ServedModel, p *schema.PlatformSpec) []la
 	}
 	if m.Spec.Scaling != nil {
 		cs = append(cs, layer.Check{ID: "wva", Status: layer.CheckManual, Command: "kubectl api-resources | grep -i -e VariantAutoscaling -e ServiceMonitor",
-			Message: "the Workload Variant Autoscaler (its VariantAutoscaling CRD and controller) and the Prometheus Operator's ServiceMonitor CRD are installed, for spec.scaling, plus Prometheus Adapter for the HPA actuator"})
+			Message: "the Workload Variant Autoscaler (its VariantAutoscaling CRD and controller), KEDA for its actuator, and the Prometheus Operator's ServiceMonitor CRD are installed, for spec.scaling"})
+	}
+	if sc := m.Spec.Scheduler; sc != nil && sc.Config != nil && sc.Config.ConfigMapRef != nil {
+		// KServe v0.17 reports a missing one only as "ConfigMap / doesn't
+		// have key" (config_merge.go), seen on the cluster in a box.
+		ref := sc.Config.ConfigMapRef
+		key := cmp.Or(ref.Key, "epp")
+		cs = append(cs, layer.Check{ID: "scheduler-config", Status: layer.CheckManual,
+			Command: fmt.Sprintf("kubectl -n %s get configmap %s -o jsonpath='{.data.%s}'", m.Namespace, ref.Name, key),
+			Message: fmt.Sprintf("ConfigMap %s/%s holds the scheduler's EndpointPickerConfig under key %s (spec.scheduler.config.configMapRef)", m.Namespace, ref.Name, key)})
 	}
 	return cs
 }
