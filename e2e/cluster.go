@@ -190,35 +190,27 @@ func Start(ctx context.Context, bins Binaries, src *Sources) (_ *Cluster, err er
 		return nil, err
 	}
 
-	kcm, err := c.procs.start("kube-controller-manager", bins.ControllerManager, nil,
-		"--kubeconfig="+c.kubeconfig,
-		"--authentication-kubeconfig="+c.kubeconfig,
-		"--authorization-kubeconfig="+c.kubeconfig,
-		"--bind-address=127.0.0.1",
-		fmt.Sprintf("--secure-port=%d", ports[3]),
-		"--cert-dir="+filepath.Join(dir, "kcm-certs"),
-		"--leader-elect=false",
+	// The flags both control-plane components take: this cluster's
+	// kubeconfig for everything, serving on 127.0.0.1, no leader election.
+	common := func(port int, certs string) []string {
+		return []string{"--kubeconfig=" + c.kubeconfig, "--authentication-kubeconfig=" + c.kubeconfig,
+			"--authorization-kubeconfig=" + c.kubeconfig, "--bind-address=127.0.0.1",
+			fmt.Sprintf("--secure-port=%d", port), "--cert-dir=" + filepath.Join(dir, certs), "--leader-elect=false"}
+	}
+	kcm, err := c.procs.start("kube-controller-manager", bins.ControllerManager, nil, append(common(ports[3], "kcm-certs"),
 		"--service-account-private-key-file="+c.pki.saPrivate,
 		"--root-ca-file="+c.pki.caFile,
 		"--use-service-account-credentials=false",
 		// No cloud, no node IPAM (kwok assigns pod IPs itself).
 		"--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller",
-	)
+	)...)
 	if err != nil {
 		return nil, err
 	}
 	if err := waitProc(ctx, kcm, 60*time.Second, func() bool { return httpsOK(fmt.Sprintf("https://127.0.0.1:%d/healthz", ports[3])) }); err != nil {
 		return nil, err
 	}
-	sched, err := c.procs.start("kube-scheduler", bins.Scheduler, nil,
-		"--kubeconfig="+c.kubeconfig,
-		"--authentication-kubeconfig="+c.kubeconfig,
-		"--authorization-kubeconfig="+c.kubeconfig,
-		"--bind-address=127.0.0.1",
-		fmt.Sprintf("--secure-port=%d", ports[4]),
-		"--cert-dir="+filepath.Join(dir, "scheduler-certs"),
-		"--leader-elect=false",
-	)
+	sched, err := c.procs.start("kube-scheduler", bins.Scheduler, nil, common(ports[4], "scheduler-certs")...)
 	if err != nil {
 		return nil, err
 	}
