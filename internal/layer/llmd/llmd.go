@@ -223,7 +223,7 @@ func build(m *schema.ServedModel, p *schema.PlatformSpec) ([]k8s.Object, field.E
 		Spec:     spec,
 	}
 	// The CRD is too large for client-side apply's last-applied annotation.
-	obj.Metadata.Annotations = map[string]string{k8s.AnnotationArgoSyncOptions: "ServerSideApply=true"}
+	k8s.AddSyncOptions(&obj.Metadata, "ServerSideApply=true")
 	if c := s.Model.Credentials; c != nil && s.Model.Source.HF != "" {
 		// KServe's storage initializer takes credentials only from this
 		// annotation or the ServiceAccount's secrets, and reads HF_TOKEN
