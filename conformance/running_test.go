@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	kservev1alpha1 "github.com/kserve/kserve/pkg/apis/serving/v1alpha1"
+	kservev1alpha2 "github.com/kserve/kserve/pkg/apis/serving/v1alpha2"
 	kservev1beta1 "github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -189,7 +189,7 @@ func TestLLMDMergeKeepsServelayer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		svc := obj.(*kservev1alpha1.LLMInferenceService)
+		svc := obj.(*kservev1alpha2.LLMInferenceService)
 		_, merged, err := MergedLLMD(context.Background(), svc)
 		if err != nil {
 			t.Fatalf("%s: %v", d, err)
@@ -382,7 +382,7 @@ func TestGatedModelCredentials(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		secret := obj.(*kservev1alpha1.LLMInferenceService).Annotations["serving.kserve.io/storageSecretName"]
+		secret := obj.(*kservev1alpha2.LLMInferenceService).Annotations["serving.kserve.io/storageSecretName"]
 		if secret == "" {
 			continue
 		}

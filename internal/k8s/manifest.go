@@ -269,7 +269,10 @@ type PredictorSpec struct {
 	SecurityContext           *PodSecurityContext        `json:"securityContext,omitempty"`
 }
 
-// llmInferenceService mirrors serving.kserve.io/v1alpha1 LLMInferenceService.
+// LLMInferenceService mirrors serving.kserve.io/v1alpha2
+// LLMInferenceService, KServe v0.17's storage version. Its spec has the
+// v1alpha1 shape less model.criticality (which servelayer never set), so
+// the same structs serve both.
 type LLMInferenceService struct {
 	TypeMeta
 	Metadata ObjectMeta              `json:"metadata"`

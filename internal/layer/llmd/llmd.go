@@ -27,7 +27,7 @@ const (
 	// annotationStorageSecret is the shipped credentials config's
 	// storageSecretNameAnnotation.
 	annotationStorageSecret = "serving.kserve.io/storageSecretName"
-	apiVersion              = "serving.kserve.io/v1alpha1"
+	apiVersion              = "serving.kserve.io/v1alpha2"
 	kind                    = "LLMInferenceService"
 )
 
