@@ -20,9 +20,11 @@ import (
 
 // Kinds of servelayer's output that a controller in the box reconciles.
 var (
-	ISVCGVK       = schema.GroupVersionKind{Group: "serving.kserve.io", Version: "v1beta1", Kind: "InferenceService"}
-	LLMISVCGVK    = schema.GroupVersionKind{Group: "serving.kserve.io", Version: "v1alpha1", Kind: "LLMInferenceService"}
-	LLMISVC2GVK   = schema.GroupVersionKind{Group: "serving.kserve.io", Version: "v1alpha2", Kind: "LLMInferenceService"}
+	ISVCGVK = schema.GroupVersionKind{Group: "serving.kserve.io", Version: "v1beta1", Kind: "InferenceService"}
+	// LLMISVCGVK is the version servelayer renders (v1alpha2, KServe
+	// v0.17's storage version); LLMISVC1GVK the one it rendered before.
+	LLMISVCGVK    = schema.GroupVersionKind{Group: "serving.kserve.io", Version: "v1alpha2", Kind: "LLMInferenceService"}
+	LLMISVC1GVK   = schema.GroupVersionKind{Group: "serving.kserve.io", Version: "v1alpha1", Kind: "LLMInferenceService"}
 	DeploymentGVK = schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}
 )
 
@@ -125,7 +127,7 @@ func (cs *Case) Prepare(prefix string) {
 		case "LeaderWorkerSet":
 			cs.Skip = "the LeaderWorkerSet controller is not in the box (conformance checks the LeaderWorkerSet against its CRD and a real apiserver)"
 		}
-		if o.GroupVersionKind() == LLMISVCGVK || o.GroupVersionKind() == LLMISVC2GVK {
+		if o.GroupVersionKind() == LLMISVCGVK || o.GroupVersionKind() == LLMISVC1GVK {
 			if _, ok, _ := unstructured.NestedMap(o.Object, "spec", "worker"); ok {
 				cs.Skip = "a worker makes KServe create a LeaderWorkerSet, and the LeaderWorkerSet controller is not in the box"
 			}
@@ -138,7 +140,7 @@ func (cs *Case) Workloads() []*unstructured.Unstructured {
 	var out []*unstructured.Unstructured
 	for _, o := range cs.Objects {
 		switch o.GroupVersionKind() {
-		case ISVCGVK, LLMISVCGVK, LLMISVC2GVK, DeploymentGVK:
+		case ISVCGVK, LLMISVCGVK, LLMISVC1GVK, DeploymentGVK:
 			out = append(out, o)
 		}
 	}
@@ -160,7 +162,7 @@ func podSpecs(o *unstructured.Unstructured) map[string]map[string]interface{} {
 		return map[string]map[string]interface{}{"": get("spec", "template", "spec")}
 	case ISVCGVK:
 		return map[string]map[string]interface{}{"": get("spec", "predictor")}
-	case LLMISVCGVK, LLMISVC2GVK:
+	case LLMISVCGVK, LLMISVC1GVK:
 		out := map[string]map[string]interface{}{"decode": get("spec", "template")}
 		if p := get("spec", "prefill", "template"); p != nil {
 			out["prefill"] = p

@@ -151,7 +151,7 @@ func ModelContainer(w *unstructured.Unstructured) string {
 	switch w.GroupVersionKind() {
 	case ISVCGVK:
 		return "kserve-container"
-	case LLMISVCGVK, LLMISVC2GVK:
+	case LLMISVCGVK, LLMISVC1GVK:
 		return "main"
 	}
 	cs, _, _ := unstructured.NestedSlice(w.Object, "spec", "template", "spec", "containers")

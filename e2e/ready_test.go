@@ -121,7 +121,7 @@ func replicasOf(w *unstructured.Unstructured, role string) int64 {
 	switch w.GroupVersionKind() {
 	case ISVCGVK:
 		path = []string{"spec", "predictor", "minReplicas"}
-	case LLMISVCGVK, LLMISVC2GVK:
+	case LLMISVCGVK, LLMISVC1GVK:
 		if role == "prefill" {
 			path = []string{"spec", "prefill", "replicas"}
 		}
