@@ -28,6 +28,8 @@ const (
 	reasonRunLLMDWorkerCaps = "KServe's data parallel worker presets (config-llm-worker-data-parallel, config-llm-decode-worker-data-parallel) " +
 		"add IPC_LOCK, SYS_RAWIO and NET_RAW to main on the leader and every worker (for RDMA), which baseline refuses: a replica spanning " +
 		"pods on llm-d needs its namespace at Pod Security privileged (rule llm-d-multi-node-capabilities says so)"
+	reasonRunRDMACaps = "spec.network.rdma: servelayer adds the RDMA capabilities (default IPC_LOCK) to main in a pool that does not span " +
+		"pods, which baseline refuses: the model's namespace must be Pod Security privileged (rule rdma-capabilities warns)"
 	reasonRunLLMDStorage = "hf:// adds KServe's storage-initializer init container without a securityContext (workload_storage.go, " +
 		"utils.CreateInitContainerWithConfig); oci:// replaces main's securityContext and adds the modelcar containers without one"
 )
@@ -42,15 +44,16 @@ var runningExceptions = []pssException{
 	{Kind: "InferenceService", Path: "spec.predictor", Check: "seccompProfile_restricted", Reason: reasonRunISVCKnativeSeccomp},
 	{Kind: "LLMInferenceService", Path: "spec.template", Check: "runAsNonRoot", Reason: reasonRunLLMDRoot},
 	{Kind: "LLMInferenceService", Path: "spec.template", Check: "allowPrivilegeEscalation", Reason: reasonRunLLMDStorage},
-	{Kind: "LLMInferenceService", Path: "spec.template", Check: "capabilities_restricted", Reason: reasonRunLLMDStorage},
-	{Kind: "LLMInferenceService", Path: "spec.template", Check: "capabilities_baseline", Reason: reasonRunLLMDWorkerCaps},
+	{Kind: "LLMInferenceService", Path: "spec.template", Check: "capabilities_restricted", Reason: reasonRunLLMDStorage + "; RDMA's added capabilities"},
+	{Kind: "LLMInferenceService", Path: "spec.template", Check: "capabilities_baseline", Reason: reasonRunLLMDWorkerCaps + "; " + reasonRunRDMACaps},
 	{Kind: "LLMInferenceService", Path: "spec.worker", Check: "capabilities_baseline", Reason: reasonRunLLMDWorkerCaps},
 	{Kind: "LLMInferenceService", Path: "spec.worker", Check: "runAsNonRoot", Reason: reasonRunLLMDRoot},
 	{Kind: "LLMInferenceService", Path: "spec.worker", Check: "allowPrivilegeEscalation", Reason: reasonRunLLMDStorage},
 	{Kind: "LLMInferenceService", Path: "spec.worker", Check: "capabilities_restricted", Reason: reasonRunLLMDStorage + "; the worker presets' added capabilities"},
 	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "runAsNonRoot", Reason: reasonRunLLMDRoot},
 	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "allowPrivilegeEscalation", Reason: reasonRunLLMDStorage},
-	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "capabilities_restricted", Reason: reasonRunLLMDStorage},
+	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "capabilities_restricted", Reason: reasonRunLLMDStorage + "; RDMA's added capabilities"},
+	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "capabilities_baseline", Reason: reasonRunRDMACaps},
 }
 
 // runningInputs are every input's running pods, once per test binary.

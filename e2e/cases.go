@@ -135,6 +135,22 @@ func (cs *Case) Prepare(prefix string) {
 	}
 }
 
+// AddsCapabilities reports whether a container servelayer rendered adds
+// Linux capabilities (RDMA's), which Pod Security baseline refuses.
+func (cs *Case) AddsCapabilities() bool {
+	for _, w := range cs.Workloads() {
+		for _, ps := range podSpecs(w) {
+			cs, _, _ := unstructured.NestedSlice(ps, "containers")
+			for _, c := range cs {
+				if add, _, _ := unstructured.NestedSlice(c.(map[string]interface{}), "securityContext", "capabilities", "add"); len(add) > 0 {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // Workloads are the objects a controller turns into pods.
 func (cs *Case) Workloads() []*unstructured.Unstructured {
 	var out []*unstructured.Unstructured
@@ -177,8 +193,12 @@ func podSpecs(o *unstructured.Unstructured) map[string]map[string]interface{} {
 // service accounts, priority and runtime classes. It also pre-binds a
 // volume to every claim the output renders (there is no provisioner).
 func (c *Cluster) Prerequisites(ctx context.Context, cs *Case) error {
+	labels := PodSecurityLabels
+	if cs.AddsCapabilities() {
+		labels = PrivilegedLabels
+	}
 	for _, ns := range cs.Namespaces {
-		if err := c.EnsureNamespace(ctx, ns, PodSecurityLabels); err != nil {
+		if err := c.EnsureNamespace(ctx, ns, labels); err != nil {
 			return err
 		}
 	}

@@ -177,6 +177,7 @@ type SecurityContext struct {
 }
 
 type Capabilities struct {
+	Add  []string `json:"add,omitempty"`
 	Drop []string `json:"drop,omitempty"`
 }
 
