@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -415,4 +416,86 @@ func TestGatedModelCredentials(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no hf:// model with credentials among the inputs")
 	}
+}
+
+// TestLLMDMergeKeepsRDMA: spec.network.rdma survives KServe's merge into
+// its presets. Every pool's RDMA devices stay requested and limited as
+// rendered; a pool on one pod keeps servelayer's capabilities; a pool
+// spanning pods (no capabilities rendered) keeps the worker presets' own,
+// which a list of servelayer's would have replaced.
+func TestLLMDMergeKeepsRDMA(t *testing.T) {
+	presetCaps := []corev1.Capability{"IPC_LOCK", "SYS_RAWIO", "NET_RAW"}
+	n := 0
+	for _, d := range inputs(t) {
+		if d.GVK != LLMInferenceServiceGVK {
+			continue
+		}
+		obj, err := DecodeStrict(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := obj.(*kservev1alpha2.LLMInferenceService)
+		_, merged, err := MergedLLMD(context.Background(), svc)
+		if err != nil {
+			t.Fatalf("%s: %v", d, err)
+		}
+		type pool struct {
+			path            string
+			rendered, after *corev1.PodSpec
+			spans           bool // the workload has a worker: KServe's worker presets
+		}
+		spans := svc.Spec.Worker != nil
+		pools := []pool{{"spec.template", svc.Spec.Template, merged.Template, spans}, {"spec.worker", svc.Spec.Worker, merged.Worker, spans}}
+		if pre := svc.Spec.Prefill; pre != nil {
+			spans := pre.Worker != nil
+			pools = append(pools, pool{"spec.prefill.template", pre.Template, merged.Prefill.Template, spans},
+				pool{"spec.prefill.worker", pre.Worker, merged.Prefill.Worker, spans})
+		}
+		for _, p := range pools {
+			if p.rendered == nil {
+				continue
+			}
+			main, got := container(p.rendered, "main"), container(p.after, "main")
+			if main == nil || got == nil {
+				continue
+			}
+			var rdma []corev1.ResourceName
+			for name := range main.Resources.Limits {
+				if strings.HasPrefix(string(name), "rdma/") {
+					rdma = append(rdma, name)
+				}
+			}
+			if len(rdma) == 0 {
+				continue
+			}
+			n++
+			for _, name := range rdma {
+				want := main.Resources.Limits[name]
+				if q := got.Resources.Limits[name]; q.Cmp(want) != 0 {
+					t.Errorf("%s %s: merged limits[%s] = %s, want %s", d, p.path, name, q.String(), want.String())
+				}
+				if q := got.Resources.Requests[name]; q.Cmp(want) != 0 {
+					t.Errorf("%s %s: merged requests[%s] = %s, want %s", d, p.path, name, q.String(), want.String())
+				}
+			}
+			var wantCaps []corev1.Capability
+			if sc := main.SecurityContext; sc != nil && sc.Capabilities != nil {
+				wantCaps = sc.Capabilities.Add
+			}
+			if p.spans {
+				wantCaps = presetCaps // the worker presets' own, whatever was rendered
+			}
+			var gotCaps []corev1.Capability
+			if sc := got.SecurityContext; sc != nil && sc.Capabilities != nil {
+				gotCaps = sc.Capabilities.Add
+			}
+			if !slices.Equal(gotCaps, wantCaps) {
+				t.Errorf("%s %s: merged main adds capabilities %v, want %v", d, p.path, gotCaps, wantCaps)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no input has RDMA")
+	}
+	t.Logf("%d pools with RDMA checked", n)
 }
