@@ -526,7 +526,7 @@ var rules = []Rule{
 	},
 	{
 		ID: "rdma-capabilities", Field: "spec.network.rdma",
-		When: "a pool has RDMA (`spec.network.rdma`, or a pool's `network.rdma`)",
+		When: "a pool whose capabilities servelayer adds has RDMA (on raw-vllm every pool; on llm-d a pool on one pod, since a `worker` gets KServe's presets' own, see `llm-d-multi-node-capabilities`)",
 		On:   []Layer{LayerRawVLLM, LayerLLMD}, Warning: true,
 		Problem: func(m *ServedModel, _ *PlatformSpec) string {
 			var parts []string
