@@ -153,9 +153,12 @@ func TestLayerMoves(t *testing.T) {
 func moveBy(t *testing.T, sh *Shell, model, platform, to string) {
 	ctx := t.Context()
 	start := time.Now()
-	out, err := exec.CommandContext(ctx, filepath.Join(sh.Dir, "bin", "servelayer"), "plan", "-f", model, "--platform", platform, "--to", to, "-o", "json").Output()
+	cmd := exec.CommandContext(ctx, filepath.Join(sh.Dir, "bin", "servelayer"), "plan", "-f", model, "--platform", platform, "--to", to, "-o", "json")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("servelayer plan: %v", err)
+		t.Fatalf("servelayer plan --to %s: %v\n%s", to, err, stderr.String())
 	}
 	var p MovePlan
 	if err := json.Unmarshal(out, &p); err != nil {
@@ -277,7 +280,7 @@ func tornDown(t *testing.T, p MovePlan) {
 	}
 	var left []string
 	err := poll(ctx, 2*time.Minute, "nothing of the model left in "+p.From.Namespace, func() (bool, string, error) {
-		all, err := cluster.ObjectsOf(ctx, p.From.Namespace, "qwen")
+		all, err := cluster.ObjectsOf(ctx, p.From.Namespace, p.Model.Name)
 		if err != nil {
 			return false, "", err
 		}

@@ -28,6 +28,9 @@ const KubectlVersion = "v1.34.3"
 // move scenarios read. The e2e module does not import servelayer: it runs
 // the binary, as a user does.
 type MovePlan struct {
+	Model struct {
+		Name string `json:"name"`
+	} `json:"model"`
 	Ready bool `json:"ready"`
 	From  struct {
 		Layer, Namespace string
