@@ -131,6 +131,7 @@ func TestLayerMoves(t *testing.T) {
 	if err := cluster.Prerequisites(ctx, cs); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { cluster.DeleteNamespaces(cs.Namespaces) })
 
 	// The model as it runs today: raw-vllm, deployed from its render.
 	runLine(t, sh, fmt.Sprintf("servelayer render -f %s --platform %s | kubectl apply --server-side -f -", model, platform))

@@ -73,6 +73,9 @@ func TestPauseResume(t *testing.T) {
 	}
 	stop := cluster.RunGatewayStandIn(ctx, t.Logf)
 	t.Cleanup(stop)
+	t.Cleanup(func() {
+		cluster.DeleteNamespaces(map[string]string{"pz-serving": "", "pz-kserve": "", "pz-llmd": "", "pz-litellm": ""})
+	})
 
 	for _, l := range []string{"raw-vllm", "kserve", "llm-d"} {
 		t.Run(l, func(t *testing.T) { pauseResume(t, running, paused, platform, l) })

@@ -384,3 +384,12 @@ func (c *Cluster) ManagerUp() error {
 	}
 	return fmt.Errorf("no kserve-manager process")
 }
+
+// DeleteNamespaces deletes the namespaces (the keys), without waiting, so
+// that a scenario's models leave no pod waiting for GPUs the next
+// scenario's node pools offer.
+func (c *Cluster) DeleteNamespaces(namespaces map[string]string) {
+	for ns := range namespaces {
+		_ = c.Client.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{})
+	}
+}
