@@ -313,10 +313,12 @@ func (c *Cluster) Prerequisites(ctx context.Context, cs *Case) error {
 				Resources:        corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Ti")}},
 			},
 		}
-		if _, err := c.Client.CoreV1().PersistentVolumeClaims(ns).Create(ctx, pvc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		// The volume first, pre-bound: the claim then binds as it is
+		// created, not on a later resync of the volume binder.
+		if err := c.bindVolume(ctx, pvc); err != nil {
 			return err
 		}
-		if err := c.bindVolume(ctx, pvc); err != nil {
+		if _, err := c.Client.CoreV1().PersistentVolumeClaims(ns).Create(ctx, pvc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return err
 		}
 	}

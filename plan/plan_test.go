@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	goldenfile "github.com/servelayer/servelayer/internal/golden"
 	"os"
 	"path/filepath"
@@ -551,12 +552,36 @@ func TestPlanEveryRenderCase(t *testing.T) {
 							if _, err := plan.JSON(); err != nil {
 								t.Error(err)
 							}
+							for _, miss := range notTornDown(plan) {
+								t.Errorf("%s %s: %s -> %s: %s", dir, m.Name, from, to, miss)
+							}
 						}
 					}
 				}
 			}
 		}
 	}
+}
+
+// notTornDown names each object the plan removes that its teardown (step
+// 6) deletes neither itself nor, for KServe's children, through its owner:
+// on the cluster in a box (e2e TestLayerMoves) such an object is left in
+// the old namespace.
+func notTornDown(p *plan.MovePlan) []string {
+	if len(p.Steps) < 6 {
+		return nil
+	}
+	down := strings.Join(p.Steps[5].Commands, "\n")
+	var out []string
+	for _, o := range p.Objects {
+		if o.Action != plan.ActionRemove {
+			continue
+		}
+		if !strings.Contains(down, fmt.Sprintf("kubectl -n %s delete %s/%s", o.Namespace, strings.ToLower(o.Kind), o.Name)) {
+			out = append(out, fmt.Sprintf("step 6 does not delete %s %s/%s, which the move removes", o.Kind, o.Namespace, o.Name))
+		}
+	}
+	return out
 }
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/plan")
