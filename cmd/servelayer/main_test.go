@@ -156,8 +156,10 @@ func TestPlanRunbookSelectsTheModel(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	want := "servelayer render -f ../../examples/fleet/models.yaml --platform ../../examples/fleet/platform.yaml --name qwen --layer kserve"
-	if strings.Count(stdout, want) != 1 {
-		t.Fatalf("the runbook's render command does not select the model (want %q once):\n%s", want, stdout)
+	// Once in the kubectl checklist (step 2), once as the Argo CD form's
+	// preview of the commit.
+	if strings.Count(stdout, want+" | kubectl apply") != 1 || strings.Count(stdout, "$ "+want+"\n") != 1 {
+		t.Fatalf("the runbook's render commands do not select the model (want %q in step 2 and in the Argo CD form):\n%s", want, stdout)
 	}
 	// The fleet's Platform publishes one LiteLLM ConfigMap for every
 	// model: the alias is re-pointed from the whole file, as committed.
