@@ -581,3 +581,26 @@ func TestPlanSchedulerConfigMap(t *testing.T) {
 		t.Errorf("a check without a ConfigMap reference: %+v", c)
 	}
 }
+
+// TestPlanRDMAPodSecurity: a warning row about the cluster's setup (RDMA's
+// capabilities, which Pod Security baseline refuses) is a preflight check
+// with the row's command, and none without RDMA.
+func TestPlanRDMAPodSecurity(t *testing.T) {
+	rdma := func(m *schema.ServedModel, _ *schema.Platform) {
+		m.Spec.Network = &schema.Network{RDMA: &schema.RDMA{Resource: "rdma/ib"}}
+		two := int32(2)
+		m.Spec.Parallelism = &schema.Parallelism{Data: &two} // two pods of one GPU
+		m.Spec.Model.Source.PVC.Provision = nil
+	}
+	p := qwenPlan(t, schema.LayerLLMD, schema.LayerRawVLLM, rdma)
+	c := check(p, "rdma-capabilities")
+	if c.Status != plan.CheckManual || !strings.Contains(c.Command, "pod-security.kubernetes.io/enforce") || !strings.Contains(c.Message, "IPC_LOCK") {
+		t.Errorf("rdma-capabilities check: %+v", c)
+	}
+	if c := check(qwenPlan(t, schema.LayerKServe, schema.LayerLLMD, nil), "rdma-capabilities"); c.ID != "" {
+		t.Errorf("a model without RDMA gets %+v", c)
+	}
+	if !p.Ready && len(p.Blockers) > 0 {
+		t.Errorf("blocked: %+v", p.Blockers)
+	}
+}
