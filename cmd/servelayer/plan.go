@@ -20,8 +20,10 @@ import (
 const planLong = `Plan moving one ServedModel to another layer.
 
 Prints what the move changes, its blockers and preflight checks, and the
-runbook. The plan goes to stdout even when the move is blocked; the exit
-code is then 1 and stderr says which items block it.`
+runbook in two forms: kubectl steps, and one commit of spec.layer synced by
+the Argo CD Application of "servelayer applications" (sync waves, the old
+layer pruned last). The plan goes to stdout even when the move is blocked;
+the exit code is then 1 and stderr says which items block it.`
 
 const planExample = `  servelayer plan -f examples/raw-vllm/qwen.yaml --to kserve
   servelayer plan -f examples/fleet/models.yaml --name qwen --to llm-d -o json`

@@ -80,7 +80,7 @@ func object(t *testing.T, y string) *unstructured.Unstructured {
 // (knative's condition set: Ready from WorkloadsReady and RouterReady,
 // the others with severity Info; observedGeneration bumped every reconcile).
 func llmisvc(generation, observed int, annotations, conditions string) string {
-	s := `apiVersion: serving.kserve.io/v1alpha1
+	s := `apiVersion: serving.kserve.io/v1alpha2
 kind: LLMInferenceService
 metadata:
   name: qwen
