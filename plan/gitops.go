@@ -36,14 +36,7 @@ func (p *MovePlan) gitops(old, new *schema.ServedModel, ps *schema.PlatformSpec,
 		g.Application, g.Automated = a.Name, a.Automated
 	}
 	file := orDefault(opts.ModelFile, "the spec")
-	preview := "servelayer render -f " + orDefault(opts.ModelFile, "MODEL.yaml")
-	if opts.PlatformFile != "" {
-		preview += " --platform " + opts.PlatformFile
-	}
-	if opts.ModelName != "" {
-		preview += " --name " + opts.ModelName
-	}
-	preview += " --layer " + string(to)
+	preview := renderCommand(opts, to)
 
 	commit := Step{Title: fmt.Sprintf("Commit spec.layer: %s", to), Commands: []string{preview}, Notes: []string{
 		fmt.Sprintf("run the preflight (step 1 above) first; then set spec.layer: %s in %s, review what the Application will render (the command), and commit", to, file),

@@ -8,17 +8,23 @@ import (
 	"github.com/servelayer/servelayer/schema"
 )
 
+// renderCommand renders the model (and only it, in a fleet file) on layer
+// to, as both forms of the runbook print it.
+func renderCommand(opts Options, to schema.Layer) string {
+	cmd := "servelayer render -f " + orDefault(opts.ModelFile, "MODEL.yaml")
+	if opts.PlatformFile != "" {
+		cmd += " --platform " + opts.PlatformFile
+	}
+	if opts.ModelName != "" {
+		cmd += " --name " + opts.ModelName
+	}
+	return cmd + " --layer " + string(to)
+}
+
 // runbook is the ordered checklist, steps 1-6.
 func (p *MovePlan) runbook(old, new *schema.ServedModel, ps *schema.PlatformSpec, opts Options) []Step {
 	from, to := old.Spec.Layer, new.Spec.Layer
-	render := "servelayer render -f " + orDefault(opts.ModelFile, "MODEL.yaml")
-	if opts.PlatformFile != "" {
-		render += " --platform " + opts.PlatformFile
-	}
-	if opts.ModelName != "" {
-		render += " --name " + opts.ModelName
-	}
-	render += " --layer " + string(to)
+	render := renderCommand(opts, to)
 
 	s1 := Step{Title: "Preflight", Notes: []string{}}
 	for _, c := range p.Preflight {
