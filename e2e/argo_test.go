@@ -239,7 +239,7 @@ func testMoves(t *testing.T, argo *ArgoCD) {
 	// Bring-up: the alias appears only once raw-vllm is Ready.
 	from := syncAndWait(t, argo, s, tl, sha, "bring-up on raw-vllm")
 	events := tl.Since(from)
-	checkAlias(t, events, apiBases)
+	checkAlias(t, tl, from, apiBases)
 	if firstIndex(events, isReady(s.workload("raw-vllm"))) < 0 || firstIndex(events, isAlias(apiBases["raw-vllm"])) < 0 {
 		t.Fatalf("bring-up: raw-vllm never Ready or the alias never set:\n%s", tl.Format(events))
 	}
@@ -252,7 +252,7 @@ func testMoves(t *testing.T, argo *ArgoCD) {
 		}
 		shas = append(shas, sha)
 		from := syncAndWait(t, argo, s, tl, sha, step.from+" -> "+step.to)
-		checkMove(t, tl, tl.Since(from), s, apiBases, step.from, step.to)
+		checkMove(t, tl, from, s, apiBases, step.from, step.to)
 	}
 	// The revert commit of the llm-d move rolls back the same way.
 	sha, err = argo.Git.Revert(shas[1])
@@ -260,7 +260,7 @@ func testMoves(t *testing.T, argo *ArgoCD) {
 		t.Fatal(err)
 	}
 	from = syncAndWait(t, argo, s, tl, sha, "revert: llm-d -> kserve")
-	checkMove(t, tl, tl.Since(from), s, apiBases, "llm-d", "kserve")
+	checkMove(t, tl, from, s, apiBases, "llm-d", "kserve")
 }
 
 // syncAndWait hard-refreshes the Application until it has seen sha, syncs
@@ -361,8 +361,9 @@ func waitOperation(ctx context.Context, app, sha string, timeout time.Duration, 
 // before the alias moves to it, the old workload (and raw-vllm's Service)
 // deleted only after, the alias never on a layer not Ready; and it ends
 // with the old layer gone.
-func checkMove(t *testing.T, tl *Timeline, events []Event, s *gitopsSetup, apiBases map[string]string, from, to string) {
+func checkMove(t *testing.T, tl *Timeline, since uint64, s *gitopsSetup, apiBases map[string]string, from, to string) {
 	t.Helper()
+	events := tl.Since(since)
 	step := from + " -> " + to
 	ready := firstIndex(events, isReady(s.workload(to)))
 	alias := firstIndex(events, isAlias(apiBases[to]))
@@ -388,11 +389,11 @@ func checkMove(t *testing.T, tl *Timeline, events []Event, s *gitopsSetup, apiBa
 			t.Errorf("%s: Service %s deleted at event %d, want after the alias moved (event %d)", step, svc, i, alias)
 		}
 	}
-	checkAlias(t, events, apiBases)
+	checkAlias(t, tl, since, apiBases)
 	// Pruned for good: the old workload is gone (its DELETED event seen).
 	ctx := t.Context()
 	if err := poll(ctx, syncTimeout, s.workload(from).String()+" gone", func() (bool, string, error) {
-		return firstIndex(tl.Since(events[0].RV-1), func(e Event) bool { return e.Object == s.workload(from) && e.Gone }) >= 0, "", nil
+		return firstIndex(tl.Since(since), func(e Event) bool { return e.Object == s.workload(from) && e.Gone }) >= 0, "", nil
 	}); err != nil {
 		t.Error(err)
 	}
@@ -401,9 +402,10 @@ func checkMove(t *testing.T, tl *Timeline, events []Event, s *gitopsSetup, apiBa
 	}
 }
 
-// checkAlias replays events in order and fails where the LiteLLM entry
-// points at a layer whose workload is not Ready at that point.
-func checkAlias(t *testing.T, events []Event, apiBases map[string]string) {
+// checkAlias replays every event of the timeline in order and fails where,
+// after resourceVersion from, the LiteLLM entry points at a layer whose
+// workload is not Ready at that point.
+func checkAlias(t *testing.T, tl *Timeline, from uint64, apiBases map[string]string) {
 	t.Helper()
 	layerOf := map[string]string{}
 	for l, u := range apiBases {
@@ -411,7 +413,7 @@ func checkAlias(t *testing.T, events []Event, apiBases map[string]string) {
 	}
 	ready := map[string]bool{}
 	alias := ""
-	for _, e := range events {
+	for _, e := range tl.Events() {
 		switch {
 		case e.Object.GVK == configMapGVK:
 			if e.Gone || e.Deleting {
@@ -427,7 +429,7 @@ func checkAlias(t *testing.T, events []Event, apiBases map[string]string) {
 		default:
 			continue
 		}
-		if alias != "" && !ready[alias] {
+		if e.RV > from && alias != "" && !ready[alias] {
 			t.Errorf("rv %d (%s %s): the alias points at %s, whose workload is not Ready", e.RV, e.Object, e.State, alias)
 		}
 	}
@@ -528,7 +530,7 @@ func testGPUsShort(t *testing.T, argo *ArgoCD) {
 	}
 	events := tl.Since(rv)
 	t.Logf("stall timeline (resourceVersion order):\n%s", tl.Format(events))
-	checkAlias(t, events, apiBases)
+	checkAlias(t, tl, rv, apiBases)
 	if i := firstIndex(events, isAlias(apiBases["kserve"])); i >= 0 {
 		t.Errorf("the alias moved to kserve while it cannot run (rv %d)", events[i].RV)
 	}
@@ -576,7 +578,7 @@ func testGPUsShort(t *testing.T, argo *ArgoCD) {
 	}
 	from := syncAndWait(t, argo, s, tl, revert, "revert of the stalled move")
 	events = tl.Since(from)
-	checkAlias(t, events, apiBases)
+	checkAlias(t, tl, from, apiBases)
 	if firstIndex(events, func(e Event) bool { return e.Object == isvc && e.Gone }) < 0 {
 		if err := poll(ctx, syncTimeout, "InferenceService pruned", func() (bool, string, error) {
 			return firstIndex(tl.Since(from), func(e Event) bool { return e.Object == isvc && e.Gone }) >= 0, "", nil

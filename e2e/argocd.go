@@ -82,9 +82,10 @@ func ArgoBinariesIn(root string) (ArgoBinaries, error) {
 // 127.0.0.1 with random free ports, logging into the cluster's directory.
 // Stop stops them; Cluster.Stop does too.
 func (c *Cluster) StartArgoCD(ctx context.Context, root string, bins ArgoBinaries) (_ *ArgoCD, err error) {
-	// Unix socket paths are limited to 108 bytes: a short directory.
-	dir, err := os.MkdirTemp("", "sl-argo-")
-	if err != nil {
+	// Inside the cluster's directory, so that Cluster.Stop removes it too;
+	// the plugin's socket path stays far below the 108 bytes allowed.
+	dir := filepath.Join(c.Dir, "argocd")
+	if err := os.Mkdir(dir, 0o700); err != nil {
 		return nil, err
 	}
 	a := &ArgoCD{dir: dir}
