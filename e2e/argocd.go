@@ -99,7 +99,7 @@ func (c *Cluster) StartArgoCD(ctx context.Context, root string, bins ArgoBinarie
 	if err != nil {
 		return nil, err
 	}
-	if err := c.installArgoCD(ctx, argoModule); err != nil {
+	if err := c.installArgoCD(ctx, root, argoModule); err != nil {
 		return nil, err
 	}
 	if a.Git, err = StartGitServer(dir); err != nil {
@@ -261,10 +261,10 @@ func (a *ArgoCD) logs(n int) string {
 
 // installArgoCD installs what Argo CD's install manifests would and the
 // controller reads: the Application and AppProject CRDs (from the argo-cd
-// module), the argocd namespace, argocd-cm with the health check servelayer
-// ships for LLMInferenceService, argocd-secret, and the default AppProject
-// (which Argo CD's API server creates; it does not run here).
-func (c *Cluster) installArgoCD(ctx context.Context, argoModule string) error {
+// module), the argocd namespace, argocd-cm with the health checks servelayer
+// ships (argocd/health), argocd-secret, and the default AppProject (which
+// Argo CD's API server creates; it does not run here).
+func (c *Cluster) installArgoCD(ctx context.Context, root, argoModule string) error {
 	var names []string
 	for _, f := range []string{"application-crd.yaml", "appproject-crd.yaml"} {
 		objs, err := ReadObjectsFile(filepath.Join(argoModule, "manifests", "crds", f))
@@ -284,7 +284,7 @@ func (c *Cluster) installArgoCD(ctx context.Context, argoModule string) error {
 	if err := c.EnsureNamespace(ctx, ArgoNamespace, nil); err != nil {
 		return err
 	}
-	lua, err := llmisvcHealthLua()
+	cm, err := healthChecks(root)
 	if err != nil {
 		return err
 	}
@@ -297,9 +297,7 @@ func (c *Cluster) installArgoCD(ctx context.Context, argoModule string) error {
 		{
 			"apiVersion": "v1", "kind": "ConfigMap",
 			"metadata": map[string]interface{}{"name": "argocd-cm", "namespace": ArgoNamespace, "labels": partOf},
-			"data": map[string]interface{}{
-				LLMISVCHealthKey: lua,
-			},
+			"data":     cm,
 		},
 		{
 			"apiVersion": "v1", "kind": "Secret",
@@ -344,10 +342,34 @@ func (c *Cluster) waitCRDs(ctx context.Context, names []string) error {
 // check (Argo CD ships one for InferenceService, none for it).
 const LLMISVCHealthKey = "resource.customizations.health.serving.kserve.io_LLMInferenceService"
 
-// llmisvcHealthLua is the health check for LLMInferenceService.
-// TODO(merge): read the one servelayer ships under argocd/health/.
-func llmisvcHealthLua() (string, error) {
-	return `hs = {status = "Progressing", message = "Waiting for the LLMInferenceService to report status"}
+// healthChecks returns the argocd-cm entries of the health checks under
+// root/argocd/health: <group>_<Kind>.lua is the key
+// resource.customizations.health.<group>_<Kind>, as the README tells users
+// to install them.
+func healthChecks(root string) (map[string]interface{}, error) {
+	files, err := filepath.Glob(filepath.Join(root, "argocd", "health", "*.lua"))
+	if err != nil {
+		return nil, err
+	}
+	cm := map[string]interface{}{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		cm["resource.customizations.health."+strings.TrimSuffix(filepath.Base(f), ".lua")] = string(data)
+	}
+	if _, ok := cm["resource.customizations.health.serving.kserve.io_InferenceService"]; !ok {
+		return nil, fmt.Errorf("argocd/health: no InferenceService health check")
+	}
+	if _, ok := cm[LLMISVCHealthKey]; !ok {
+		// TODO(merge): the gitops branch ships it under argocd/health.
+		cm[LLMISVCHealthKey] = provisionalLLMISVCHealth
+	}
+	return cm, nil
+}
+
+const provisionalLLMISVCHealth = `hs = {status = "Progressing", message = "Waiting for the LLMInferenceService to report status"}
 if obj.status ~= nil and obj.status.conditions ~= nil then
   for _, c in ipairs(obj.status.conditions) do
     if c.type == "Ready" then
@@ -361,8 +383,7 @@ if obj.status ~= nil and obj.status.conditions ~= nil then
   end
 end
 return hs
-`, nil
-}
+`
 
 // tcpUp reports whether something accepts TCP connections at addr.
 func tcpUp(addr string) bool {

@@ -215,17 +215,29 @@ func workloadReady(u *unstructured.Unstructured) (bool, string) {
 		}
 		return false, fmt.Sprintf("not Ready (%d/%d ready)", ready, want)
 	}
+	// The other conditions not True, so that a change of any shows.
+	var others []string
+	for _, c := range conds {
+		m, _ := c.(map[string]interface{})
+		if m["type"] != "Ready" && m["status"] != "True" {
+			others = append(others, fmt.Sprintf("%v=%v", m["type"], m["status"]))
+		}
+	}
+	rest := ""
+	if len(others) > 0 {
+		rest = "; " + strings.Join(others, " ")
+	}
 	if conditionTrue(conds, "Ready") {
-		return true, "Ready"
+		return true, "Ready" + rest
 	}
 	r := conditionReason(conds, "Ready")
 	if r == "" {
 		r = conditionStatus(conds, "Ready")
 	}
 	if r == "" {
-		return false, "not Ready"
+		return false, "not Ready" + rest
 	}
-	return false, "not Ready (" + r + ")"
+	return false, "not Ready (" + r + ")" + rest
 }
 
 // appSummary is an Application's operation phase and message, with its
@@ -238,7 +250,9 @@ func appSummary(u *unstructured.Unstructured) string {
 	if len(msg) > 120 {
 		msg = msg[:120] + "..."
 	}
-	if _, pending, _ := unstructured.NestedMap(u.Object, "operation"); pending {
+	// The operation field stays while the operation runs; an earlier
+	// operation's state stays until a new one starts.
+	if _, pending, _ := unstructured.NestedMap(u.Object, "operation"); pending && phase != "Running" {
 		return fmt.Sprintf("operation requested; sync %s, health %s", syncSt, health)
 	}
 	if phase == "" {
