@@ -386,7 +386,7 @@ func checkMove(t *testing.T, tl *Timeline, since uint64, s *gitopsSetup, apiBase
 	if from == "raw-vllm" {
 		svc := Watched{GVK: serviceGVK, Namespace: s.ns("raw-vllm"), Name: "qwen", Layer: "raw-vllm"}
 		if i := firstIndex(events, func(e Event) bool { return e.Object == svc && (e.Deleting || e.Gone) }); i < 0 || i < alias {
-			t.Errorf("%s: Service %s deleted at event %d, want after the alias moved (event %d)", step, svc, i, alias)
+			t.Errorf("%s: %s deleted at event %d (-1: never), want after the alias moved (event %d)", step, svc, i, alias)
 		}
 	}
 	checkAlias(t, tl, since, apiBases)
