@@ -35,7 +35,7 @@ type gitopsSetup struct {
 	platform string
 }
 
-func newGitopsSetup(app, path, prefix string, nodes int, gpus int) *gitopsSetup {
+func newGitopsSetup(repoURL, app, path, prefix string, nodes int, gpus int) *gitopsSetup {
 	s := &gitopsSetup{app: app, path: path, prefix: prefix, gpus: gpus}
 	s.pool = NodePool{
 		Name: prefix + "gpu", Nodes: nodes, GPUs: 1,
@@ -56,7 +56,14 @@ spec:
     nodeSelector: {e2e.servelayer.dev/pool: %[2]sgpu}
     tolerations:
     - {key: e2e.servelayer.dev/pool, operator: Equal, value: %[2]sgpu, effect: NoSchedule}
-`, gpus, prefix)
+  argocd:
+    repoURL: %[3]s
+    path: %[4]s
+    targetRevision: main
+    name: %[5]s
+    destination: {server: https://kubernetes.default.svc}
+    platformFile: platform.yaml
+`, gpus, prefix, repoURL, path, app)
 	return s
 }
 
@@ -157,25 +164,26 @@ func (s *gitopsSetup) prepare(t *testing.T, ctx context.Context) (apiBases map[s
 	return apiBases, platformFile
 }
 
-// application is the Application of the model's directory.
-// TODO(merge): `servelayer applications --platform` renders it.
-func (s *gitopsSetup) application(repoURL string) *unstructured.Unstructured {
-	return &unstructured.Unstructured{Object: map[string]interface{}{
-		"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
-		"metadata": map[string]interface{}{"name": s.app, "namespace": ArgoNamespace},
-		"spec": map[string]interface{}{
-			"project": "default",
-			"source": map[string]interface{}{
-				"repoURL": repoURL, "targetRevision": "main", "path": s.path,
-				"plugin": map[string]interface{}{
-					"name":       "servelayer",
-					"parameters": []interface{}{map[string]interface{}{"name": "platform", "string": "platform.yaml"}},
-				},
-			},
-			"destination": map[string]interface{}{"server": "https://kubernetes.default.svc", "namespace": s.ns("litellm")},
-			"syncPolicy":  map[string]interface{}{"syncOptions": []interface{}{"PruneLast=true"}},
-		},
-	}}
+// application is the Application `servelayer applications` renders from
+// the Platform's spec.argocd.
+func (s *gitopsSetup) application(t *testing.T, platformFile string) *unstructured.Unstructured {
+	t.Helper()
+	cmd := exec.Command(envOr("SERVELAYER", filepath.Join(repo, "bin", "servelayer")), "applications", "--platform", platformFile)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("servelayer applications: %v\n%s", err, stderr.String())
+	}
+	objs, err := ReadObjects(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs) != 1 || objs[0].GroupVersionKind() != ApplicationGVK || objs[0].GetName() != s.app || objs[0].GetNamespace() != ArgoNamespace {
+		t.Fatalf("servelayer applications: want one Application %s/%s, got:\n%s", ArgoNamespace, s.app, out)
+	}
+	t.Logf("servelayer applications --platform:\n%s", out)
+	return objs[0]
 }
 
 // TestArgoCD runs servelayer's GitOps path in the real Argo CD: its
@@ -216,8 +224,8 @@ func TestArgoCD(t *testing.T) {
 // alias never on a layer that is not Ready.
 func testMoves(t *testing.T, argo *ArgoCD) {
 	ctx := t.Context()
-	s := newGitopsSetup("servelayer-models", "models", "argo-", 2, 2)
-	apiBases, _ := s.prepare(t, ctx)
+	s := newGitopsSetup(argo.Git.URL, "servelayer-models", "models", "argo-", 2, 2)
+	apiBases, platformFile := s.prepare(t, ctx)
 	tl, err := cluster.WatchTimeline(ctx, s.watched())
 	if err != nil {
 		t.Fatal(err)
@@ -231,7 +239,7 @@ func testMoves(t *testing.T, argo *ArgoCD) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cluster.Apply(ctx, HarnessManager, s.application(argo.Git.URL)); err != nil {
+	if _, err := cluster.Apply(ctx, HarnessManager, s.application(t, platformFile)); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cluster.Delete(context.Background(), ApplicationGVK, ArgoNamespace, s.app) })
@@ -459,7 +467,7 @@ func isAlias(url string) func(Event) bool {
 // predicted it (gpu-headroom). A revert commit then rolls back.
 func testGPUsShort(t *testing.T, argo *ArgoCD) {
 	ctx := t.Context()
-	s := newGitopsSetup("servelayer-short", "short", "short-", 1, 1)
+	s := newGitopsSetup(argo.Git.URL, "servelayer-short", "short", "short-", 1, 1)
 	apiBases, platformFile := s.prepare(t, ctx)
 	tl, err := cluster.WatchTimeline(ctx, s.watched())
 	if err != nil {
@@ -473,7 +481,7 @@ func testGPUsShort(t *testing.T, argo *ArgoCD) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cluster.Apply(ctx, HarnessManager, s.application(argo.Git.URL)); err != nil {
+	if _, err := cluster.Apply(ctx, HarnessManager, s.application(t, platformFile)); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cluster.Delete(context.Background(), ApplicationGVK, ArgoNamespace, s.app) })
