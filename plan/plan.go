@@ -55,6 +55,7 @@ func Move(m *schema.ServedModel, opts Options) (*MovePlan, []render.Diagnostic) 
 	if oldM.Spec.Layer != newM.Spec.Layer {
 		p.Preflight = preflight(oldM, newM, ps, mv.gated)
 		p.Steps = p.runbook(oldM, newM, ps, opts)
+		p.GitOps = p.gitops(oldM, newM, ps, opts)
 	}
 	p.finish()
 	return p, nil

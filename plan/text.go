@@ -134,6 +134,19 @@ func (p *MovePlan) Text() string {
 		}
 	}
 
+	if g := p.GitOps; g != nil {
+		w("\nArgo CD (one commit; Application %s, from servelayer applications):", g.Application)
+		for _, s := range g.Steps {
+			w("  %d. %s", s.Number, s.Title)
+			for _, c := range s.Commands {
+				w("     $ %s", c)
+			}
+			for _, n := range s.Notes {
+				w("     - %s", n)
+			}
+		}
+	}
+
 	w("\n%s", p.Summary())
 	return b.String()
 }

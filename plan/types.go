@@ -69,6 +69,9 @@ type MovePlan struct {
 	// Steps are the runbook, in order. Empty when From equals To; only
 	// the preflight step while there are blockers.
 	Steps []Step `json:"steps"`
+	// GitOps is the same move as one commit under Argo CD; null when From
+	// equals To or while there are blockers.
+	GitOps *GitOpsMove `json:"gitops"`
 	// Diagnostics are the warnings and infos of rendering either side.
 	Diagnostics []Diagnostic `json:"diagnostics"`
 }

@@ -191,3 +191,50 @@ func ExampleRender_adapters() {
 	//         model: hosted_vllm/chat-lora
 	//         api_base: http://qwen-predictor.kserve:80/v1
 }
+
+// Render the Argo CD Application of the models from a Platform's
+// spec.argocd: one Application for every layer, manual sync, the old layer
+// pruned last.
+func ExampleApplications() {
+	p, errs := decode.Platform([]byte(`{
+  "apiVersion": "servelayer.dev/v1alpha1", "kind": "Platform", "metadata": {"name": "lab"},
+  "spec": {"features": {"kserve": true}, "argocd": {"repoURL": "https://git.example.com/models.git", "path": "lab", "platformFile": "platform.yaml"}}
+}`))
+	if len(errs) > 0 {
+		fmt.Println(errs.ToAggregate())
+		return
+	}
+	res := render.Applications(p)
+	if res.HasErrors() {
+		fmt.Println(res.Errors())
+		return
+	}
+	out, _ := res.YAML()
+	fmt.Print(string(out))
+	// Output:
+	// apiVersion: argoproj.io/v1alpha1
+	// kind: Application
+	// metadata:
+	//   name: servelayer-models
+	//   namespace: argocd
+	//   labels:
+	//     app.kubernetes.io/managed-by: servelayer
+	//     app.kubernetes.io/part-of: servelayer
+	// spec:
+	//   project: default
+	//   source:
+	//     repoURL: https://git.example.com/models.git
+	//     targetRevision: HEAD
+	//     path: lab
+	//     plugin:
+	//       name: servelayer
+	//       parameters:
+	//       - name: platform
+	//         string: platform.yaml
+	//   destination:
+	//     server: https://kubernetes.default.svc
+	//   syncPolicy:
+	//     syncOptions:
+	//     - PruneLast=true
+	//     - ApplyOutOfSyncOnly=true
+}

@@ -91,6 +91,8 @@ func liteLLMConfigMap(m *schema.ServedModel, apiBase string, p *schema.PlatformS
 	meta := k8s.Meta(m, name, "litellm-route")
 	meta.Namespace = p.LiteLLM.Namespace
 	meta.Labels[LabelLiteLLMModelList] = "true"
+	// The alias moves under Argo CD only once the workload is healthy.
+	k8s.SetSyncWave(&meta, k8s.SyncWaveRoute)
 	cm := &k8s.ConfigMap{
 		TypeMeta: k8s.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		Metadata: meta,
@@ -115,13 +117,15 @@ func liteLLMFleetConfigMap(entries []liteLLMEntry, p *schema.PlatformSpec) k8s.O
 			cmp.Compare(a.LiteLLMParams.APIBase, b.LiteLLMParams.APIBase))
 	})
 	name := p.LiteLLM.ConfigMap
+	meta := k8s.ObjectMeta{Name: name, Namespace: p.LiteLLM.Namespace, Labels: map[string]string{
+		k8s.LabelComponent: "litellm-route", k8s.LabelPartOf: "servelayer", k8s.LabelManagedBy: "servelayer",
+		LabelLiteLLMModelList: "true",
+	}}
+	k8s.SetSyncWave(&meta, k8s.SyncWaveRoute) // after every model's workload
 	cm := &k8s.ConfigMap{
 		TypeMeta: k8s.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-		Metadata: k8s.ObjectMeta{Name: name, Namespace: p.LiteLLM.Namespace, Labels: map[string]string{
-			k8s.LabelComponent: "litellm-route", k8s.LabelPartOf: "servelayer", k8s.LabelManagedBy: "servelayer",
-			LabelLiteLLMModelList: "true",
-		}},
-		Data: map[string]string{LiteLLMConfigKey: liteLLMConfigYAML(liteLLMConfig{ModelList: entries})},
+		Metadata: meta,
+		Data:     map[string]string{LiteLLMConfigKey: liteLLMConfigYAML(liteLLMConfig{ModelList: entries})},
 	}
 	return k8s.Object{APIVersion: "v1", Kind: "ConfigMap", Namespace: p.LiteLLM.Namespace, Name: name, Manifest: cm}
 }

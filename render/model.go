@@ -140,9 +140,13 @@ func provisionedClaim(m *schema.ServedModel) (k8s.Object, bool) {
 		pvc.Spec.StorageClassName = k8s.Ptr(pr.StorageClassName)
 	}
 	// Staged weights are expensive: Argo CD must not prune or delete them.
-	pvc.Metadata.Annotations = map[string]string{k8s.AnnotationArgoSyncOptions: "Prune=false,Delete=false"}
+	k8s.AddSyncOptions(&pvc.Metadata, "Prune=false", "Delete=false")
 	if src.Stage != nil {
-		pvc.Metadata.Annotations[AnnotationArgoSyncWave] = stageWave // with its staging Job
+		// With its staging Job, whose pod binds it. Without one the claim
+		// stays at wave 0: Argo CD reports a Pending claim as Progressing,
+		// and a WaitForFirstConsumer claim stays Pending until the model
+		// server (wave 0) mounts it, so wave -1 would wait for ever.
+		k8s.SetSyncWave(&pvc.Metadata, k8s.SyncWaveStage)
 	}
 	return k8s.NewObject("v1", "PersistentVolumeClaim", m, src.ClaimName, pvc), true
 }

@@ -19,10 +19,10 @@ const (
 	// was staged there; a Job that finds its own source in it exits.
 	StageMarker = ".servelayer-staged"
 	// AnnotationArgoSyncWave orders Argo CD's sync: the claim and the Job
-	// go in a wave before the server, and Argo CD waits for the Job to
-	// complete (a Job is healthy once complete) before the next wave.
-	AnnotationArgoSyncWave = "argocd.argoproj.io/sync-wave"
-	stageWave              = "-1"
+	// go in a wave before the server (k8s.SyncWaveStage), and Argo CD waits
+	// for the Job to complete (a Job is healthy once complete) before the
+	// next wave; the LiteLLM ConfigMaps go after it (k8s.SyncWaveRoute).
+	AnnotationArgoSyncWave = k8s.AnnotationArgoSyncWave
 	stageMount             = "/models"
 )
 
@@ -118,7 +118,7 @@ func stageJob(m *schema.ServedModel, p *schema.PlatformSpec) (k8s.Object, bool) 
 	c.Env = env
 	name := StageJobName(m)
 	meta := k8s.Meta(m, name, "model-cache")
-	meta.Annotations = map[string]string{AnnotationArgoSyncWave: stageWave}
+	k8s.SetSyncWave(&meta, k8s.SyncWaveStage)
 	job := &k8s.Job{
 		TypeMeta: k8s.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
 		Metadata: meta,

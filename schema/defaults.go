@@ -8,6 +8,13 @@ const (
 	DefaultKServeGWClass  = "agentgateway"
 	DefaultLLMDGateway    = "llm-d-gateway"
 	DefaultGPUResource    = "nvidia.com/gpu"
+
+	// Argo CD's defaults (spec.argocd).
+	DefaultArgoCDRevision    = "HEAD"
+	DefaultArgoCDProject     = "default"
+	DefaultArgoCDNamespace   = "argocd"
+	DefaultArgoCDApplication = "servelayer-models"
+	DefaultArgoCDServer      = "https://kubernetes.default.svc"
 )
 
 // DefaultPlatform is the Platform assumed when none is given: every layer's
@@ -38,6 +45,13 @@ func (p *Platform) Default() {
 	setDefault(&s.GPUNodes.Resource, DefaultGPUResource)
 	for i := range s.GPUClasses {
 		setDefault(&s.GPUClasses[i].Resource, s.GPUNodes.Resource)
+	}
+	if a := s.ArgoCD; a != nil {
+		setDefault(&a.TargetRevision, DefaultArgoCDRevision)
+		setDefault(&a.Project, DefaultArgoCDProject)
+		setDefault(&a.Namespace, DefaultArgoCDNamespace)
+		setDefault(&a.Name, DefaultArgoCDApplication)
+		setDefault(&a.Destination.Server, DefaultArgoCDServer)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -78,6 +79,12 @@ func validateScheduler(m *ServedModel, p *PlatformSpec, gated bool, sp *field.Pa
 				errs = append(errs, field.Invalid(rp.Child("key"), c.ConfigMapRef.Key, msg))
 			}
 		}
+	}
+	if precise && strings.Contains(m.Spec.Model.Name, "@") {
+		// llm-d-kv-cache-manager splits the KV events' topic,
+		// kv@<pod>@<model>, on '@' and drops what does not give 3 parts.
+		errs = append(errs, field.Invalid(field.NewPath("spec", "model", "name"), m.Spec.Model.Name,
+			"the precise-prefix-cache scorer reads vLLM's KV events on topic kv@<pod>@<model> and drops a topic whose model holds '@': every lookup would miss"))
 	}
 	if precise && len(errs) == 0 {
 		errs = append(errs, preciseEngine(m)...)

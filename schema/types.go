@@ -814,6 +814,55 @@ type PlatformSpec struct {
 	// vLLM metrics models scale on (spec.scaling.metric).
 	// +optional
 	Prometheus Prometheus `json:"prometheus,omitempty"`
+
+	// ArgoCD is the Argo CD Application that syncs the models' directory
+	// in Git (servelayer applications renders it): every layer's models in
+	// one Application, so a move is ordered by sync waves and pruned last.
+	// +optional
+	ArgoCD *ArgoCD `json:"argocd,omitempty"`
+}
+
+// ArgoCD describes the Application servelayer renders for the models.
+type ArgoCD struct {
+	// RepoURL is the Git repository holding the models' directory.
+	RepoURL string `json:"repoURL"`
+	// Path is the models' directory in the repository (ServedModel files,
+	// and the Platform file), relative to its root.
+	Path string `json:"path"`
+	// TargetRevision is the branch, tag or commit to sync; default HEAD.
+	// +optional
+	TargetRevision string `json:"targetRevision,omitempty"`
+	// Project is the Argo CD project; default default.
+	// +optional
+	Project string `json:"project,omitempty"`
+	// Namespace is Argo CD's namespace, where the Application lives;
+	// default argocd.
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+	// Name of the Application; default servelayer-models.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// Destination is the cluster the models are synced to.
+	// +optional
+	Destination ArgoCDDestination `json:"destination,omitempty"`
+	// PlatformFile is the plugin's platform parameter: this Platform's
+	// file, relative to path (the plugin reads nothing outside it). Unset:
+	// the plugin uses a platform.yaml in the directory, or none.
+	// +optional
+	PlatformFile string `json:"platformFile,omitempty"`
+	// Automated syncs every commit without a click (automated, with prune
+	// and selfHeal). Default false: a sync starts GPU workloads, so it is
+	// manual (argocd app sync), and plan says what it will do.
+	// +optional
+	Automated bool `json:"automated,omitempty"`
+}
+
+// ArgoCDDestination is where Argo CD applies the models' objects.
+type ArgoCDDestination struct {
+	// Server is the cluster's API server URL as Argo CD knows it; default
+	// https://kubernetes.default.svc (the cluster Argo CD runs in).
+	// +optional
+	Server string `json:"server,omitempty"`
 }
 
 // Prometheus is where the models' metrics are queried.

@@ -78,6 +78,7 @@ func ValidatePlatform(p *Platform) field.ErrorList {
 	if u := s.Prometheus.URL; u != "" {
 		errs = append(errs, gatewayURL(sp.Child("prometheus", "url"), u)...)
 	}
+	errs = append(errs, validateArgoCD(sp.Child("argocd"), s.ArgoCD)...)
 	for _, img := range []struct {
 		name, v string
 	}{{"vllm", s.Images.VLLM}, {"init", s.Images.Init}} {

@@ -185,6 +185,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(
 		newRenderCmd(stdin, stdout, stderr),
 		newPlanCmd(stdin, stdout, stderr),
+		newApplicationsCmd(stdin, stdout, stderr),
 		newCmpCmd(stdout, stderr),
 		newSchemaCmd(stdout),
 		newFnCmd(stdin, stdout, stderr),

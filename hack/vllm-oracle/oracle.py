@@ -33,6 +33,13 @@ Usage:
        "lora": {"modules": [[name, path]...], "maxLoras": int,
                 "maxRank": int (0: vLLM's default)} or absent (not checked)}
     and print one JSON per line: {"id", "ok", "problems": [...], "got": {...}}.
+  oracle.py blockhash < lines  vLLM's prefix-caching block hashes, as its KV
+    events carry them, one JSON per line: {"id": str, "blockSize": int,
+    "hashAlgo": str, "seed": str or null (PYTHONHASHSEED), "tokens": [int]}
+    and print one JSON per line: {"id", "hashes": [int or hex str]}. It runs
+    vLLM's own request block hasher (vllm/v1/core/kv_cache_utils.py:
+    init_none_hash, get_request_block_hasher) and the conversion its block
+    pool applies before publishing (maybe_convert_block_hash).
 The source directory is $VLLM_SRC (default: src/ beside this venv's bin/).
 """
 import argparse
@@ -132,9 +139,8 @@ class _StubFinder:
         pass
 
 
-def _serve_parser():
-    """The `vllm` CLI with its serve subcommand, as vllm/entrypoints/cli/main.py
-    and cli/serve.py build it."""
+def _import_vllm():
+    """Puts vLLM's sources on the path, with STUBBED stubbed."""
     src = os.environ.get("VLLM_SRC") or os.path.join(os.path.dirname(os.path.dirname(sys.executable)), "src")
     sys.path.insert(0, src)
     sys.meta_path.insert(0, _StubFinder())
@@ -145,6 +151,12 @@ def _serve_parser():
     import vllm
     if vllm.__version__ != VLLM_VERSION:
         sys.exit(f"oracle: vLLM sources at {src} are {vllm.__version__}, want {VLLM_VERSION}")
+
+
+def _serve_parser():
+    """The `vllm` CLI with its serve subcommand, as vllm/entrypoints/cli/main.py
+    and cli/serve.py build it."""
+    _import_vllm()
     from vllm.entrypoints.openai.cli_args import make_arg_parser, validate_parsed_serve_args
     from vllm.utils import FlexibleArgumentParser
     top = FlexibleArgumentParser(description="vLLM CLI")
@@ -268,11 +280,41 @@ def check():
     return failed
 
 
+def blockhash():
+    """vLLM's block hashes of each line's tokens, as its KV events carry them."""
+    # The scheduler's imports reach these too; none takes part in hashing.
+    STUBBED.update({"prometheus_client": None, "diskcache": None, "cpuinfo": None})
+    _import_vllm()
+    from vllm.utils import get_hash_fn_by_name
+    from vllm.v1.core import kv_cache_utils
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        req = json.loads(line)
+        # init_none_hash reads PYTHONHASHSEED when it runs, as the engine
+        # core does at start-up.
+        if req["seed"] is None:
+            os.environ.pop("PYTHONHASHSEED", None)
+        else:
+            os.environ["PYTHONHASHSEED"] = req["seed"]
+        fn = get_hash_fn_by_name(req["hashAlgo"])
+        kv_cache_utils.init_none_hash(fn)
+        hasher = kv_cache_utils.get_request_block_hasher(req["blockSize"], fn)
+        # A plain text request: no multimodal input, LoRA or cache salt.
+        request = types.SimpleNamespace(block_hashes=[], num_tokens=len(req["tokens"]), all_token_ids=req["tokens"],
+                                        mm_features=[], lora_request=None, cache_salt=None)
+        hashes = [kv_cache_utils.maybe_convert_block_hash(h) for h in hasher(request)]
+        out = {"id": req["id"], "hashes": [h if isinstance(h, int) else h.hex() for h in hashes]}
+        print(json.dumps(out), flush=True)
+
+
 def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in ("flags", "check"):
+    if len(sys.argv) != 2 or sys.argv[1] not in ("flags", "check", "blockhash"):
         sys.exit(__doc__)
     if sys.argv[1] == "flags":
         flags()
+    elif sys.argv[1] == "blockhash":
+        blockhash()
     else:
         check()  # the caller reads each line's verdict
 

@@ -22,6 +22,16 @@ const (
 	AnnotationStop = "serving.kserve.io/stop"
 	// AnnotationArgoSyncOptions carries Argo CD sync options.
 	AnnotationArgoSyncOptions = "argocd.argoproj.io/sync-options"
+	// AnnotationArgoSyncWave orders Argo CD's sync inside one Application:
+	// it applies a wave only once every object of the waves before it is
+	// healthy, and (with PruneLast) prunes after the last wave.
+	AnnotationArgoSyncWave = "argocd.argoproj.io/sync-wave"
+	// SyncWaveStage is the staged weights' wave (the staging Job and the
+	// claim it fills): before the server that reads them.
+	SyncWaveStage = "-1"
+	// SyncWaveRoute is the LiteLLM ConfigMaps' wave: the alias moves only
+	// after every model workload (the default wave 0) is healthy.
+	SyncWaveRoute = "1"
 
 	// ComponentModelServer labels the objects that serve the model.
 	ComponentModelServer = "model-server"
@@ -59,6 +69,33 @@ func Labels(m *schema.ServedModel, component string) map[string]string {
 		LabelManagedBy: "servelayer",
 		LabelLayer:     string(m.Spec.Layer),
 	}
+}
+
+// AddSyncOptions adds Argo CD sync options to the object's annotation,
+// after those it holds, each once, so the value is the same however often
+// and in whatever order builders add them.
+func AddSyncOptions(meta *ObjectMeta, opts ...string) {
+	var have []string
+	if v := meta.Annotations[AnnotationArgoSyncOptions]; v != "" {
+		have = strings.Split(v, ",")
+	}
+	for _, o := range opts {
+		if !slices.Contains(have, o) {
+			have = append(have, o)
+		}
+	}
+	if meta.Annotations == nil {
+		meta.Annotations = map[string]string{}
+	}
+	meta.Annotations[AnnotationArgoSyncOptions] = strings.Join(have, ",")
+}
+
+// SetSyncWave puts the object in an Argo CD sync wave.
+func SetSyncWave(meta *ObjectMeta, wave string) {
+	if meta.Annotations == nil {
+		meta.Annotations = map[string]string{}
+	}
+	meta.Annotations[AnnotationArgoSyncWave] = wave
 }
 
 // Meta is the metadata of an object of m, in m's namespace.

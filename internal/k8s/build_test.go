@@ -44,3 +44,20 @@ func TestEscapeExpansion(t *testing.T) {
 		}
 	}
 }
+
+// TestAddSyncOptions: options merge after the ones an object holds, each
+// once, so adding them again (or in another call) changes nothing.
+func TestAddSyncOptions(t *testing.T) {
+	var m ObjectMeta
+	AddSyncOptions(&m, "Prune=false", "Delete=false")
+	AddSyncOptions(&m, "ServerSideApply=true", "Prune=false")
+	AddSyncOptions(&m)
+	if got, want := m.Annotations[AnnotationArgoSyncOptions], "Prune=false,Delete=false,ServerSideApply=true"; got != want {
+		t.Errorf("sync-options = %q, want %q", got, want)
+	}
+	m = ObjectMeta{Annotations: map[string]string{"other": "x"}}
+	SetSyncWave(&m, SyncWaveRoute)
+	if m.Annotations[AnnotationArgoSyncWave] != "1" || m.Annotations["other"] != "x" {
+		t.Errorf("annotations = %v", m.Annotations)
+	}
+}

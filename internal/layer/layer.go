@@ -118,6 +118,9 @@ type Planner interface {
 	SourceCheck(m *schema.ServedModel, p *schema.PlatformSpec, gated bool) (c Check, ok bool)
 	// Wait is the command that waits until the model serves.
 	Wait(m *schema.ServedModel) string
+	// ArgoHealth says how Argo CD judges the layer's workload of m, which
+	// is what a sync's wave 0 waits on before the alias moves.
+	ArgoHealth(m *schema.ServedModel) string
 	// Idle stops serving and keeps the objects, for rollback.
 	Idle(m *schema.ServedModel) Commands
 	// Teardown deletes the layer's objects of m, the way in first; last
@@ -143,6 +146,10 @@ type StopAnnotated struct {
 func (r StopAnnotated) Wait(m *schema.ServedModel) string {
 	return fmt.Sprintf("kubectl -n %s wait %s/%s --for=condition=Ready --timeout=30m", m.Namespace, r.Resource, m.Name)
 }
+
+// ArgoHealthStopped is what Argo CD does with a stopped (paused) model of
+// a KServe resource: Suspended, which a sync wave never counts as healthy.
+const ArgoHealthStopped = "Suspended while stopped (spec.paused): a sync that applies the stop waits at its wave until terminated"
 
 // Idle sets the stop annotation, which is what spec.paused renders.
 func (r StopAnnotated) Idle(m *schema.ServedModel) Commands {

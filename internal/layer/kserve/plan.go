@@ -86,7 +86,12 @@ func (planner) SourceCheck(m *schema.ServedModel, _ *schema.PlatformSpec, _ bool
 	return layer.Check{ID: "weights", Status: layer.CheckPass, Message: "the modelcar is pulled by the new layer"}, true
 }
 
-func (planner) Wait(m *schema.ServedModel) string         { return cr.Wait(m) }
+func (planner) Wait(m *schema.ServedModel) string { return cr.Wait(m) }
+
+func (planner) ArgoHealth(*schema.ServedModel) string {
+	return "Argo CD's built-in InferenceService check: Healthy once every condition is True (the predictor loaded); Progressing while pods load or stay Pending; " + layer.ArgoHealthStopped
+}
+
 func (planner) Idle(m *schema.ServedModel) layer.Commands { return cr.Idle(m) }
 
 func (planner) Teardown(m *schema.ServedModel, p *schema.PlatformSpec) (layer.Commands, string) {

@@ -84,10 +84,18 @@ func (Layer) Validate(m *schema.ServedModel, p *schema.PlatformSpec, gated bool)
 	}
 	errs = append(errs, layer.TemplateErrors(m, p, gated, func() ([]k8s.Object, field.ErrorList) { return build(m, p) })...)
 	d := s.Disaggregation
-	if d == nil {
-		return errs, append(singlePoolWarnings(m, p, gated), layer.DisruptionWarnings(m, pools(m))...)
-	}
 	ws := layer.DisruptionWarnings(m, pools(m))
+	if s.Precise() && len(s.Model.Adapters) > 0 {
+		// vLLM adds the LoRA id to an adapter request's block hashes and
+		// publishes them under the base model's name; the scheduler
+		// (llm-d-kv-cache-manager v0.4.0) hashes the prompt without it,
+		// under the adapter's name.
+		ws = append(ws, layer.Warning{Field: "spec.model.adapters", Value: len(s.Model.Adapters),
+			Message: "the precise-prefix-cache scorer never finds an adapter request's blocks (vLLM hashes them with the adapter's id, the scheduler without): adapter requests are routed on load alone"})
+	}
+	if d == nil {
+		return errs, append(singlePoolWarnings(m, p, gated), ws...)
+	}
 	for _, pool := range []struct {
 		path string
 		p    *schema.Pool
@@ -215,7 +223,7 @@ func build(m *schema.ServedModel, p *schema.PlatformSpec) ([]k8s.Object, field.E
 		Spec:     spec,
 	}
 	// The CRD is too large for client-side apply's last-applied annotation.
-	obj.Metadata.Annotations = map[string]string{k8s.AnnotationArgoSyncOptions: "ServerSideApply=true"}
+	k8s.AddSyncOptions(&obj.Metadata, "ServerSideApply=true")
 	if c := s.Model.Credentials; c != nil && s.Model.Source.HF != "" {
 		// KServe's storage initializer takes credentials only from this
 		// annotation or the ServiceAccount's secrets, and reads HF_TOKEN
