@@ -487,14 +487,19 @@ func testGPUsShort(t *testing.T, argo *ArgoCD) {
 	t.Cleanup(func() { _ = cluster.Delete(context.Background(), ApplicationGVK, ArgoNamespace, s.app) })
 	syncAndWait(t, argo, s, tl, sha, "bring-up on raw-vllm, one GPU")
 
-	// servelayer plan, offline, predicts the stall from the Platform's GPUs.
+	// servelayer plan, offline, predicts the stall from the Platform's GPUs
+	// and says what the sync does then.
 	f := filepath.Join(t.TempDir(), "qwen.yaml")
 	if err := os.WriteFile(f, []byte(model("raw-vllm")), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	plan := exec.Command(envOr("SERVELAYER", filepath.Join(repo, "bin", "servelayer")), "plan", "-f", f, "--platform", platformFile, "--to", "kserve")
 	out, _ := plan.CombinedOutput()
-	for _, want := range []string{"[warn]   gpu-headroom", "the new pods stay Pending", "(1 + 1 > 1)"} {
+	for _, want := range []string{
+		"[warn]   gpu-headroom", "the new pods stay Pending", "(1 + 1 > 1)",
+		// The runbook's Argo CD form says what the sync then does.
+		`the sync waits at wave 0 ("waiting for healthy state of" the new workload), with raw-vllm serving and the alias unchanged`,
+	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("servelayer plan lacks %q:\n%s", want, out)
 		}

@@ -338,52 +338,29 @@ func (c *Cluster) waitCRDs(ctx context.Context, names []string) error {
 	return nil
 }
 
-// LLMISVCHealthKey is the argocd-cm key of the LLMInferenceService health
-// check (Argo CD ships one for InferenceService, none for it).
-const LLMISVCHealthKey = "resource.customizations.health.serving.kserve.io_LLMInferenceService"
-
-// healthChecks returns the argocd-cm entries of the health checks under
-// root/argocd/health: <group>_<Kind>.lua is the key
-// resource.customizations.health.<group>_<Kind>, as the README tells users
-// to install them.
+// healthChecks returns the data of argocd/health/argocd-cm.yaml, the
+// health checks servelayer ships, as the README tells users to merge them
+// into argocd-cm.
 func healthChecks(root string) (map[string]interface{}, error) {
-	files, err := filepath.Glob(filepath.Join(root, "argocd", "health", "*.lua"))
+	f := filepath.Join(root, "argocd", "health", "argocd-cm.yaml")
+	objs, err := ReadObjectsFile(f)
 	if err != nil {
 		return nil, err
 	}
-	cm := map[string]interface{}{}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
+	if len(objs) != 1 || objs[0].GetKind() != "ConfigMap" || objs[0].GetName() != "argocd-cm" {
+		return nil, fmt.Errorf("%s: want the one ConfigMap argocd-cm", f)
+	}
+	data, _, err := unstructured.NestedMap(objs[0].Object, "data")
+	if err != nil || len(data) == 0 {
+		return nil, fmt.Errorf("%s: no data (%v)", f, err)
+	}
+	for _, kind := range []string{"InferenceService", "LLMInferenceService"} {
+		if _, ok := data["resource.customizations.health.serving.kserve.io_"+kind]; !ok {
+			return nil, fmt.Errorf("%s: no health check for %s", f, kind)
 		}
-		cm["resource.customizations.health."+strings.TrimSuffix(filepath.Base(f), ".lua")] = string(data)
 	}
-	if _, ok := cm["resource.customizations.health.serving.kserve.io_InferenceService"]; !ok {
-		return nil, fmt.Errorf("argocd/health: no InferenceService health check")
-	}
-	if _, ok := cm[LLMISVCHealthKey]; !ok {
-		// TODO(merge): the gitops branch ships it under argocd/health.
-		cm[LLMISVCHealthKey] = provisionalLLMISVCHealth
-	}
-	return cm, nil
+	return data, nil
 }
-
-const provisionalLLMISVCHealth = `hs = {status = "Progressing", message = "Waiting for the LLMInferenceService to report status"}
-if obj.status ~= nil and obj.status.conditions ~= nil then
-  for _, c in ipairs(obj.status.conditions) do
-    if c.type == "Ready" then
-      if c.status == "True" then
-        hs.status = "Healthy"
-        hs.message = "Ready"
-      else
-        hs.message = (c.reason or "") .. ": " .. (c.message or "")
-      end
-    end
-  end
-end
-return hs
-`
 
 // tcpUp reports whether something accepts TCP connections at addr.
 func tcpUp(addr string) bool {
