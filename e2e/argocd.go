@@ -281,6 +281,16 @@ func (c *Cluster) installArgoCD(ctx context.Context, root, argoModule string) er
 	if err := c.waitCRDs(ctx, names); err != nil {
 		return err
 	}
+	// An Established CRD can still be missing from discovery for a moment;
+	// resource() resets the mapper when it misses.
+	for _, gvk := range []schema.GroupVersionKind{ApplicationGVK, AppProjectGVK} {
+		if err := poll(ctx, 60*time.Second, gvk.Kind+" served", func() (bool, string, error) {
+			_, err := c.resource(gvk, ArgoNamespace)
+			return err == nil, fmt.Sprint(err), nil
+		}); err != nil {
+			return err
+		}
+	}
 	if err := c.EnsureNamespace(ctx, ArgoNamespace, nil); err != nil {
 		return err
 	}
