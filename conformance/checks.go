@@ -8,8 +8,10 @@ import (
 	"strings"
 
 	kservev1alpha1 "github.com/kserve/kserve/pkg/apis/serving/v1alpha1"
+	kservev1alpha2 "github.com/kserve/kserve/pkg/apis/serving/v1alpha2"
 	kservev1beta1 "github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
@@ -47,10 +49,11 @@ func validateCRDObject(ctx context.Context, set *CRDSet, gvk schema.GroupVersion
 // CRD schema again on the defaulted object (the order a cluster runs them:
 // mutating webhooks, schema, validating webhooks).
 //
-// LLMInferenceService: the v1alpha1 validating webhook, KServe's conversion
-// to v1alpha2 (the storage version, what its conversion webhook does), the
-// v1alpha2 CRD pruning of the converted object (a field lost in conversion is
-// an error) and the v1alpha2 validating webhook.
+// LLMInferenceService (rendered at v1alpha2, the storage version): the
+// v1alpha2 validating webhook; then what a client at v1alpha1 meets through
+// KServe's conversion webhook: the object converted to v1alpha1 must keep
+// every field under the v1alpha1 CRD schema (no pruning), pass the v1alpha1
+// webhook, and convert back to exactly what was rendered.
 func KServeAdmission(ctx context.Context, set *CRDSet, cfg *KServeConfig, obj runtime.Object) []error {
 	var errs []error
 	switch o := obj.(type) {
@@ -73,29 +76,36 @@ func KServeAdmission(ctx context.Context, set *CRDSet, cfg *KServeConfig, obj ru
 		if err := ValidateCRDObject(ctx, set, InferenceServiceGVK, data); err != nil {
 			errs = append(errs, fmt.Errorf("CRD schema (after KServe defaulting): %w", err))
 		}
-	case *kservev1alpha1.LLMInferenceService:
-		hub, w, err := ValidateLLMInferenceService(ctx, o)
-		if err != nil {
+	case *kservev1alpha2.LLMInferenceService:
+		if w, err := ValidateLLMInferenceService(ctx, o); err != nil {
 			errs = append(errs, fmt.Errorf("KServe validation webhook: %w", err))
 		} else if len(w) > 0 {
 			errs = append(errs, fmt.Errorf("KServe validation webhook warnings: %s", strings.Join(w, "; ")))
 		}
-		if hub != nil {
-			hub.APIVersion, hub.Kind = "serving.kserve.io/v1alpha2", "LLMInferenceService"
-			data, err := json.Marshal(hub)
-			if err != nil {
-				return append(errs, err)
-			}
-			// Only pruning matters here: the apiserver validates the request
-			// version's schema, and stores the converted object, dropping what
-			// the storage schema does not know.
-			res, err := validateCRDObject(ctx, set, hub.GroupVersionKind(), data)
-			switch {
-			case len(res.Pruned) > 0:
-				errs = append(errs, fmt.Errorf("v1alpha2 (storage version) would prune fields after KServe's conversion: %v", res.Pruned))
-			case err != nil && res.Object == nil:
-				errs = append(errs, fmt.Errorf("v1alpha2 (storage version): %w", err))
-			}
+		old, back, err := AsV1alpha1(o)
+		if err != nil {
+			return append(errs, err)
+		}
+		data, err := json.Marshal(old)
+		if err != nil {
+			return append(errs, err)
+		}
+		// A v1alpha1 client (kubectl, an Argo CD app holding an older
+		// render) reads the converted object and may write it back.
+		if res, err := validateCRDObject(ctx, set, old.GroupVersionKind(), data); len(res.Pruned) > 0 {
+			errs = append(errs, fmt.Errorf("v1alpha1 would prune fields after KServe's conversion: %v", res.Pruned))
+		} else if err != nil {
+			errs = append(errs, fmt.Errorf("v1alpha1 CRD schema (after KServe's conversion): %w", err))
+		}
+		if w, err := (&kservev1alpha1.LLMInferenceServiceValidator{}).ValidateCreate(ctx, old.DeepCopy()); err != nil {
+			errs = append(errs, fmt.Errorf("KServe v1alpha1 webhook (after conversion): %w", err))
+		} else if len(w) > 0 {
+			errs = append(errs, fmt.Errorf("KServe v1alpha1 webhook warnings (after conversion): %s", strings.Join(w, "; ")))
+		}
+		if !apiequality.Semantic.DeepEqual(o, back) {
+			a, _ := json.Marshal(o)
+			b, _ := json.Marshal(back)
+			errs = append(errs, fmt.Errorf("KServe's conversion to v1alpha1 and back changes the object:\n rendered %s\n returned %s", a, b))
 		}
 	default:
 		errs = append(errs, fmt.Errorf("%T is not a KServe object", obj))

@@ -94,8 +94,10 @@ func TestShippedKServeConfig(t *testing.T) {
 // TestKServeAdmission runs KServe's own admission code on every KServe
 // object: for an InferenceService the defaulting webhook (with the shipped
 // config) then the validating webhook, then the CRD schema again on the
-// defaulted object; for an LLMInferenceService the v1alpha1 webhook, KServe's
-// conversion to v1alpha2 (nothing may be lost) and the v1alpha2 webhook.
+// defaulted object; for an LLMInferenceService (v1alpha2) the v1alpha2
+// webhook, then KServe's conversion to v1alpha1 (what a v1alpha1 client
+// reads: nothing pruned, the v1alpha1 webhook passes, and converting back
+// gives the rendered object).
 func TestKServeAdmission(t *testing.T) {
 	set, err := KServeCRDs()
 	if err != nil {

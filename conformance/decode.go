@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
-	kservev1alpha1 "github.com/kserve/kserve/pkg/apis/serving/v1alpha1"
+	kservev1alpha2 "github.com/kserve/kserve/pkg/apis/serving/v1alpha2"
 	kservev1beta1 "github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -31,7 +31,7 @@ var (
 	// Namespaces through the function untouched.
 	NamespaceGVK           = corev1.SchemeGroupVersion.WithKind("Namespace")
 	InferenceServiceGVK    = kservev1beta1.SchemeGroupVersion.WithKind("InferenceService")
-	LLMInferenceServiceGVK = kservev1alpha1.SchemeGroupVersion.WithKind("LLMInferenceService")
+	LLMInferenceServiceGVK = kservev1alpha2.SchemeGroupVersion.WithKind("LLMInferenceService")
 	ScaledObjectGVK        = kedav1alpha1.SchemeGroupVersion.WithKind("ScaledObject")
 	// LeaderWorkerSetGVK: raw-vllm's replicas spanning pods.
 	LeaderWorkerSetGVK = lwsv1.SchemeGroupVersion.WithKind("LeaderWorkerSet")
@@ -46,7 +46,7 @@ var newTyped = map[schema.GroupVersionKind]func() runtime.Object{
 	JobGVK:                   func() runtime.Object { return &batchv1.Job{} },
 	NamespaceGVK:             func() runtime.Object { return &corev1.Namespace{} },
 	InferenceServiceGVK:      func() runtime.Object { return &kservev1beta1.InferenceService{} },
-	LLMInferenceServiceGVK:   func() runtime.Object { return &kservev1alpha1.LLMInferenceService{} },
+	LLMInferenceServiceGVK:   func() runtime.Object { return &kservev1alpha2.LLMInferenceService{} },
 	ScaledObjectGVK:          func() runtime.Object { return &kedav1alpha1.ScaledObject{} },
 	LeaderWorkerSetGVK:       func() runtime.Object { return &lwsv1.LeaderWorkerSet{} },
 }

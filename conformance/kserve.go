@@ -82,27 +82,32 @@ func DefaultInferenceService(isvc *kservev1beta1.InferenceService, cfg *KServeCo
 	return out
 }
 
-// ValidateLLMInferenceService runs KServe's v1alpha1 validating webhook on
-// svc, then converts it to v1alpha2 (the storage version, with KServe's own
-// conversion) and runs the v1alpha2 webhook on the result, as a cluster with
-// KServe's conversion webhook does. It returns the converted object.
-func ValidateLLMInferenceService(ctx context.Context, svc *kservev1alpha1.LLMInferenceService) (*kservev1alpha2.LLMInferenceService, []string, error) {
-	var warnings []string
-	w, err := (&kservev1alpha1.LLMInferenceServiceValidator{}).ValidateCreate(ctx, svc.DeepCopy())
-	warnings = append(warnings, w...)
+// ValidateLLMInferenceService runs KServe's v1alpha2 validating webhook on
+// svc, the version servelayer renders and KServe v0.17 stores (KServe has
+// no defaulting webhook for it: its controller defaults at merge time).
+func ValidateLLMInferenceService(ctx context.Context, svc *kservev1alpha2.LLMInferenceService) ([]string, error) {
+	w, err := (&kservev1alpha2.LLMInferenceServiceValidator{}).ValidateCreate(ctx, svc.DeepCopy())
 	if err != nil {
-		return nil, warnings, fmt.Errorf("v1alpha1 webhook: %w", err)
+		return w, fmt.Errorf("v1alpha2 webhook: %w", err)
 	}
-	hub := &kservev1alpha2.LLMInferenceService{}
-	if err := svc.DeepCopy().ConvertTo(hub); err != nil {
-		return nil, warnings, fmt.Errorf("convert to v1alpha2: %w", err)
+	return w, nil
+}
+
+// AsV1alpha1 is svc as a client reading at v1alpha1 gets it: KServe's
+// conversion webhook runs ConvertFrom. back is that object converted to
+// v1alpha2 again (ConvertTo, what a v1alpha1 write of it stores).
+func AsV1alpha1(svc *kservev1alpha2.LLMInferenceService) (old *kservev1alpha1.LLMInferenceService, back *kservev1alpha2.LLMInferenceService, err error) {
+	old = &kservev1alpha1.LLMInferenceService{}
+	if err := old.ConvertFrom(svc.DeepCopy()); err != nil {
+		return nil, nil, fmt.Errorf("convert to v1alpha1: %w", err)
 	}
-	w, err = (&kservev1alpha2.LLMInferenceServiceValidator{}).ValidateCreate(ctx, hub.DeepCopy())
-	warnings = append(warnings, w...)
-	if err != nil {
-		return hub, warnings, fmt.Errorf("v1alpha2 webhook (after conversion): %w", err)
+	old.APIVersion, old.Kind = kservev1alpha1.SchemeGroupVersion.String(), "LLMInferenceService"
+	back = &kservev1alpha2.LLMInferenceService{}
+	if err := old.DeepCopy().ConvertTo(back); err != nil {
+		return old, nil, fmt.Errorf("convert back to v1alpha2: %w", err)
 	}
-	return hub, warnings, nil
+	back.APIVersion, back.Kind = svc.APIVersion, svc.Kind
+	return old, back, nil
 }
 
 // CheckRequestsWithinLimits fails for every container whose request of a

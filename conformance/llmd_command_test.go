@@ -7,7 +7,6 @@ import (
 	"slices"
 	"testing"
 
-	kservev1alpha1 "github.com/kserve/kserve/pkg/apis/serving/v1alpha1"
 	kservev1alpha2 "github.com/kserve/kserve/pkg/apis/serving/v1alpha2"
 	"github.com/kserve/kserve/pkg/controller/v1alpha2/llmisvc"
 	corev1 "k8s.io/api/core/v1"
@@ -47,10 +46,7 @@ func TestLLMDCommandLine(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			hub := &kservev1alpha2.LLMInferenceService{}
-			if err := obj.(*kservev1alpha1.LLMInferenceService).DeepCopy().ConvertTo(hub); err != nil {
-				t.Fatal(err)
-			}
+			hub := obj.(*kservev1alpha2.LLMInferenceService).DeepCopy()
 			check := func(pool string, presetName string, ours *corev1.PodSpec, port string) {
 				spec := hub.Spec.DeepCopy()
 				merged, err := llmisvc.MergeSpecs(ctx, preset(t, presetName), *spec)

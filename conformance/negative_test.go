@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	kservev1alpha1 "github.com/kserve/kserve/pkg/apis/serving/v1alpha1"
+	kservev1alpha2 "github.com/kserve/kserve/pkg/apis/serving/v1alpha2"
 	kservev1beta1 "github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/pod-security-admission/api"
@@ -251,7 +251,7 @@ func TestNegativeKServeValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := ValidateLLMInferenceService(ctx, obj.(*kservev1alpha1.LLMInferenceService)); err == nil {
+	if _, err := ValidateLLMInferenceService(ctx, obj.(*kservev1alpha2.LLMInferenceService)); err == nil {
 		t.Fatal("KServe LLMInferenceService webhook accepted a worker without parallelism")
 	} else {
 		wantErr(t, "KServe LLMInferenceService webhook", err, "when worker is specified, parallelism must be configured")
@@ -378,4 +378,45 @@ func stringErrs(s []string) []error {
 		out = append(out, fmt.Errorf("%s", x))
 	}
 	return out
+}
+
+// TestNegativeConversionLoss: a v1alpha2 field that KServe's conversion to
+// v1alpha1 cannot carry (an InferencePool with two target ports: v1alpha1
+// pools have one) passes the v1alpha2 CRD and webhook, and fails only the
+// round trip a v1alpha1 client would make.
+func TestNegativeConversionLoss(t *testing.T) {
+	ctx := context.Background()
+	set, err := KServeCRDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ShippedKServeConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	llm := broken(t, llmdFixture(t), "pool with two target ports", func(o map[string]interface{}) {
+		atMap(t, o, "spec", "router", "scheduler")["pool"] = map[string]interface{}{"spec": map[string]interface{}{
+			"selector":          map[string]interface{}{"matchLabels": map[string]interface{}{"app": "qwen"}},
+			"targetPorts":       []interface{}{map[string]interface{}{"number": int64(8000)}, map[string]interface{}{"number": int64(8001)}},
+			"endpointPickerRef": map[string]interface{}{"name": "qwen-epp", "port": map[string]interface{}{"number": int64(9002)}},
+		}}
+	})
+	if err := ValidateCRDObject(ctx, set, llm.GVK, llm.JSON); err != nil {
+		t.Fatalf("the v1alpha2 CRD schema rejects it already: %v", err)
+	}
+	obj, err := DecodeStrict(llm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ValidateLLMInferenceService(ctx, obj.(*kservev1alpha2.LLMInferenceService)); err != nil {
+		t.Fatalf("the v1alpha2 webhook rejects it already: %v", err)
+	}
+	wantErr(t, "conversion round trip", joinErrs(KServeAdmission(ctx, set, cfg, obj)), "conversion to v1alpha1 and back changes the object")
+	base, err := DecodeStrict(llmdFixture(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := KServeAdmission(ctx, set, cfg, base); len(errs) > 0 {
+		t.Fatalf("the unbroken fixture fails: %v", errs)
+	}
 }

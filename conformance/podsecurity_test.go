@@ -47,6 +47,18 @@ const (
 		"overwritten or would stop the pod; servelayer sets every other restricted field"
 	reasonLLMDRoot = "KServe's llm-d presets run container main with runAsNonRoot: false (the llm-d/vLLM " +
 		"images run as root); servelayer does not override the preset"
+	// A baseline check: the model's namespace must be privileged (rule
+	// rdma-capabilities warns).
+	reasonRDMACaps = "spec.network.rdma: servelayer adds the RDMA capabilities (default IPC_LOCK; SYS_RAWIO, NET_RAW on request) to " +
+		"the vLLM container, which baseline refuses: such a model's namespace must be Pod Security privileged (rule rdma-capabilities warns)"
+	reasonRDMARoot = "spec.network.rdma on raw-vllm: added capabilities take effect only for root, so the vllm container runs as the " +
+		"image's user (root) instead of uid 1000, and the pod sets no runAsNonRoot (the weights check keeps its own)"
+)
+
+// The LeaderWorkerSet's pod templates, as PodTemplates names them.
+const (
+	lwsLeader = "spec.leaderWorkerTemplate.leaderTemplate.spec"
+	lwsWorker = "spec.leaderWorkerTemplate.workerTemplate.spec"
 )
 
 // Not an exception: seccompProfile_restricted. KServe's decode preset
@@ -58,6 +70,16 @@ var restrictedExceptions = []pssException{
 	{Kind: "LLMInferenceService", Path: "spec.template", Check: "runAsNonRoot", Reason: reasonLLMDRoot, Preset: presetFailsToo},
 	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "runAsNonRoot", Reason: reasonLLMDRoot, Preset: presetFailsToo},
 	{Kind: "LLMInferenceService", Path: "spec.worker", Check: "runAsNonRoot", Reason: reasonLLMDRoot, Preset: presetFailsToo},
+	{Kind: "LLMInferenceService", Path: "spec.template", Check: "capabilities_baseline", Reason: reasonRDMACaps},
+	{Kind: "LLMInferenceService", Path: "spec.template", Check: "capabilities_restricted", Reason: reasonRDMACaps},
+	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "capabilities_baseline", Reason: reasonRDMACaps},
+	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "capabilities_restricted", Reason: reasonRDMACaps},
+	{Kind: "LeaderWorkerSet", Path: lwsLeader, Check: "capabilities_baseline", Reason: reasonRDMACaps},
+	{Kind: "LeaderWorkerSet", Path: lwsLeader, Check: "capabilities_restricted", Reason: reasonRDMACaps},
+	{Kind: "LeaderWorkerSet", Path: lwsLeader, Check: "runAsNonRoot", Reason: reasonRDMARoot},
+	{Kind: "LeaderWorkerSet", Path: lwsWorker, Check: "capabilities_baseline", Reason: reasonRDMACaps},
+	{Kind: "LeaderWorkerSet", Path: lwsWorker, Check: "capabilities_restricted", Reason: reasonRDMACaps},
+	{Kind: "LeaderWorkerSet", Path: lwsWorker, Check: "runAsNonRoot", Reason: reasonRDMARoot},
 }
 
 // TestPodSecurity evaluates every rendered pod template with
@@ -115,8 +137,8 @@ func checkPodSecurity(t *testing.T, where, key string, meta *metav1.ObjectMeta, 
 		t.Fatalf("%s: %v", where, err)
 	}
 	for _, f := range base {
-		// Only a running-pod exception names a baseline check (KServe's
-		// multi-node presets add capabilities): the namespace must admit it.
+		// A baseline check is allowed only where capabilities are added
+		// (RDMA; KServe's multi-node presets): the namespace must admit it.
 		k := key + " " + string(f.Check)
 		if _, ok := allowed[k]; ok {
 			used[k] = true

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	kservev1alpha1 "github.com/kserve/kserve/pkg/apis/serving/v1alpha1"
+	kservev1alpha2 "github.com/kserve/kserve/pkg/apis/serving/v1alpha2"
 	kservev1beta1 "github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -67,9 +67,9 @@ func PodTemplates(obj runtime.Object) ([]PodTemplate, error) {
 			}
 		}
 		return out, nil
-	case *kservev1alpha1.LLMInferenceService:
+	case *kservev1alpha2.LLMInferenceService:
 		var out []PodTemplate
-		workload := func(path string, w *kservev1alpha1.WorkloadSpec) {
+		workload := func(path string, w *kservev1alpha2.WorkloadSpec) {
 			meta := *o.ObjectMeta.DeepCopy()
 			meta.Labels = merge(meta.Labels, w.Labels)
 			meta.Annotations = merge(meta.Annotations, w.Annotations)

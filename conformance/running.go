@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
+	// v1alpha1 for ClusterStorageContainer, which KServe's pod webhook lists.
 	kservev1alpha1 "github.com/kserve/kserve/pkg/apis/serving/v1alpha1"
 	kservev1alpha2 "github.com/kserve/kserve/pkg/apis/serving/v1alpha2"
 	kservev1beta1 "github.com/kserve/kserve/pkg/apis/serving/v1beta1"
@@ -51,7 +52,7 @@ type RunningPod struct {
 //     mutating webhook (webhook/admission/pod/mutator.go Handle), which
 //     injects the modelcar for oci:// (with enableModelcar on, as Platform
 //     spec.kserve.modelcar declares). Knative's queue-proxy is not added.
-//   - LLMInferenceService: KServe's conversion to v1alpha2, its presets
+//   - LLMInferenceService (v1alpha2, the hub version): its presets
 //     from config/llmisvcconfig merged with llmisvc.MergeSpecs and
 //     llmisvc.ReplaceVariables (what combineBaseRefsConfig does), then
 //     workload_single_node.go and workload_storage.go: the routing
@@ -73,7 +74,7 @@ func RunningPods(ctx context.Context, obj runtime.Object, cfg *KServeConfig) ([]
 			return nil, err
 		}
 		return []RunningPod{p}, nil
-	case *kservev1alpha1.LLMInferenceService:
+	case *kservev1alpha2.LLMInferenceService:
 		return runningLLMD(ctx, o, cfg)
 	}
 	return nil, nil
@@ -100,7 +101,7 @@ func modelcarConfigMap(cfg *KServeConfig) (*corev1.ConfigMap, error) {
 
 func runningScheme() (*runtime.Scheme, error) {
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, kservev1alpha1.AddToScheme, kservev1beta1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, kservev1alpha1.AddToScheme, kservev1alpha2.AddToScheme, kservev1beta1.AddToScheme} {
 		if err := add(s); err != nil {
 			return nil, err
 		}
@@ -205,11 +206,8 @@ func loadLLMDPreset(file string) (*kservev1alpha2.LLMInferenceServiceConfig, err
 // MergedLLMD is an LLMInferenceService merged into its presets, as
 // combineBaseRefsConfig (config_merge.go) computes it, with KServe's own
 // MergeSpecs and ReplaceVariables.
-func MergedLLMD(ctx context.Context, svc *kservev1alpha1.LLMInferenceService) (*kservev1alpha2.LLMInferenceService, *kservev1alpha2.LLMInferenceServiceSpec, error) {
-	hub := &kservev1alpha2.LLMInferenceService{}
-	if err := svc.DeepCopy().ConvertTo(hub); err != nil {
-		return nil, nil, fmt.Errorf("convert to v1alpha2: %w", err)
-	}
+func MergedLLMD(ctx context.Context, svc *kservev1alpha2.LLMInferenceService) (*kservev1alpha2.LLMInferenceService, *kservev1alpha2.LLMInferenceServiceSpec, error) {
+	hub := svc.DeepCopy()
 	dir, err := KServeDir()
 	if err != nil {
 		return nil, nil, err
@@ -256,7 +254,7 @@ func MergedLLMD(ctx context.Context, svc *kservev1alpha1.LLMInferenceService) (*
 
 const routingSidecarName = "llm-d-routing-sidecar"
 
-func runningLLMD(ctx context.Context, svc *kservev1alpha1.LLMInferenceService, cfg *KServeConfig) ([]RunningPod, error) {
+func runningLLMD(ctx context.Context, svc *kservev1alpha2.LLMInferenceService, cfg *KServeConfig) ([]RunningPod, error) {
 	hub, spec, err := MergedLLMD(ctx, svc)
 	if err != nil {
 		return nil, err

@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
-	kservev1alpha1 "github.com/kserve/kserve/pkg/apis/serving/v1alpha1"
+	kservev1alpha2 "github.com/kserve/kserve/pkg/apis/serving/v1alpha2"
 	kservev1beta1 "github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -28,6 +29,8 @@ const (
 	reasonRunLLMDWorkerCaps = "KServe's data parallel worker presets (config-llm-worker-data-parallel, config-llm-decode-worker-data-parallel) " +
 		"add IPC_LOCK, SYS_RAWIO and NET_RAW to main on the leader and every worker (for RDMA), which baseline refuses: a replica spanning " +
 		"pods on llm-d needs its namespace at Pod Security privileged (rule llm-d-multi-node-capabilities says so)"
+	reasonRunRDMACaps = "spec.network.rdma: servelayer adds the RDMA capabilities (default IPC_LOCK) to main in a pool that does not span " +
+		"pods, which baseline refuses: the model's namespace must be Pod Security privileged (rule rdma-capabilities warns)"
 	reasonRunLLMDStorage = "hf:// adds KServe's storage-initializer init container without a securityContext (workload_storage.go, " +
 		"utils.CreateInitContainerWithConfig); oci:// replaces main's securityContext and adds the modelcar containers without one"
 )
@@ -42,15 +45,16 @@ var runningExceptions = []pssException{
 	{Kind: "InferenceService", Path: "spec.predictor", Check: "seccompProfile_restricted", Reason: reasonRunISVCKnativeSeccomp},
 	{Kind: "LLMInferenceService", Path: "spec.template", Check: "runAsNonRoot", Reason: reasonRunLLMDRoot},
 	{Kind: "LLMInferenceService", Path: "spec.template", Check: "allowPrivilegeEscalation", Reason: reasonRunLLMDStorage},
-	{Kind: "LLMInferenceService", Path: "spec.template", Check: "capabilities_restricted", Reason: reasonRunLLMDStorage},
-	{Kind: "LLMInferenceService", Path: "spec.template", Check: "capabilities_baseline", Reason: reasonRunLLMDWorkerCaps},
+	{Kind: "LLMInferenceService", Path: "spec.template", Check: "capabilities_restricted", Reason: reasonRunLLMDStorage + "; RDMA's added capabilities"},
+	{Kind: "LLMInferenceService", Path: "spec.template", Check: "capabilities_baseline", Reason: reasonRunLLMDWorkerCaps + "; " + reasonRunRDMACaps},
 	{Kind: "LLMInferenceService", Path: "spec.worker", Check: "capabilities_baseline", Reason: reasonRunLLMDWorkerCaps},
 	{Kind: "LLMInferenceService", Path: "spec.worker", Check: "runAsNonRoot", Reason: reasonRunLLMDRoot},
 	{Kind: "LLMInferenceService", Path: "spec.worker", Check: "allowPrivilegeEscalation", Reason: reasonRunLLMDStorage},
 	{Kind: "LLMInferenceService", Path: "spec.worker", Check: "capabilities_restricted", Reason: reasonRunLLMDStorage + "; the worker presets' added capabilities"},
 	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "runAsNonRoot", Reason: reasonRunLLMDRoot},
 	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "allowPrivilegeEscalation", Reason: reasonRunLLMDStorage},
-	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "capabilities_restricted", Reason: reasonRunLLMDStorage},
+	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "capabilities_restricted", Reason: reasonRunLLMDStorage + "; RDMA's added capabilities"},
+	{Kind: "LLMInferenceService", Path: "spec.prefill.template", Check: "capabilities_baseline", Reason: reasonRunRDMACaps},
 }
 
 // runningInputs are every input's running pods, once per test binary.
@@ -189,7 +193,7 @@ func TestLLMDMergeKeepsServelayer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		svc := obj.(*kservev1alpha1.LLMInferenceService)
+		svc := obj.(*kservev1alpha2.LLMInferenceService)
 		_, merged, err := MergedLLMD(context.Background(), svc)
 		if err != nil {
 			t.Fatalf("%s: %v", d, err)
@@ -382,7 +386,7 @@ func TestGatedModelCredentials(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		secret := obj.(*kservev1alpha1.LLMInferenceService).Annotations["serving.kserve.io/storageSecretName"]
+		secret := obj.(*kservev1alpha2.LLMInferenceService).Annotations["serving.kserve.io/storageSecretName"]
 		if secret == "" {
 			continue
 		}
@@ -412,4 +416,86 @@ func TestGatedModelCredentials(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no hf:// model with credentials among the inputs")
 	}
+}
+
+// TestLLMDMergeKeepsRDMA: spec.network.rdma survives KServe's merge into
+// its presets. Every pool's RDMA devices stay requested and limited as
+// rendered; a pool on one pod keeps servelayer's capabilities; a pool
+// spanning pods (no capabilities rendered) keeps the worker presets' own,
+// which a list of servelayer's would have replaced.
+func TestLLMDMergeKeepsRDMA(t *testing.T) {
+	presetCaps := []corev1.Capability{"IPC_LOCK", "SYS_RAWIO", "NET_RAW"}
+	n := 0
+	for _, d := range inputs(t) {
+		if d.GVK != LLMInferenceServiceGVK {
+			continue
+		}
+		obj, err := DecodeStrict(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := obj.(*kservev1alpha2.LLMInferenceService)
+		_, merged, err := MergedLLMD(context.Background(), svc)
+		if err != nil {
+			t.Fatalf("%s: %v", d, err)
+		}
+		type pool struct {
+			path            string
+			rendered, after *corev1.PodSpec
+			spans           bool // the workload has a worker: KServe's worker presets
+		}
+		spans := svc.Spec.Worker != nil
+		pools := []pool{{"spec.template", svc.Spec.Template, merged.Template, spans}, {"spec.worker", svc.Spec.Worker, merged.Worker, spans}}
+		if pre := svc.Spec.Prefill; pre != nil {
+			spans := pre.Worker != nil
+			pools = append(pools, pool{"spec.prefill.template", pre.Template, merged.Prefill.Template, spans},
+				pool{"spec.prefill.worker", pre.Worker, merged.Prefill.Worker, spans})
+		}
+		for _, p := range pools {
+			if p.rendered == nil {
+				continue
+			}
+			main, got := container(p.rendered, "main"), container(p.after, "main")
+			if main == nil || got == nil {
+				continue
+			}
+			var rdma []corev1.ResourceName
+			for name := range main.Resources.Limits {
+				if strings.HasPrefix(string(name), "rdma/") {
+					rdma = append(rdma, name)
+				}
+			}
+			if len(rdma) == 0 {
+				continue
+			}
+			n++
+			for _, name := range rdma {
+				want := main.Resources.Limits[name]
+				if q := got.Resources.Limits[name]; q.Cmp(want) != 0 {
+					t.Errorf("%s %s: merged limits[%s] = %s, want %s", d, p.path, name, q.String(), want.String())
+				}
+				if q := got.Resources.Requests[name]; q.Cmp(want) != 0 {
+					t.Errorf("%s %s: merged requests[%s] = %s, want %s", d, p.path, name, q.String(), want.String())
+				}
+			}
+			var wantCaps []corev1.Capability
+			if sc := main.SecurityContext; sc != nil && sc.Capabilities != nil {
+				wantCaps = sc.Capabilities.Add
+			}
+			if p.spans {
+				wantCaps = presetCaps // the worker presets' own, whatever was rendered
+			}
+			var gotCaps []corev1.Capability
+			if sc := got.SecurityContext; sc != nil && sc.Capabilities != nil {
+				gotCaps = sc.Capabilities.Add
+			}
+			if !slices.Equal(gotCaps, wantCaps) {
+				t.Errorf("%s %s: merged main adds capabilities %v, want %v", d, p.path, gotCaps, wantCaps)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no input has RDMA")
+	}
+	t.Logf("%d pools with RDMA checked", n)
 }

@@ -20,9 +20,11 @@ import (
 
 // Kinds of servelayer's output that a controller in the box reconciles.
 var (
-	ISVCGVK       = schema.GroupVersionKind{Group: "serving.kserve.io", Version: "v1beta1", Kind: "InferenceService"}
-	LLMISVCGVK    = schema.GroupVersionKind{Group: "serving.kserve.io", Version: "v1alpha1", Kind: "LLMInferenceService"}
-	LLMISVC2GVK   = schema.GroupVersionKind{Group: "serving.kserve.io", Version: "v1alpha2", Kind: "LLMInferenceService"}
+	ISVCGVK = schema.GroupVersionKind{Group: "serving.kserve.io", Version: "v1beta1", Kind: "InferenceService"}
+	// LLMISVCGVK is the version servelayer renders (v1alpha2, KServe
+	// v0.17's storage version); LLMISVC1GVK the one it rendered before.
+	LLMISVCGVK    = schema.GroupVersionKind{Group: "serving.kserve.io", Version: "v1alpha2", Kind: "LLMInferenceService"}
+	LLMISVC1GVK   = schema.GroupVersionKind{Group: "serving.kserve.io", Version: "v1alpha1", Kind: "LLMInferenceService"}
 	DeploymentGVK = schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}
 )
 
@@ -125,7 +127,7 @@ func (cs *Case) Prepare(prefix string) {
 		case "LeaderWorkerSet":
 			cs.Skip = "the LeaderWorkerSet controller is not in the box (conformance checks the LeaderWorkerSet against its CRD and a real apiserver)"
 		}
-		if o.GroupVersionKind() == LLMISVCGVK || o.GroupVersionKind() == LLMISVC2GVK {
+		if o.GroupVersionKind() == LLMISVCGVK || o.GroupVersionKind() == LLMISVC1GVK {
 			if _, ok, _ := unstructured.NestedMap(o.Object, "spec", "worker"); ok {
 				cs.Skip = "a worker makes KServe create a LeaderWorkerSet, and the LeaderWorkerSet controller is not in the box"
 			}
@@ -133,12 +135,28 @@ func (cs *Case) Prepare(prefix string) {
 	}
 }
 
+// AddsCapabilities reports whether a container servelayer rendered adds
+// Linux capabilities (RDMA's), which Pod Security baseline refuses.
+func (cs *Case) AddsCapabilities() bool {
+	for _, w := range cs.Workloads() {
+		for _, ps := range podSpecs(w) {
+			cs, _, _ := unstructured.NestedSlice(ps, "containers")
+			for _, c := range cs {
+				if add, _, _ := unstructured.NestedSlice(c.(map[string]interface{}), "securityContext", "capabilities", "add"); len(add) > 0 {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // Workloads are the objects a controller turns into pods.
 func (cs *Case) Workloads() []*unstructured.Unstructured {
 	var out []*unstructured.Unstructured
 	for _, o := range cs.Objects {
 		switch o.GroupVersionKind() {
-		case ISVCGVK, LLMISVCGVK, LLMISVC2GVK, DeploymentGVK:
+		case ISVCGVK, LLMISVCGVK, LLMISVC1GVK, DeploymentGVK:
 			out = append(out, o)
 		}
 	}
@@ -160,7 +178,7 @@ func podSpecs(o *unstructured.Unstructured) map[string]map[string]interface{} {
 		return map[string]map[string]interface{}{"": get("spec", "template", "spec")}
 	case ISVCGVK:
 		return map[string]map[string]interface{}{"": get("spec", "predictor")}
-	case LLMISVCGVK, LLMISVC2GVK:
+	case LLMISVCGVK, LLMISVC1GVK:
 		out := map[string]map[string]interface{}{"decode": get("spec", "template")}
 		if p := get("spec", "prefill", "template"); p != nil {
 			out["prefill"] = p
@@ -175,8 +193,12 @@ func podSpecs(o *unstructured.Unstructured) map[string]map[string]interface{} {
 // service accounts, priority and runtime classes. It also pre-binds a
 // volume to every claim the output renders (there is no provisioner).
 func (c *Cluster) Prerequisites(ctx context.Context, cs *Case) error {
+	labels := PodSecurityLabels
+	if cs.AddsCapabilities() {
+		labels = PrivilegedLabels
+	}
 	for _, ns := range cs.Namespaces {
-		if err := c.EnsureNamespace(ctx, ns, PodSecurityLabels); err != nil {
+		if err := c.EnsureNamespace(ctx, ns, labels); err != nil {
 			return err
 		}
 	}
@@ -291,10 +313,12 @@ func (c *Cluster) Prerequisites(ctx context.Context, cs *Case) error {
 				Resources:        corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Ti")}},
 			},
 		}
-		if _, err := c.Client.CoreV1().PersistentVolumeClaims(ns).Create(ctx, pvc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		// The volume first, pre-bound: the claim then binds as it is
+		// created, not on a later resync of the volume binder.
+		if err := c.bindVolume(ctx, pvc); err != nil {
 			return err
 		}
-		if err := c.bindVolume(ctx, pvc); err != nil {
+		if _, err := c.Client.CoreV1().PersistentVolumeClaims(ns).Create(ctx, pvc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return err
 		}
 	}

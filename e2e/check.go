@@ -25,6 +25,15 @@ var PodSecurityLabels = map[string]string{
 	"pod-security.kubernetes.io/audit":   "restricted",
 }
 
+// PrivilegedLabels are those of a case whose pods add capabilities
+// (spec.network.rdma), whose namespace the README says to run at
+// privileged.
+var PrivilegedLabels = map[string]string{
+	"pod-security.kubernetes.io/enforce": "privileged",
+	"pod-security.kubernetes.io/warn":    "restricted",
+	"pod-security.kubernetes.io/audit":   "restricted",
+}
+
 // Paused reports whether servelayer paused the workload.
 func Paused(w *unstructured.Unstructured) bool {
 	if w.GetAnnotations()["serving.kserve.io/stop"] == "true" {
@@ -151,7 +160,7 @@ func ModelContainer(w *unstructured.Unstructured) string {
 	switch w.GroupVersionKind() {
 	case ISVCGVK:
 		return "kserve-container"
-	case LLMISVCGVK, LLMISVC2GVK:
+	case LLMISVCGVK, LLMISVC1GVK:
 		return "main"
 	}
 	cs, _, _ := unstructured.NestedSlice(w.Object, "spec", "template", "spec", "containers")

@@ -15,7 +15,13 @@ import (
 
 // RestrictedNamespace enforces the restricted Pod Security Standard; pods
 // are dry-run created there to learn which restricted checks they fail.
-const RestrictedNamespace = "pss-restricted"
+// BaselineNamespace enforces baseline: the baseline checks a pod in a
+// privileged namespace fails (restricted's capabilities check hides
+// baseline's).
+const (
+	RestrictedNamespace = "pss-restricted"
+	BaselineNamespace   = "pss-baseline"
+)
 
 // pssReasons maps the reasons the apiserver's PodSecurity admission gives
 // (k8s.io/pod-security-admission/policy's ForbiddenReason) to check IDs.
@@ -43,9 +49,18 @@ var violatesRE = regexp.MustCompile(`violates PodSecurity "[a-z]+:[a-z0-9.]+": (
 // in the restricted namespace and returns the restricted checks the
 // apiserver's PodSecurity admission rejects it for, sorted.
 func (c *Cluster) RestrictedFailures(ctx context.Context, live *corev1.Pod) ([]string, error) {
+	return c.pssFailures(ctx, live, RestrictedNamespace)
+}
+
+// BaselineFailures is RestrictedFailures in the baseline namespace.
+func (c *Cluster) BaselineFailures(ctx context.Context, live *corev1.Pod) ([]string, error) {
+	return c.pssFailures(ctx, live, BaselineNamespace)
+}
+
+func (c *Cluster) pssFailures(ctx context.Context, live *corev1.Pod, ns string) ([]string, error) {
 	p := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
-			Name: live.Name, Namespace: RestrictedNamespace,
+			Name: live.Name, Namespace: ns,
 			Labels: live.Labels, Annotations: live.Annotations,
 		},
 		Spec: *live.Spec.DeepCopy(),
@@ -75,7 +90,7 @@ func (c *Cluster) RestrictedFailures(ctx context.Context, live *corev1.Pod) ([]s
 	}
 	strip(p.Spec.Containers)
 	strip(p.Spec.InitContainers)
-	_, err := c.Client.CoreV1().Pods(RestrictedNamespace).Create(ctx, p, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+	_, err := c.Client.CoreV1().Pods(ns).Create(ctx, p, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 	if err == nil {
 		return nil, nil
 	}

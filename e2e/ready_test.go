@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -121,7 +122,7 @@ func replicasOf(w *unstructured.Unstructured, role string) int64 {
 	switch w.GroupVersionKind() {
 	case ISVCGVK:
 		path = []string{"spec", "predictor", "minReplicas"}
-	case LLMISVCGVK, LLMISVC2GVK:
+	case LLMISVCGVK, LLMISVC1GVK:
 		if role == "prefill" {
 			path = []string{"spec", "prefill", "replicas"}
 		}
@@ -248,10 +249,11 @@ func checksCanFail(t *testing.T, cases []*Case) {
 }
 
 // podSecurityAsRun evaluates every pod the controllers run for the cases
-// with the apiserver's own PodSecurity admission. Baseline holds already:
-// every case namespace enforces it, so a pod failing it would not exist.
-// Restricted is evaluated by a dry-run create in a namespace that enforces
-// it, and what fails must be exactly what conformance/README.md's table
+// with the apiserver's own PodSecurity admission. Every case namespace
+// enforces baseline, except a case whose pods add capabilities (RDMA),
+// whose namespace is privileged as the README says. Restricted and
+// baseline are evaluated by dry-run creates in namespaces that enforce
+// them, and what fails must be exactly what conformance/README.md's table
 // "Restricted exceptions of the pods KServe runs" allows: a failure it does
 // not list fails the test, and so does a row no live pod needs (except the
 // Knative-only row: Knative is not in the box).
@@ -265,10 +267,10 @@ func podSecurityAsRun(t *testing.T, cases []*Case) {
 	for _, e := range table {
 		allowed[e.Kind+" "+e.Path+" "+e.Check] = true
 	}
-	if err := cluster.EnsureNamespace(ctx, RestrictedNamespace, map[string]string{
-		"pod-security.kubernetes.io/enforce": "restricted",
-	}); err != nil {
-		t.Fatal(err)
+	for ns, level := range map[string]string{RestrictedNamespace: "restricted", BaselineNamespace: "baseline"} {
+		if err := cluster.EnsureNamespace(ctx, ns, map[string]string{"pod-security.kubernetes.io/enforce": level}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	used := map[string]bool{}
 	var report []string
@@ -294,6 +296,18 @@ func podSecurityAsRun(t *testing.T, cases []*Case) {
 						t.Errorf("%s %s: %v", cs.Name, live[i].Name, err)
 						continue
 					}
+					// Only a privileged namespace runs a pod failing baseline.
+					base, err := cluster.BaselineFailures(ctx, &live[i])
+					if err != nil {
+						t.Errorf("%s %s: %v", cs.Name, live[i].Name, err)
+						continue
+					}
+					for _, b := range base {
+						if !slices.Contains(checks, b) {
+							checks = append(checks, b)
+						}
+					}
+					sort.Strings(checks)
 					report = append(report, fmt.Sprintf("%s %s %s/%s: restricted fails %v", cs.Name, w.GetKind(), live[i].Namespace, live[i].Name, checks))
 					for _, ch := range checks {
 						key := w.GetKind() + " " + path + " " + ch

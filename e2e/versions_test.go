@@ -15,6 +15,7 @@ func TestPinnedVersions(t *testing.T) {
 		{"e2e/tools/kwok", "sigs.k8s.io/kwok", KwokVersion},
 		{"e2e/tools/kserve", "github.com/kserve/kserve", KServeVersion},
 		{"argocd/e2e", "github.com/argoproj/argo-cd/v3", ArgoCDVersion},
+		{"e2e/tools/kubectl", "k8s.io/kubectl", "v0" + strings.TrimPrefix(KubectlVersion, "v1")},
 	} {
 		out, err := goCmd(filepath.Join(repo, c.dir), "list", "-m", "-f", "{{.Version}}", c.module)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	goldenfile "github.com/servelayer/servelayer/internal/golden"
 	"os"
 	"path/filepath"
@@ -551,12 +552,36 @@ func TestPlanEveryRenderCase(t *testing.T) {
 							if _, err := plan.JSON(); err != nil {
 								t.Error(err)
 							}
+							for _, miss := range notTornDown(plan) {
+								t.Errorf("%s %s: %s -> %s: %s", dir, m.Name, from, to, miss)
+							}
 						}
 					}
 				}
 			}
 		}
 	}
+}
+
+// notTornDown names each object the plan removes that its teardown (step
+// 6) deletes neither itself nor, for KServe's children, through its owner:
+// on the cluster in a box (e2e TestLayerMoves) such an object is left in
+// the old namespace.
+func notTornDown(p *plan.MovePlan) []string {
+	if len(p.Steps) < 6 {
+		return nil
+	}
+	down := strings.Join(p.Steps[5].Commands, "\n")
+	var out []string
+	for _, o := range p.Objects {
+		if o.Action != plan.ActionRemove {
+			continue
+		}
+		if !strings.Contains(down, fmt.Sprintf("kubectl -n %s delete %s/%s", o.Namespace, strings.ToLower(o.Kind), o.Name)) {
+			out = append(out, fmt.Sprintf("step 6 does not delete %s %s/%s, which the move removes", o.Kind, o.Namespace, o.Name))
+		}
+	}
+	return out
 }
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/plan")
@@ -579,5 +604,28 @@ func TestPlanSchedulerConfigMap(t *testing.T) {
 	}
 	if c := check(qwenPlan(t, schema.LayerKServe, schema.LayerLLMD, func(*schema.ServedModel, *schema.Platform) {}), "scheduler-config"); c.ID != "" {
 		t.Errorf("a check without a ConfigMap reference: %+v", c)
+	}
+}
+
+// TestPlanRDMAPodSecurity: a warning row about the cluster's setup (RDMA's
+// capabilities, which Pod Security baseline refuses) is a preflight check
+// with the row's command, and none without RDMA.
+func TestPlanRDMAPodSecurity(t *testing.T) {
+	rdma := func(m *schema.ServedModel, _ *schema.Platform) {
+		m.Spec.Network = &schema.Network{RDMA: &schema.RDMA{Resource: "rdma/ib"}}
+		two := int32(2)
+		m.Spec.Parallelism = &schema.Parallelism{Data: &two} // two pods of one GPU
+		m.Spec.Model.Source.PVC.Provision = nil
+	}
+	p := qwenPlan(t, schema.LayerLLMD, schema.LayerRawVLLM, rdma)
+	c := check(p, "rdma-capabilities")
+	if c.Status != plan.CheckManual || !strings.Contains(c.Command, "pod-security.kubernetes.io/enforce") || !strings.Contains(c.Message, "IPC_LOCK") {
+		t.Errorf("rdma-capabilities check: %+v", c)
+	}
+	if c := check(qwenPlan(t, schema.LayerKServe, schema.LayerLLMD, nil), "rdma-capabilities"); c.ID != "" {
+		t.Errorf("a model without RDMA gets %+v", c)
+	}
+	if !p.Ready && len(p.Blockers) > 0 {
+		t.Errorf("blocked: %+v", p.Blockers)
 	}
 }

@@ -34,6 +34,13 @@ func preflight(old, new *schema.ServedModel, p *schema.PlatformSpec, gated bool)
 
 	// 2. The layer's prerequisites. servelayer is offline: these are commands to run.
 	cs = append(cs, h.Plan().Prerequisites(new, p)...)
+	// A warning row about how the cluster must be set up for the new
+	// layer (the namespace's Pod Security level, say): its command to run.
+	for _, r := range schema.Rules() {
+		if r.Warning && r.Check != "" && !isSource(r.Field) && r.FiresOn(to, new, p, gated) {
+			add(r.ID, CheckManual, r.Check, "%s", r.Message(new, p))
+		}
+	}
 	if old.Namespace != ns {
 		add("namespace", CheckManual, "kubectl get namespace "+ns, "namespace %s exists", ns)
 	}

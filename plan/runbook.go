@@ -90,6 +90,13 @@ func (p *MovePlan) runbook(old, new *schema.ServedModel, ps *schema.PlatformSpec
 	s6 := Step{Title: "Tear down " + string(from) + ", gateways before the cluster"}
 	down, last := home(old).Plan().Teardown(old, ps)
 	s6.Commands, s6.Notes = down.Commands, down.Notes
+	if pvc := old.Spec.Model.Source.PVC; pvc != nil && pvc.Stage != nil {
+		// Its own objects only: the layer's teardown does not know it,
+		// and nothing owns it (seen left behind on the cluster in a box).
+		job, _ := stageOf(old)
+		s6.Commands = append(s6.Commands, fmt.Sprintf("kubectl -n %s delete job/%s", old.Namespace, job))
+		s6.Notes = append(s6.Notes, fmt.Sprintf("the staging Job %s (done: the weights are in the claim) goes last, with its pod (it carries %s=model-cache, as the kept claim does: delete it by name)", job, k8s.LabelComponent))
+	}
 	s6.Notes = append(s6.Notes, fmt.Sprintf("GitOps: the same objects carry -l %s=%s,%s=%s,%s=%s",
 		k8s.LabelName, old.Name, k8s.LabelLayer, from, k8s.LabelComponent, k8s.ComponentModelServer))
 	for _, o := range p.Objects {

@@ -65,9 +65,10 @@ func required(name string, fields ...string) AutoRule {
 }
 
 var autoRules = []AutoRule{
-	required("disaggregation", "spec.disaggregation"),
+	required("disaggregation", "spec.disaggregation", "spec.disaggregation.prefill.network.rdma.networks"),
 	required("scheduler", "spec.scheduler"),
 	required("multi-node", "spec.parallelism", "spec.engine.args", "spec.resources.gpus", "spec.model.source.pvc.provision.accessMode"),
+	required("rdma", "spec.network.rdma"),
 	required("hf-source", "spec.model.source.hf"),
 	required("adapter-source", "spec.model.adapters"),
 	required("canary", "spec.rollout.canaryTrafficPercent"),

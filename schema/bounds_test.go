@@ -66,6 +66,49 @@ type boundSetup struct {
 // boundSetups has one entry per CRD field that carries a bound, keyed by
 // kind and JSON path.
 var boundSetups = map[string]boundSetup{
+	"ServedModel spec.network.rdma.count": {
+		setInt: func(f *fixture, v int32) {
+			f.disaggregated()
+			f.model.Spec.Network = &schema.Network{RDMA: &schema.RDMA{Resource: "rdma/ib", Count: &v}}
+		},
+	},
+	"ServedModel spec.network.rdma.capabilities[]": {
+		at: "spec.network.rdma.capabilities[0]",
+		setStr: func(f *fixture, v string) {
+			f.disaggregated()
+			f.model.Spec.Network = &schema.Network{RDMA: &schema.RDMA{Resource: "rdma/ib", Capabilities: []schema.RDMACapability{schema.RDMACapability(v)}}}
+		},
+	},
+	"ServedModel spec.disaggregation.prefill.network.rdma.count": {
+		setInt: func(f *fixture, v int32) { // the other pool takes the model's
+			d := f.disaggregated()
+			f.model.Spec.Network = &schema.Network{RDMA: &schema.RDMA{Resource: "rdma/ib"}}
+			d.Prefill.Network = &schema.Network{RDMA: &schema.RDMA{Resource: "rdma/ib", Count: &v}}
+		},
+	},
+	"ServedModel spec.disaggregation.prefill.network.rdma.capabilities[]": {
+		at: "spec.disaggregation.prefill.network.rdma.capabilities[0]",
+		setStr: func(f *fixture, v string) {
+			d := f.disaggregated()
+			f.model.Spec.Network = &schema.Network{RDMA: &schema.RDMA{Resource: "rdma/ib"}}
+			d.Prefill.Network = &schema.Network{RDMA: &schema.RDMA{Resource: "rdma/ib", Capabilities: []schema.RDMACapability{schema.RDMACapability(v)}}}
+		},
+	},
+	"ServedModel spec.disaggregation.decode.network.rdma.count": {
+		setInt: func(f *fixture, v int32) { // the other pool takes the model's
+			d := f.disaggregated()
+			f.model.Spec.Network = &schema.Network{RDMA: &schema.RDMA{Resource: "rdma/ib"}}
+			d.Decode.Network = &schema.Network{RDMA: &schema.RDMA{Resource: "rdma/ib", Count: &v}}
+		},
+	},
+	"ServedModel spec.disaggregation.decode.network.rdma.capabilities[]": {
+		at: "spec.disaggregation.decode.network.rdma.capabilities[0]",
+		setStr: func(f *fixture, v string) {
+			d := f.disaggregated()
+			f.model.Spec.Network = &schema.Network{RDMA: &schema.RDMA{Resource: "rdma/ib"}}
+			d.Decode.Network = &schema.Network{RDMA: &schema.RDMA{Resource: "rdma/ib", Capabilities: []schema.RDMACapability{schema.RDMACapability(v)}}}
+		},
+	},
 	"ServedModel spec.scheduler.profile": {
 		setStr: func(f *fixture, v string) { f.scheduler(&schema.Scheduler{Profile: schema.SchedulerProfile(v)}) },
 	},

@@ -112,7 +112,10 @@ func (m *ServedModel) Default(p *PlatformSpec) {
 			setDefault(&c.ConfigMapRef.Key, "epp")
 		}
 	}
+	s.Network.defaultRDMA()
 	if d := s.Disaggregation; d != nil {
+		d.Prefill.Network.defaultRDMA()
+		d.Decode.Network.defaultRDMA()
 		setDefault(&d.KVConnector, KVConnectorNIXL)
 		for _, pool := range []*Pool{&d.Prefill, &d.Decode} {
 			if pool.Replicas == nil {
@@ -124,6 +127,18 @@ func (m *ServedModel) Default(p *PlatformSpec) {
 				setDefault(&pool.Resources.GPUClass, s.Resources.GPUClass)
 			}
 		}
+	}
+}
+
+func (n *Network) defaultRDMA() {
+	if n == nil || n.RDMA == nil {
+		return
+	}
+	if n.RDMA.Count == nil {
+		n.RDMA.Count = ptr(int32(1))
+	}
+	if len(n.RDMA.Capabilities) == 0 {
+		n.RDMA.Capabilities = []RDMACapability{CapIPCLock}
 	}
 }
 

@@ -47,6 +47,10 @@ type PoolView struct {
 	Args []string
 	Env  []EnvVar
 	Pool *Pool
+	// RDMA is the pool's spec.network.rdma, or the model's; nil without.
+	RDMA *RDMA
+	// RDMAPath is where RDMA was set.
+	RDMAPath string
 }
 
 // Pools are the model's pools: decode then prefill with disaggregation,
@@ -54,7 +58,11 @@ type PoolView struct {
 func (s *ServedModelSpec) Pools() []PoolView {
 	d := s.Disaggregation
 	if d == nil {
-		return []PoolView{{Path: "spec", Resources: &s.Resources, Parallelism: s.Parallelism, Args: s.Engine.Args, Env: s.Engine.Env}}
+		v := PoolView{Path: "spec", Resources: &s.Resources, Parallelism: s.Parallelism, Args: s.Engine.Args, Env: s.Engine.Env}
+		if s.Network != nil && s.Network.RDMA != nil {
+			v.RDMA, v.RDMAPath = s.Network.RDMA, "spec.network.rdma"
+		}
+		return []PoolView{v}
 	}
 	return []PoolView{s.PoolView("decode", &d.Decode), s.PoolView("prefill", &d.Prefill)}
 }
@@ -65,6 +73,14 @@ func (s *ServedModelSpec) PoolView(name string, p *Pool) PoolView {
 		Args: s.Engine.Args, Env: s.Engine.Env}
 	if p.Parallelism != nil {
 		v.Parallelism = p.Parallelism
+	}
+	switch {
+	case p.Network != nil:
+		if p.Network.RDMA != nil {
+			v.RDMA, v.RDMAPath = p.Network.RDMA, v.Path+".network.rdma"
+		}
+	case s.Network != nil && s.Network.RDMA != nil:
+		v.RDMA, v.RDMAPath = s.Network.RDMA, "spec.network.rdma"
 	}
 	if e := p.Engine; e != nil {
 		v.Args = append(append([]string(nil), s.Engine.Args...), e.Args...)

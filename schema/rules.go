@@ -360,6 +360,45 @@ const checkModelcar = "kubectl get configmap -A -l app.kubernetes.io/name=kserve
 
 // placeholderClaim stands in for a source the layer cannot read; it
 // changes no object's identity.
+// AnnotationNetworks is Multus' annotation naming a pod's secondary
+// networks, which spec.network.rdma.networks renders.
+const AnnotationNetworks = "k8s.v1.cni.cncf.io/networks"
+
+// rdmaPools matches a model with RDMA in any pool, valued by where.
+func rdmaPools(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+	for _, v := range m.Spec.Pools() {
+		if v.RDMA != nil {
+			return v.RDMA.Resource, true
+		}
+	}
+	return nil, false
+}
+
+// rdmaCapPools are the pools with RDMA whose capabilities servelayer
+// adds: on llm-d a pool spanning pods gets KServe's worker presets' own
+// (rule llm-d-multi-node-capabilities).
+func rdmaCapPools(m *ServedModel) []PoolView {
+	var out []PoolView
+	for _, v := range m.Spec.Pools() {
+		if v.RDMA == nil {
+			continue
+		}
+		if sh, _ := v.Shape(); m.Spec.Layer == LayerLLMD && sh.MultiNode() {
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func capStrings(cs []RDMACapability) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = string(c)
+	}
+	return out
+}
+
 func placeholderClaim(m *ServedModel) {
 	m.Spec.Model.Source = ModelSource{PVC: &PVCSource{ClaimName: m.Name, Path: m.Name}}
 }
@@ -474,6 +513,57 @@ var rules = []Rule{
 		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
 			v, _ := spanning(m, func(sh Shape) bool { return sh.DataParallel() })
 			return nil, v != nil
+		},
+	},
+	{
+		ID: "rdma-on-kserve", Field: "spec.network.rdma",
+		When: "a pool has RDMA (`spec.network.rdma`, or a pool's `network.rdma`)",
+		On:   []Layer{LayerKServe},
+		Problem: text("RDMA carries the KV cache between prefill and decode pools or the traffic between the pods of a replica spanning pods, and a KServe v0.17 InferenceService has neither form for vLLM " +
+			"(no prefill/decode pools; its multi-node workerSpec only with a multi-node ServingRuntime, see multi-node-on-kserve)"),
+		Fix:   text("serve it on llm-d (prefill/decode pools, or a worker) or raw-vllm (a LeaderWorkerSet), or remove spec.network.rdma"),
+		match: rdmaPools,
+	},
+	{
+		ID: "rdma-capabilities", Field: "spec.network.rdma",
+		When: "a pool whose capabilities servelayer adds has RDMA (on raw-vllm every pool; on llm-d a pool on one pod, since a `worker` gets KServe's presets' own, see `llm-d-multi-node-capabilities`)",
+		On:   []Layer{LayerRawVLLM, LayerLLMD}, Warning: true,
+		Problem: func(m *ServedModel, _ *PlatformSpec) string {
+			var parts []string
+			for _, v := range rdmaCapPools(m) {
+				parts = append(parts, fmt.Sprintf("%s%s", inPool(&v), strings.Join(capStrings(v.RDMA.Capabilities), ", ")))
+			}
+			msg := "RDMA adds capabilities to the vLLM container (" + strings.Join(parts, "; ") + "), which Pod Security baseline refuses: in a namespace enforcing baseline or restricted the pods are never created"
+			if m.Spec.Layer == LayerRawVLLM {
+				msg += "; and the capabilities take effect only for root, so with RDMA raw-vllm runs vLLM as the image's user (root) instead of uid 1000"
+			}
+			return msg
+		},
+		Fix:   text("label the model's namespace pod-security.kubernetes.io/enforce: privileged (baseline admits none of these capabilities)"),
+		Check: "kubectl get namespace -L pod-security.kubernetes.io/enforce",
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			ps := rdmaCapPools(m)
+			if len(ps) == 0 {
+				return nil, false
+			}
+			return capStrings(ps[0].RDMA.Capabilities), true
+		},
+	},
+	{
+		ID: "llm-d-prefill-inherits-networks", Field: "spec.disaggregation.prefill.network.rdma.networks",
+		When: "the decode pool attaches Multus networks and the prefill pool's RDMA lists none",
+		On:   []Layer{LayerLLMD}, invalid: true,
+		Problem: func(m *ServedModel, _ *PlatformSpec) string {
+			return fmt.Sprintf("KServe v0.17 gives the prefill pods the decode workload's annotations (workload_single_node.go), so they would attach decode's networks %s too", strings.Join(m.Spec.Pools()[0].RDMA.Networks, ","))
+		},
+		Fix: text("list the prefill pool's own networks (the same ones, if prefill shares decode's fabric)"),
+		match: func(m *ServedModel, _ *PlatformSpec, _ bool) (any, bool) {
+			if m.Spec.Disaggregation == nil {
+				return nil, false
+			}
+			ps := m.Spec.Pools()
+			dec, pre := ps[0].RDMA, ps[1].RDMA
+			return "[]", dec != nil && len(dec.Networks) > 0 && pre != nil && len(pre.Networks) == 0
 		},
 	},
 	{

@@ -87,6 +87,12 @@ type ServedModelSpec struct {
 	// +optional
 	Parallelism *Parallelism `json:"parallelism,omitempty"`
 
+	// Network gives every pod RDMA: for the KV cache prefill hands to
+	// decode (spec.disaggregation, llm-d) and the traffic between the pods
+	// of a replica spanning pods (raw-vllm, llm-d). kserve has no such form.
+	// +optional
+	Network *Network `json:"network,omitempty"`
+
 	// Replicas is a fixed replica count. Mutually exclusive with scaling.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
@@ -664,7 +670,57 @@ type Pool struct {
 	// name).
 	// +optional
 	Engine *PoolEngine `json:"engine,omitempty"`
+
+	// Network replaces spec.network for this pool's pods, such as another
+	// RDMA resource or network on the prefill nodes.
+	// +optional
+	Network *Network `json:"network,omitempty"`
 }
+
+// Network is a pod's networking beyond the cluster network.
+type Network struct {
+	// RDMA gives each pod RDMA devices, optional secondary networks, and
+	// the capabilities RDMA needs.
+	// +optional
+	RDMA *RDMA `json:"rdma,omitempty"`
+}
+
+// RDMA is what each pod of a pool gets for RDMA.
+type RDMA struct {
+	// Resource is the extended resource the cluster's RDMA device plugin
+	// advertises, such as rdma/ib, rdma/roce_gdr or rdma/hca_shared_devices_a.
+	Resource string `json:"resource"`
+
+	// Count of devices each pod requests, with the limit equal to the
+	// request (an extended resource cannot be overcommitted); default 1.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=64
+	Count *int32 `json:"count,omitempty"`
+
+	// Networks are Multus NetworkAttachmentDefinitions to attach to each
+	// pod (the k8s.v1.cni.cncf.io/networks annotation), each name or
+	// namespace/name.
+	// +optional
+	Networks []string `json:"networks,omitempty"`
+
+	// Capabilities added to the vLLM container: default [IPC_LOCK] (RDMA
+	// registers memory, which it locks); SYS_RAWIO and NET_RAW as some
+	// fabrics' guides add. Pod Security baseline refuses all three.
+	// +optional
+	Capabilities []RDMACapability `json:"capabilities,omitempty"`
+}
+
+// RDMACapability is a Linux capability RDMA may need.
+// +kubebuilder:validation:Enum=IPC_LOCK;SYS_RAWIO;NET_RAW
+type RDMACapability string
+
+// RDMA capabilities.
+const (
+	CapIPCLock  RDMACapability = "IPC_LOCK"
+	CapSysRawIO RDMACapability = "SYS_RAWIO"
+	CapNetRaw   RDMACapability = "NET_RAW"
+)
 
 // PoolEngine is what one pool's vLLM adds to the model's engine.
 type PoolEngine struct {

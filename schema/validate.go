@@ -133,6 +133,7 @@ func ValidateServedModel(m *ServedModel, p *PlatformSpec, gated bool, layer *Lay
 	errs = append(errs, validateReplicas(m, p, gated, sp)...)
 	errs = append(errs, validateRollout(m, p, gated, sp)...)
 	errs = append(errs, validateDisaggregation(m, p, gated, sp)...)
+	errs = append(errs, validateNetwork(m, p, gated)...)
 	if r := s.Routing; r != nil {
 		errs = append(errs, printable(sp.Child("routing", "alias"), r.Alias, 256)...)
 	}
@@ -1107,4 +1108,161 @@ func validateParallelism(par *Parallelism, p *field.Path) field.ErrorList {
 		}
 	}
 	return errs
+}
+
+// validateNetwork checks every spec.network.rdma the model's pools use:
+// the rule table's rows first (a layer without a form for it), then the
+// values, and that RDMA carries something between pods.
+func validateNetwork(m *ServedModel, p *PlatformSpec, gated bool) field.ErrorList {
+	s := &m.Spec
+	if errs := append(ruleErrors("spec.network.rdma", m, p, gated), ruleErrors("spec.disaggregation.prefill.network.rdma.networks", m, p, gated)...); len(errs) > 0 {
+		return errs
+	}
+	var errs field.ErrorList
+	seen := map[*RDMA]bool{}
+	var with, without []PoolView
+	for _, v := range s.Pools() {
+		if v.RDMA == nil {
+			without = append(without, v)
+			continue
+		}
+		with = append(with, v)
+		if !seen[v.RDMA] {
+			seen[v.RDMA] = true
+			errs = append(errs, validateRDMA(v.RDMA, p, fieldPath(v.RDMAPath))...)
+		}
+	}
+	if s.Disaggregation == nil && len(with) == 1 {
+		if sh, _ := with[0].Shape(); !sh.MultiNode() {
+			errs = append(errs, field.Forbidden(fieldPath(with[0].RDMAPath),
+				"RDMA carries the KV cache prefill hands to decode (spec.disaggregation) or the traffic between the pods of a replica spanning pods (spec.parallelism); "+
+					"this model's pods exchange neither, so the devices and the capabilities (which Pod Security baseline refuses) would buy nothing: remove it"))
+		}
+	}
+	envSeen := map[string]bool{} // both pools may inherit the model's variable
+	for _, v := range with {
+		for _, e := range rdmaEnv(s, v) {
+			if !envSeen[e.Error()] {
+				envSeen[e.Error()] = true
+				errs = append(errs, e)
+			}
+		}
+	}
+	if pod := s.Pod; pod != nil && len(with) > 0 {
+		if _, ok := pod.Annotations[AnnotationNetworks]; ok && slices.ContainsFunc(with, func(v PoolView) bool { return len(v.RDMA.Networks) > 0 }) {
+			errs = append(errs, field.Forbidden(field.NewPath("spec", "pod", "annotations").Key(AnnotationNetworks),
+				"spec.network.rdma.networks renders this annotation; list the networks there"))
+		}
+	}
+	if len(with) > 0 && len(without) > 0 {
+		// Both ends of NIXL's transfer need the fabric, or UCX falls back to TCP.
+		v := without[0]
+		errs = append(errs, field.Required(fieldPath(v.Path+".network.rdma"), fmt.Sprintf(
+			"the %s pool has RDMA (%s) but the %s pool has none: NIXL moves the KV cache between the two, and with RDMA on one end only it falls back to TCP; "+
+				"give this pool RDMA too (or set spec.network.rdma for both)", with[0].Name, with[0].RDMAPath, v.Name)))
+	}
+	return errs
+}
+
+func validateRDMA(r *RDMA, p *PlatformSpec, rp *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	res := rp.Child("resource")
+	prefix, name, qualified := strings.Cut(r.Resource, "/")
+	switch {
+	case !qualified || prefix == "" || name == "":
+		errs = append(errs, field.Invalid(res, r.Resource, "must be an extended resource name such as rdma/ib or rdma/roce_gdr (domain/name)"))
+	case prefix == "kubernetes.io" || strings.HasSuffix(prefix, ".kubernetes.io"):
+		errs = append(errs, field.Invalid(res, r.Resource, "must be a device plugin's extended resource, outside the kubernetes.io domain"))
+	default:
+		for _, msg := range validation.IsQualifiedName(r.Resource) {
+			errs = append(errs, field.Invalid(res, r.Resource, msg))
+		}
+	}
+	gpus := []string{p.GPUNodes.Resource}
+	for _, c := range p.GPUClasses {
+		gpus = append(gpus, c.Resource)
+	}
+	if slices.Contains(gpus, r.Resource) {
+		errs = append(errs, field.Invalid(res, r.Resource, "is the Platform's GPU resource; name the RDMA device plugin's resource, such as rdma/ib"))
+	}
+	if r.Count != nil && (*r.Count < 1 || *r.Count > 64) {
+		errs = append(errs, field.Invalid(rp.Child("count"), *r.Count, "must be between 1 and 64"))
+	}
+	if len(r.Networks) > 16 {
+		errs = append(errs, field.TooMany(rp.Child("networks"), len(r.Networks), 16))
+	}
+	nets := map[string]bool{}
+	for i, n := range r.Networks {
+		np := rp.Child("networks").Index(i)
+		ns, nm, namespaced := strings.Cut(n, "/")
+		if !namespaced {
+			ns, nm = "", n
+		}
+		bad := len(validation.IsDNS1123Subdomain(nm)) > 0 || (namespaced && len(validation.IsDNS1123Label(ns)) > 0)
+		switch {
+		case bad:
+			errs = append(errs, field.Invalid(np, n, "must be a NetworkAttachmentDefinition's name or namespace/name (DNS-1123)"))
+		case nets[n]:
+			errs = append(errs, field.Duplicate(np, n))
+		}
+		nets[n] = true
+	}
+	caps := map[RDMACapability]bool{}
+	for i, c := range r.Capabilities {
+		cp := rp.Child("capabilities").Index(i)
+		switch {
+		case c != CapIPCLock && c != CapSysRawIO && c != CapNetRaw:
+			errs = append(errs, field.NotSupported(cp, c, []string{string(CapIPCLock), string(CapSysRawIO), string(CapNetRaw)}))
+		case caps[c]:
+			errs = append(errs, field.Duplicate(cp, c))
+		}
+		caps[c] = true
+	}
+	return errs
+}
+
+// rdmaEnv refuses, in a pool with RDMA, environment that keeps the
+// transfers off it: a UCX_TLS naming no RDMA transport (NIXL's KV
+// transfer) or NCCL_IB_DISABLE=1 (the collectives between pods).
+func rdmaEnv(s *ServedModelSpec, v PoolView) field.ErrorList {
+	var errs field.ErrorList
+	for _, e := range v.Env {
+		var why string
+		switch {
+		case e.Name == "UCX_TLS" && e.SecretKeyRef == nil && !ucxRDMA(e.Value):
+			why = "names no RDMA transport (rc, ud, dc, ib or all): NIXL would move the KV cache over TCP despite " + v.RDMAPath + "; add rc (InfiniBand and RoCE), or unset it for UCX's own choice"
+		case e.Name == "NCCL_IB_DISABLE" && e.SecretKeyRef == nil && e.Value == "1":
+			why = "turns off NCCL's InfiniBand/RoCE transport: the traffic between pods would go over TCP despite " + v.RDMAPath
+		default:
+			continue
+		}
+		errs = append(errs, field.Invalid(envPath(s, v, e.Name), e.Value, why))
+	}
+	return errs
+}
+
+// ucxRDMA reports whether a UCX_TLS value lets UCX use an RDMA transport.
+func ucxRDMA(tls string) bool {
+	if rest, ok := strings.CutPrefix(tls, "^"); ok {
+		return !slices.Contains(strings.Split(rest, ","), "ib")
+	}
+	for _, t := range strings.Split(tls, ",") {
+		t = strings.TrimSpace(t)
+		if t == "all" || t == "ib" || strings.HasPrefix(t, "rc") || strings.HasPrefix(t, "ud") || strings.HasPrefix(t, "dc") {
+			return true
+		}
+	}
+	return false
+}
+
+// envPath is where a pool's variable was set: the pool's engine env
+// (which wins) or the model's.
+func envPath(s *ServedModelSpec, v PoolView, name string) *field.Path {
+	if v.Pool != nil && v.Pool.Engine != nil {
+		if i := slices.IndexFunc(v.Pool.Engine.Env, func(e EnvVar) bool { return e.Name == name }); i >= 0 {
+			return fieldPath(v.Path + ".engine.env").Index(i).Child("value")
+		}
+	}
+	i := slices.IndexFunc(s.Engine.Env, func(e EnvVar) bool { return e.Name == name })
+	return field.NewPath("spec", "engine", "env").Index(i).Child("value")
 }

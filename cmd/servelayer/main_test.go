@@ -155,9 +155,12 @@ func TestPlanRunbookSelectsTheModel(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	want := "servelayer render -f ../../examples/fleet/models.yaml --platform ../../examples/fleet/platform.yaml --name qwen --layer kserve"
-	if strings.Count(stdout, want) != 1 {
-		t.Fatalf("the runbook's render command does not select the model (want %q once):\n%s", want, stdout)
+	// Every render command selects the model (the kubectl bring-up and the
+	// Argo CD form's preview), except the LiteLLM one below.
+	cmd := "servelayer render -f ../../examples/fleet/models.yaml --platform ../../examples/fleet/platform.yaml"
+	want := cmd + " --name qwen --layer kserve"
+	if strings.Count(stdout, want) != 2 || strings.Count(stdout, cmd) != 3 {
+		t.Fatalf("the runbook's render commands do not select the model (want %q in the bring-up and the Argo CD preview, and only the LiteLLM step without it):\n%s", want, stdout)
 	}
 	// The fleet's Platform publishes one LiteLLM ConfigMap for every
 	// model: the alias is re-pointed from the whole file, as committed.

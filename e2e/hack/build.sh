@@ -6,6 +6,7 @@
 #   bin/kwok-v0.8.0               (e2e/tools/kwok)
 #   bin/kserve-manager-v0.17.0    (e2e/tools/kserve: InferenceService manager)
 #   bin/kserve-llmisvc-v0.17.0    (e2e/tools/kserve: LLMInferenceService manager)
+#   bin/kubectl-v1.34.3           (e2e/tools/kubectl, k8s.io/kubectl v0.34.3: runs plan's runbooks)
 # One go build at a time: parallel builds thrash a small machine. A binary
 # that already exists is not rebuilt (FORCE=1 rebuilds). Prints the paths.
 set -euo pipefail
@@ -38,6 +39,14 @@ build() { # build MODULE_DIR OUT PKG [GO BUILD FLAGS...]
 kwok_dir="${root}/e2e/tools/kwok"
 kwok_version="$(cd "${kwok_dir}" && go list -m -f '{{.Version}}' sigs.k8s.io/kwok)"
 build "${kwok_dir}" "${bindir}/kwok-${kwok_version}" sigs.k8s.io/kwok/cmd/kwok
+
+# kubectl, for the scenarios that run servelayer plan's runbook as written:
+# pinned, never the machine's. Its version stamp is what kubectl version
+# reports.
+kubectl_dir="${root}/e2e/tools/kubectl"
+kubectl_version="$(cd "${kubectl_dir}" && go list -m -f '{{.Version}}' k8s.io/kubectl)"
+kubectl_stamp="v1${kubectl_version#v0}"
+build "${kubectl_dir}" "${bindir}/kubectl-${kubectl_stamp}" . -ldflags "-s -w -X k8s.io/client-go/pkg/version.gitVersion=${kubectl_stamp} -X k8s.io/component-base/version.gitVersion=${kubectl_stamp}"
 
 # KServe's managers hard-code no webhook host, so controller-runtime listens
 # on every interface. The e2e cluster serves everything on 127.0.0.1: each

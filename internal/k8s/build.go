@@ -120,6 +120,48 @@ func Resources(res *schema.Resources, p *schema.PlatformSpec) ResourceRequiremen
 	return rr
 }
 
+// AnnotationNetworks is Multus' annotation naming a pod's secondary
+// networks (NetworkAttachmentDefinitions).
+const AnnotationNetworks = schema.AnnotationNetworks
+
+// AddRDMA gives c a pool's RDMA devices, with the limit equal to the
+// request, and, when caps, its capabilities, running c as the image's
+// user (added capabilities take effect for root only). It returns the
+// pods' annotations for the pool's networks, nil without any.
+func AddRDMA(c *Container, r *schema.RDMA, caps bool) map[string]string {
+	n := strconv.Itoa(int(*r.Count))
+	c.Resources.Requests[r.Resource] = n
+	c.Resources.Limits[r.Resource] = n
+	if caps {
+		sc := c.SecurityContext
+		sc.RunAsNonRoot, sc.RunAsUser = nil, nil
+		if sc.Capabilities == nil {
+			sc.Capabilities = &Capabilities{}
+		}
+		for _, cp := range r.Capabilities {
+			sc.Capabilities.Add = append(sc.Capabilities.Add, string(cp))
+		}
+	}
+	if len(r.Networks) == 0 {
+		return nil
+	}
+	return map[string]string{AnnotationNetworks: strings.Join(r.Networks, ",")}
+}
+
+// MergeMaps is a copy of a with b's entries over it; nil when both are
+// empty.
+func MergeMaps(a, b map[string]string) map[string]string {
+	if len(a)+len(b) == 0 {
+		return nil
+	}
+	out := maps.Clone(a)
+	if out == nil {
+		out = map[string]string{}
+	}
+	maps.Copy(out, b)
+	return out
+}
+
 // SmallResources fit a helper container such as an initContainer.
 func SmallResources() ResourceRequirements {
 	return ResourceRequirements{

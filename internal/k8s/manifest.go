@@ -177,6 +177,7 @@ type SecurityContext struct {
 }
 
 type Capabilities struct {
+	Add  []string `json:"add,omitempty"`
 	Drop []string `json:"drop,omitempty"`
 }
 
@@ -269,7 +270,10 @@ type PredictorSpec struct {
 	SecurityContext           *PodSecurityContext        `json:"securityContext,omitempty"`
 }
 
-// llmInferenceService mirrors serving.kserve.io/v1alpha1 LLMInferenceService.
+// LLMInferenceService mirrors serving.kserve.io/v1alpha2
+// LLMInferenceService, KServe v0.17's storage version. Its spec has the
+// v1alpha1 shape less model.criticality (which servelayer never set), so
+// the same structs serve both.
 type LLMInferenceService struct {
 	TypeMeta
 	Metadata ObjectMeta              `json:"metadata"`

@@ -27,7 +27,7 @@ const (
 	// annotationStorageSecret is the shipped credentials config's
 	// storageSecretNameAnnotation.
 	annotationStorageSecret = "serving.kserve.io/storageSecretName"
-	apiVersion              = "serving.kserve.io/v1alpha1"
+	apiVersion              = "serving.kserve.io/v1alpha2"
 	kind                    = "LLMInferenceService"
 )
 
@@ -215,6 +215,19 @@ func build(m *schema.ServedModel, p *schema.PlatformSpec) ([]k8s.Object, field.E
 		spec.Prefill.Annotations = scrapeOnly(m, llmdPort)
 	}
 	spec.Labels, spec.Annotations = k8s.UserPodLabels(m), k8s.PodAnnotations(m, port)
+	// Multus networks: the workload's annotations reach every pool's pods,
+	// the prefill pool's override them (rule llm-d-prefill-inherits-networks).
+	for _, v := range s.Pools() {
+		if v.RDMA == nil || len(v.RDMA.Networks) == 0 {
+			continue
+		}
+		nets := map[string]string{k8s.AnnotationNetworks: strings.Join(v.RDMA.Networks, ",")}
+		if v.Name == "prefill" {
+			spec.Prefill.Annotations = k8s.MergeMaps(spec.Prefill.Annotations, nets)
+		} else {
+			spec.Annotations = k8s.MergeMaps(spec.Annotations, nets)
+		}
+	}
 
 	budgets := k8s.DisruptionBudgets(m, pools(m))
 	obj := &k8s.LLMInferenceService{
@@ -339,6 +352,12 @@ func workload(m *schema.ServedModel, p *schema.PlatformSpec, replicas *int32, sc
 		// (config/llmisvcconfig/config-llm-*-template.yaml).
 		StartupProbe:    &k8s.Probe{PeriodSeconds: k8s.ProbePeriodSeconds, FailureThreshold: k8s.StartupFailures(s.StartupSeconds())},
 		SecurityContext: k8s.Hardened(false),
+	}
+	if v.RDMA != nil {
+		// KServe's worker presets add IPC_LOCK, SYS_RAWIO and NET_RAW to
+		// main themselves, and a list of ours would replace theirs in the
+		// merge; the annotations are the workload's (build).
+		k8s.AddRDMA(&main, v.RDMA, !sh.MultiNode())
 	}
 	w := k8s.LLMWorkload{Template: pod(m, p, res, component, main)}
 	mountAdapters(s, w.Template)

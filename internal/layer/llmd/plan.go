@@ -54,8 +54,9 @@ func (planner) Prerequisites(m *schema.ServedModel, p *schema.PlatformSpec) []la
 	}
 	cs := []layer.Check{
 		{ID: "llmisvc-crds", Status: layer.CheckManual,
-			Command: "kubectl get crd llminferenceservices.serving.kserve.io llminferenceserviceconfigs.serving.kserve.io inferencepools.inference.networking.k8s.io",
-			Message: "the LLMInferenceService CRDs and the Gateway API Inference Extension's InferencePool are installed"},
+			// servelayer renders v1alpha2, which KServe serves from v0.17.
+			Command: "kubectl get crd llminferenceservices.serving.kserve.io llminferenceserviceconfigs.serving.kserve.io inferencepools.inference.networking.k8s.io && kubectl get llminferenceservices.v1alpha2.serving.kserve.io -A",
+			Message: "the LLMInferenceService CRDs, serving serving.kserve.io/v1alpha2 (KServe v0.17 or later), and the Gateway API Inference Extension's InferencePool are installed"},
 		{ID: "llmisvc-presets", Status: layer.CheckManual, Command: "kubectl get llminferenceserviceconfigs -A",
 			Message: "the llm-d presets are installed: " + presets},
 		{ID: "gateway", Status: layer.CheckManual, Command: fmt.Sprintf("kubectl -n %s get gateway %s", p.LLMD.Gateway.Namespace, p.LLMD.Gateway.Name),

@@ -185,6 +185,14 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 		SecurityContext: k8s.Hardened(true),
 	}
 	c.Command = command(sh, r)
+	podSC := &k8s.PodSecurityContext{RunAsNonRoot: k8s.Ptr(true), SeccompProfile: k8s.RuntimeDefaultSeccomp()}
+	var nets map[string]string
+	if rdma := s.Pools()[0].RDMA; rdma != nil {
+		// Root, for the capabilities (rule rdma-capabilities); the weights
+		// check keeps its non-root context.
+		nets = k8s.AddRDMA(&c, rdma, true)
+		podSC.RunAsNonRoot = nil
+	}
 	if r != roleWorker {
 		// Only the leader serves the API; a worker is a Ray node or a
 		// headless data parallel engine.
@@ -193,7 +201,7 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 	}
 	pod := k8s.PodSpec{
 		AutomountServiceAccountToken: k8s.Ptr(false),
-		SecurityContext:              &k8s.PodSecurityContext{RunAsNonRoot: k8s.Ptr(true), SeccompProfile: k8s.RuntimeDefaultSeccomp()},
+		SecurityContext:              podSC,
 		InitContainers: []k8s.Container{{
 			Name:            "check-weights",
 			Image:           p.Images.Init,
@@ -216,7 +224,11 @@ echo "servelayer: weights found at %[1]s"`, modelDir, src.ClaimName, src.Path)
 		component = k8s.ComponentWorker
 	}
 	k8s.PodKnobsOf(m, map[string]string{k8s.LabelName: m.Name, k8s.LabelComponent: component}).Apply(&pod)
-	return k8s.PodTemplateSpec{Metadata: k8s.ObjectMeta{Labels: k8s.PodLabels(m, component), Annotations: annotations(m, r)}, Spec: pod}
+	ann := annotations(m, r)
+	if nets != nil {
+		ann = k8s.MergeMaps(ann, nets)
+	}
+	return k8s.PodTemplateSpec{Metadata: k8s.ObjectMeta{Labels: k8s.PodLabels(m, component), Annotations: ann}, Spec: pod}
 }
 
 // annotations are the pod's: spec.pod's, and scraping on the pods that
