@@ -38,8 +38,10 @@ func run(m *testing.M) int {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	interrupted := make(chan struct{})
 	go func() {
 		s := <-sigs
+		close(interrupted)
 		fmt.Fprintf(os.Stderr, "e2e: %v: stopping the cluster\n", s)
 		cancel()
 		if cluster != nil {
@@ -68,6 +70,13 @@ func run(m *testing.M) int {
 	}
 	pids := cluster.procs.pids()
 	code := m.Run()
+	select {
+	case <-interrupted:
+		// The tests ended because the cluster is stopping: let the
+		// handler finish stopping it and exit.
+		select {}
+	default:
+	}
 	if code != 0 {
 		fmt.Fprintf(os.Stderr, "e2e: logs:\n%s", cluster.Logs(40))
 	}

@@ -14,6 +14,7 @@ func TestPinnedVersions(t *testing.T) {
 		{"conformance/tools/kube", "go.etcd.io/etcd/server/v3", EtcdVersion},
 		{"e2e/tools/kwok", "sigs.k8s.io/kwok", KwokVersion},
 		{"e2e/tools/kserve", "github.com/kserve/kserve", KServeVersion},
+		{"argocd/e2e", "github.com/argoproj/argo-cd/v3", ArgoCDVersion},
 		{"e2e/tools/kubectl", "k8s.io/kubectl", "v0" + strings.TrimPrefix(KubectlVersion, "v1")},
 	} {
 		out, err := goCmd(filepath.Join(repo, c.dir), "list", "-m", "-f", "{{.Version}}", c.module)

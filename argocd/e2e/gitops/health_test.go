@@ -51,16 +51,33 @@ func installedOverrides(t *testing.T, install bool) lua.ResourceHealthOverrides 
 	return lua.ResourceHealthOverrides(overrides)
 }
 
-// TestHealthCheckInstalled: the argocd-cm snippet holds the shipped Lua
-// script verbatim, under the key Argo CD reads for the kind.
+// TestHealthCheckInstalled: the argocd-cm snippet holds every shipped Lua
+// script (<group>_<Kind>.lua) verbatim, under the key Argo CD reads for the
+// kind, and nothing else.
 func TestHealthCheckInstalled(t *testing.T) {
-	script, err := os.ReadFile(filepath.Join(repoRoot, "argocd", "health", "serving.kserve.io_LLMInferenceService.lua"))
+	files, err := filepath.Glob(filepath.Join(repoRoot, "argocd", "health", "*.lua"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	overrides := installedOverrides(t, true)
-	if got := overrides["serving.kserve.io/LLMInferenceService"].HealthLua; got != string(script) {
-		t.Errorf("argocd-cm's %s is not the .lua file:\n%s", healthKey, got)
+	checks := 0
+	for _, o := range overrides {
+		if o.HealthLua != "" {
+			checks++
+		}
+	}
+	if len(files) < 2 || checks != len(files) {
+		t.Fatalf("%d scripts under argocd/health, %d health checks in argocd-cm.yaml", len(files), checks)
+	}
+	for _, f := range files {
+		script, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		group, kind, _ := strings.Cut(strings.TrimSuffix(filepath.Base(f), ".lua"), "_")
+		if got := overrides[group+"/"+kind].HealthLua; got != string(script) {
+			t.Errorf("argocd-cm's health check of %s/%s is not %s:\n%s", group, kind, filepath.Base(f), got)
+		}
 	}
 }
 
@@ -183,13 +200,16 @@ func TestLLMInferenceServiceHealth(t *testing.T) {
 	}
 }
 
-// TestInferenceServiceHealth documents that Argo CD v3.2 already judges
-// KServe's InferenceService (its built-in
-// resource_customizations/serving.kserve.io/InferenceService/health.lua):
-// Healthy when every condition is True, Progressing while the predictor
-// loads or is Pending, Suspended when stopped.
+// TestInferenceServiceHealth: servelayer's InferenceService check
+// (installed from argocd-cm.yaml) against Argo CD v3.2's built-in one
+// (resource_customizations/serving.kserve.io/InferenceService/health.lua),
+// on statuses as KServe v0.17 writes them. The built-in check calls the
+// predictor's pods loading or Pending Degraded (KServe leaves
+// modelStatus.transitionStatus empty then; seen on the cluster in a box,
+// TestArgoCD/gpus_short), which fails a sync waiting between waves.
 func TestInferenceServiceHealth(t *testing.T) {
-	overrides := installedOverrides(t, true)
+	ours := installedOverrides(t, true)
+	builtIn := installedOverrides(t, false)
 	isvc := func(annotations, conditions string) string {
 		s := "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata:\n  name: qwen\n  namespace: kserve\n  generation: 1\n"
 		if annotations != "" {
@@ -197,23 +217,41 @@ func TestInferenceServiceHealth(t *testing.T) {
 		}
 		return s + "spec:\n  predictor: {}\nstatus:\n  observedGeneration: 1\n  conditions:\n" + conditions
 	}
+	pending := cond("IngressReady", "False", "Predictor ingress not created", "", false) +
+		cond("PredictorReady", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.", true) +
+		cond("Ready", "False", "Predictor ingress not created", "", false) + cond("Stopped", "False", "", "", true)
+	ready := cond("IngressReady", "True", "", "", false) + cond("LatestDeploymentReady", "True", "", "", true) +
+		cond("PredictorReady", "True", "", "", true) + cond("Ready", "True", "", "", false) + cond("Stopped", "False", "", "", true)
 	for _, c := range []struct {
-		name   string
-		obj    string
-		status health.HealthStatusCode
+		name          string
+		obj           string
+		ours, builtIn health.HealthStatusCode
 	}{
-		{"Ready", isvc("", cond("IngressReady", "True", "", "", false)+cond("LatestDeploymentReady", "True", "", "", true)+
-			cond("PredictorReady", "True", "", "", true)+cond("Ready", "True", "", "", false)+cond("Stopped", "False", "", "", true)), health.HealthStatusHealthy},
-		{"predictor Pending", isvc("", cond("IngressReady", "True", "", "", false)+
-			cond("PredictorReady", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.", true)+
-			cond("Ready", "False", "MinimumReplicasUnavailable", "", false)+cond("Stopped", "False", "", "", true)), health.HealthStatusProgressing},
+		{"Ready", isvc("", ready) + "  modelStatus: {transitionStatus: UpToDate}\n", health.HealthStatusHealthy, health.HealthStatusHealthy},
+		// As KServe v0.17 wrote it on the cluster in a box, the pod
+		// Pending for a GPU; a pod loading the weights looks the same.
+		{"predictor Pending, transitionStatus empty", isvc("", pending) + "  modelStatus: {copies: {failedCopies: 0}, transitionStatus: \"\"}\n",
+			health.HealthStatusProgressing, health.HealthStatusDegraded},
+		{"predictor Pending, no modelStatus yet", isvc("", pending), health.HealthStatusProgressing, health.HealthStatusProgressing},
+		{"no pod yet", isvc("", cond("PredictorReady", "Unknown", "", "", true)+cond("Ready", "Unknown", "", "", false)) +
+			"  modelStatus: {transitionStatus: InProgress}\n", health.HealthStatusProgressing, health.HealthStatusProgressing},
+		{"Ready for an older generation", strings.Replace(isvc("", ready), "generation: 1", "generation: 2", 1) + "  modelStatus: {transitionStatus: UpToDate}\n",
+			health.HealthStatusProgressing, health.HealthStatusHealthy},
+		{"failed load", isvc("", cond("PredictorReady", "False", "", "", true)+cond("Ready", "False", "", "", false)) +
+			"  modelStatus: {transitionStatus: BlockedByFailedLoad, lastFailureInfo: {reason: ModelLoadFailed, message: out of memory}}\n",
+			health.HealthStatusDegraded, health.HealthStatusDegraded},
 		{"stopped", isvc("    serving.kserve.io/stop: \"true\"\n", cond("PredictorReady", "False", "Stopped", "", true)+
-			cond("Ready", "False", "Stopped", "", false)+cond("Stopped", "True", "Stopped", "The inference service is stopped", true)), health.HealthStatusSuspended},
+			cond("Ready", "False", "Stopped", "", false)+cond("Stopped", "True", "Stopped", "The inference service is stopped", true)),
+			health.HealthStatusSuspended, health.HealthStatusSuspended},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			hs, err := health.GetResourceHealth(object(t, c.obj), overrides)
-			if err != nil || hs == nil || hs.Status != c.status {
-				t.Errorf("health %+v, %v; want %s", hs, err, c.status)
+			hs, err := health.GetResourceHealth(object(t, c.obj), ours)
+			if err != nil || hs == nil || hs.Status != c.ours {
+				t.Errorf("servelayer's check: %+v, %v; want %s", hs, err, c.ours)
+			}
+			b, err := health.GetResourceHealth(object(t, c.obj), builtIn)
+			if err != nil || b == nil || b.Status != c.builtIn {
+				t.Errorf("Argo CD's built-in check: %+v, %v; want %s (has it changed?)", b, err, c.builtIn)
 			}
 		})
 	}
