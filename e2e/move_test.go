@@ -99,17 +99,7 @@ func TestLayerMoves(t *testing.T) {
 	}
 
 	pool := NodePool{Name: "move", Nodes: 1, GPUs: 8}
-	if err := cluster.AddNodes(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cluster.DeleteNodes(context.Background(), pool) })
-	for _, gw := range [][2]string{{"llm-d", "llm-d-gateway"}, {KServeNamespace, "kserve-ingress-gateway"}} {
-		if err := cluster.Gateway(ctx, gw[0], gw[1]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stop := cluster.RunGatewayStandIn(ctx, t.Logf)
-	t.Cleanup(stop)
+	setUp(ctx, t, pool, gatewaysKServe...)
 
 	// What the user and the cluster provide before any layer runs: the
 	// namespaces, the hub token's Secret, and a storage provisioner (here a

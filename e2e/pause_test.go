@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -62,17 +61,7 @@ func TestPauseResume(t *testing.T) {
 	}
 
 	pool := NodePool{Name: "pause", Nodes: 1, GPUs: 8}
-	if err := cluster.AddNodes(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cluster.DeleteNodes(context.Background(), pool) })
-	for _, gw := range [][2]string{{"llm-d", "llm-d-gateway"}, {KServeNamespace, "kserve-ingress-gateway"}} {
-		if err := cluster.Gateway(ctx, gw[0], gw[1]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stop := cluster.RunGatewayStandIn(ctx, t.Logf)
-	t.Cleanup(stop)
+	setUp(ctx, t, pool, gatewaysKServe...)
 	t.Cleanup(func() {
 		cluster.DeleteNamespaces(map[string]string{"pz-serving": "", "pz-kserve": "", "pz-llmd": "", "pz-litellm": ""})
 	})

@@ -58,15 +58,7 @@ spec:
 // is observed.
 func TestDisaggregationTooFewGPUs(t *testing.T) {
 	ctx := t.Context()
-	if err := cluster.AddNodes(ctx, scarcePool); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cluster.DeleteNodes(context.Background(), scarcePool) })
-	if err := cluster.Gateway(ctx, "llm-d", "llm-d-gateway"); err != nil {
-		t.Fatal(err)
-	}
-	stop := cluster.RunGatewayStandIn(ctx, t.Logf)
-	t.Cleanup(stop)
+	setUp(ctx, t, scarcePool, [2]string{"llm-d", "llm-d-gateway"})
 
 	platform := filepath.Join(t.TempDir(), "platform.yaml")
 	if err := os.WriteFile(platform, []byte(scarcePlatform), 0o600); err != nil {

@@ -28,15 +28,7 @@ func TestLLMISVCVersions(t *testing.T) {
 	}
 	cs := &Case{Name: "versions", Objects: objs}
 	cs.Prepare("ver-")
-	if err := cluster.AddNodes(ctx, NodePool{Name: "ver", Nodes: 1, GPUs: 8}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cluster.DeleteNodes(context.Background(), NodePool{Name: "ver", Nodes: 1}) })
-	if err := cluster.Gateway(ctx, "llm-d", "llm-d-gateway"); err != nil {
-		t.Fatal(err)
-	}
-	stop := cluster.RunGatewayStandIn(ctx, t.Logf)
-	t.Cleanup(stop)
+	setUp(ctx, t, NodePool{Name: "ver", Nodes: 1, GPUs: 8}, [2]string{"llm-d", "llm-d-gateway"})
 	if err := cluster.Prerequisites(ctx, cs); err != nil {
 		t.Fatal(err)
 	}
