@@ -218,24 +218,24 @@ func TestArgoCD(t *testing.T) {
 	t.Run("gpus_short", func(t *testing.T) { testGPUsShort(t, argo) })
 }
 
-// testMoves: raw-vllm -> kserve -> llm-d, then a revert of the last commit
-// (llm-d -> kserve), each one commit and one sync; the new layer's workload
-// Ready before the LiteLLM entry changes, the old one pruned after, the
-// alias never on a layer that is not Ready.
-func testMoves(t *testing.T, argo *ArgoCD) {
+// bringUp commits the Platform and the model on raw-vllm, creates the
+// Application and syncs it, watching the setup's objects from the start.
+// It returns the layers' api_base, the Platform's file, the timeline
+// (stopped when the test ends) and
+// the resourceVersion the sync started after.
+func (s *gitopsSetup) bringUp(t *testing.T, argo *ArgoCD, what string) (apiBases map[string]string, platformFile string, tl *Timeline, from uint64) {
+	t.Helper()
 	ctx := t.Context()
-	s := newGitopsSetup(argo.Git.URL, "servelayer-models", "models", "argo-", 2, 2)
-	apiBases, platformFile := s.prepare(t, ctx)
+	apiBases, platformFile = s.prepare(t, ctx)
 	tl, err := cluster.WatchTimeline(ctx, s.watched())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tl.Stop()
-
+	t.Cleanup(tl.Stop)
 	sha, err := argo.Git.Commit(map[string]string{
 		s.path + "/platform.yaml": s.platform,
 		s.path + "/qwen.yaml":     model("raw-vllm"),
-	}, "qwen on raw-vllm")
+	}, s.app+": qwen on raw-vllm")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,9 +243,18 @@ func testMoves(t *testing.T, argo *ArgoCD) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cluster.Delete(context.Background(), ApplicationGVK, ArgoNamespace, s.app) })
+	return apiBases, platformFile, tl, syncAndWait(t, argo, s, tl, sha, what)
+}
+
+// testMoves: raw-vllm -> kserve -> llm-d, then a revert of the last commit
+// (llm-d -> kserve), each one commit and one sync; the new layer's workload
+// Ready before the LiteLLM entry changes, the old one pruned after, the
+// alias never on a layer that is not Ready.
+func testMoves(t *testing.T, argo *ArgoCD) {
+	s := newGitopsSetup(argo.Git.URL, "servelayer-models", "models", "argo-", 2, 2)
+	apiBases, _, tl, from := s.bringUp(t, argo, "bring-up on raw-vllm")
 
 	// Bring-up: the alias appears only once raw-vllm is Ready.
-	from := syncAndWait(t, argo, s, tl, sha, "bring-up on raw-vllm")
 	events := tl.Since(from)
 	checkAlias(t, tl, from, apiBases)
 	if firstIndex(events, isReady(s.workload("raw-vllm"))) < 0 || firstIndex(events, isAlias(apiBases["raw-vllm"])) < 0 {
@@ -263,7 +272,7 @@ func testMoves(t *testing.T, argo *ArgoCD) {
 		checkMove(t, tl, from, s, apiBases, step.from, step.to)
 	}
 	// The revert commit of the llm-d move rolls back the same way.
-	sha, err = argo.Git.Revert(shas[1])
+	sha, err := argo.Git.Revert(shas[1])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -468,24 +477,7 @@ func isAlias(url string) func(Event) bool {
 func testGPUsShort(t *testing.T, argo *ArgoCD) {
 	ctx := t.Context()
 	s := newGitopsSetup(argo.Git.URL, "servelayer-short", "short", "short-", 1, 1)
-	apiBases, platformFile := s.prepare(t, ctx)
-	tl, err := cluster.WatchTimeline(ctx, s.watched())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tl.Stop()
-	sha, err := argo.Git.Commit(map[string]string{
-		s.path + "/platform.yaml": s.platform,
-		s.path + "/qwen.yaml":     model("raw-vllm"),
-	}, "short: qwen on raw-vllm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cluster.Apply(ctx, HarnessManager, s.application(t, platformFile)); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cluster.Delete(context.Background(), ApplicationGVK, ArgoNamespace, s.app) })
-	syncAndWait(t, argo, s, tl, sha, "bring-up on raw-vllm, one GPU")
+	apiBases, platformFile, tl, _ := s.bringUp(t, argo, "bring-up on raw-vllm, one GPU")
 
 	// servelayer plan, offline, predicts the stall from the Platform's GPUs
 	// and says what the sync does then.

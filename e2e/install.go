@@ -150,19 +150,9 @@ func (c *Cluster) installPrerequisites(ctx context.Context) error {
 			names = append(names, o.GetName())
 		}
 	}
-	for _, n := range names {
-		if err := poll(ctx, 60*time.Second, "CRD "+n+" Established", func() (bool, string, error) {
-			u, err := c.Get(ctx, crdGVK, "", n)
-			if err != nil {
-				return false, "", err
-			}
-			conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
-			return conditionTrue(conds, "Established"), fmt.Sprint(conds), nil
-		}); err != nil {
-			return err
-		}
+	if err := c.waitCRDs(ctx, names); err != nil {
+		return err
 	}
-	c.mapper.Reset()
 	cm, err := ReadObjectsFile(filepath.Join(c.sources.KServe, "config/configmap/inferenceservice.yaml"))
 	if err != nil {
 		return err
