@@ -179,12 +179,18 @@ func hasContainer(spec *corev1.PodSpec, name string) bool {
 	return false
 }
 
-// TestLLMDMergeKeepsServelayer: what servelayer puts in an llm-d template
-// survives KServe's merge into its presets (llmisvc.MergeSpecs): the
-// startup budget replaces the presets' 60 x 10 s while the presets' probe
-// handler stays, and a sized /dev/shm replaces the presets' 1Gi.
-func TestLLMDMergeKeepsServelayer(t *testing.T) {
-	n := 0
+// mergedLLMD is one rendered LLMInferenceService and its spec after
+// KServe's merge into its presets.
+type mergedLLMD struct {
+	input  Doc
+	svc    *kservev1alpha2.LLMInferenceService
+	merged *kservev1alpha2.LLMInferenceServiceSpec
+}
+
+// mergedLLMDs merges every rendered LLMInferenceService as KServe does.
+func mergedLLMDs(t *testing.T) []mergedLLMD {
+	t.Helper()
+	var out []mergedLLMD
 	for _, d := range inputs(t) {
 		if d.GVK != LLMInferenceServiceGVK {
 			continue
@@ -198,6 +204,19 @@ func TestLLMDMergeKeepsServelayer(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", d, err)
 		}
+		out = append(out, mergedLLMD{d, svc, merged})
+	}
+	return out
+}
+
+// TestLLMDMergeKeepsServelayer: what servelayer puts in an llm-d template
+// survives KServe's merge into its presets (llmisvc.MergeSpecs): the
+// startup budget replaces the presets' 60 x 10 s while the presets' probe
+// handler stays, and a sized /dev/shm replaces the presets' 1Gi.
+func TestLLMDMergeKeepsServelayer(t *testing.T) {
+	n := 0
+	for _, m := range mergedLLMDs(t) {
+		d, svc, merged := m.input, m.svc, m.merged
 		pools := []struct {
 			path            string
 			rendered, after *corev1.PodSpec
@@ -426,19 +445,8 @@ func TestGatedModelCredentials(t *testing.T) {
 func TestLLMDMergeKeepsRDMA(t *testing.T) {
 	presetCaps := []corev1.Capability{"IPC_LOCK", "SYS_RAWIO", "NET_RAW"}
 	n := 0
-	for _, d := range inputs(t) {
-		if d.GVK != LLMInferenceServiceGVK {
-			continue
-		}
-		obj, err := DecodeStrict(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc := obj.(*kservev1alpha2.LLMInferenceService)
-		_, merged, err := MergedLLMD(context.Background(), svc)
-		if err != nil {
-			t.Fatalf("%s: %v", d, err)
-		}
+	for _, m := range mergedLLMDs(t) {
+		d, svc, merged := m.input, m.svc, m.merged
 		type pool struct {
 			path            string
 			rendered, after *corev1.PodSpec
