@@ -55,34 +55,62 @@ func validateArgoCD(ap *field.Path, a *ArgoCD) field.ErrorList {
 
 // repoURL checks a Git repository URL: a URL of a scheme Argo CD clones,
 // or the scp-like form, and never credentials (they would be in Git and in
-// every Application).
+// every Application). Messages show the value with any user part redacted,
+// whether or not it parses.
 func repoURL(p *field.Path, v string) field.ErrorList {
 	const want = "; write https://host/org/repo.git, ssh://git@host/org/repo.git or git@host:org/repo.git"
+	shown := redactUser(v)
 	switch {
 	case v == "":
 		return field.ErrorList{field.Required(p, "the Git repository holding the models' directory"+want)}
 	case hasSpaceOrControl(v):
-		return field.ErrorList{field.Invalid(p, v, "must not contain spaces or control characters"+want)}
+		return field.ErrorList{field.Invalid(p, shown, "must not contain spaces or control characters"+want)}
 	case !strings.Contains(v, "://"):
 		if !scpLikeRE.MatchString(v) {
-			return field.ErrorList{field.Invalid(p, v, "is neither a URL nor Git's scp-like form"+want)}
+			return field.ErrorList{field.Invalid(p, shown, "is neither a URL nor Git's scp-like form"+want)}
 		}
 		return nil
 	}
 	u, err := url.Parse(v)
 	if err != nil {
-		return field.ErrorList{field.Invalid(p, v, "does not parse as a URL"+want)}
+		return field.ErrorList{field.Invalid(p, shown, "does not parse as a URL"+want)}
 	}
 	if _, hasPassword := u.User.Password(); hasPassword {
-		return field.ErrorList{field.Invalid(p, u.Redacted(), "must not carry a password or token (give Argo CD the credentials as a repository Secret)"+want)}
+		return field.ErrorList{field.Invalid(p, shown, "must not carry a password or token (give Argo CD the credentials as a repository Secret)"+want)}
 	}
 	switch {
 	case !slices.Contains(gitSchemes, u.Scheme):
-		return field.ErrorList{field.Invalid(p, v, fmt.Sprintf("scheme %q is not one Argo CD clones Git over (%s)", u.Scheme, strings.Join(gitSchemes, ", "))+want)}
+		return field.ErrorList{field.Invalid(p, shown, fmt.Sprintf("scheme %q is not one Argo CD clones Git over (%s)", u.Scheme, strings.Join(gitSchemes, ", "))+want)}
+	case u.User != nil && (u.Scheme == "https" || u.Scheme == "http"):
+		// Over HTTP a user part is a token as often as a name.
+		return field.ErrorList{field.Invalid(p, shown, "must not carry a user or token over "+u.Scheme+" (give Argo CD the credentials as a repository Secret)"+want)}
 	case u.Scheme != "file" && u.Host == "":
-		return field.ErrorList{field.Invalid(p, v, "must name a host"+want)}
+		return field.ErrorList{field.Invalid(p, shown, "must name a host"+want)}
 	}
 	return nil
+}
+
+// redactUser hides what stands before '@' in a repository URL's
+// authority (or in the scp-like form), textually, so no message shows a
+// credential, even of a value that does not parse.
+func redactUser(v string) string {
+	scheme, rest, isURL := strings.Cut(v, "://")
+	if !isURL {
+		scheme, rest = "", v
+	}
+	auth := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 && isURL {
+		auth = rest[:i]
+	}
+	at := strings.LastIndex(auth, "@")
+	if at < 0 {
+		return v
+	}
+	out := "REDACTED@" + rest[at+1:]
+	if isURL {
+		out = scheme + "://" + out
+	}
+	return out
 }
 
 // repoPath checks a path inside the repository (dir: the models'
