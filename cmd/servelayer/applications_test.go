@@ -34,7 +34,7 @@ func TestApplicationsCLI(t *testing.T) {
 	}{
 		{[]string{"--platform", dir + "bad-fields/platform.yaml"}, exitInvalid, `spec.argocd.path: Invalid value: "../models"`},
 		{[]string{"--platform", dir + "bad-no-argocd/platform.yaml"}, exitInvalid, "spec.argocd: Required value"},
-		{[]string{"--platform", dir + "bad-credentials/platform.yaml"}, exitInvalid, "https://deploy:xxxxx@git.example.com"},
+		{[]string{"--platform", dir + "bad-credentials/platform.yaml"}, exitInvalid, "https://REDACTED@git.example.com"},
 		{[]string{"--platform", "../../examples/raw-vllm/qwen.yaml"}, exitInvalid, "must hold exactly one"},
 		{nil, exitUsage, "--platform FILE is required"},
 		{[]string{"--platform", dir + "all-layers/platform.yaml", "extra"}, exitUsage, `"extra"`},
