@@ -21,6 +21,22 @@ func renderCommand(opts Options, to schema.Layer) string {
 	return cmd + " --layer " + string(to)
 }
 
+// removes reports whether the move removes the object.
+func (p *MovePlan) removes(kind, namespace, name string) bool {
+	for _, o := range p.Objects {
+		if o.Action == ActionRemove && o.Kind == kind && o.Namespace == namespace && o.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// stageName is the name of the model's staging Job.
+func stageName(m *schema.ServedModel) string {
+	job, _ := stageOf(m)
+	return job
+}
+
 // runbook is the ordered checklist, steps 1-6.
 func (p *MovePlan) runbook(old, new *schema.ServedModel, ps *schema.PlatformSpec, opts Options) []Step {
 	from, to := old.Spec.Layer, new.Spec.Layer
@@ -96,10 +112,12 @@ func (p *MovePlan) runbook(old, new *schema.ServedModel, ps *schema.PlatformSpec
 	s6 := Step{Title: "Tear down " + string(from) + ", gateways before the cluster"}
 	down, last := home(old).Plan().Teardown(old, ps)
 	s6.Commands, s6.Notes = down.Commands, down.Notes
-	if pvc := old.Spec.Model.Source.PVC; pvc != nil && pvc.Stage != nil {
+	if pvc := old.Spec.Model.Source.PVC; pvc != nil && pvc.Stage != nil && p.removes("Job", old.Namespace, stageName(old)) {
 		// Its own objects only: the layer's teardown does not know it,
 		// and nothing owns it (seen left behind on the cluster in a box).
-		job, _ := stageOf(old)
+		// Only when the move removes it: in a namespace both layers share,
+		// the new layer keeps the same Job.
+		job := stageName(old)
 		s6.Commands = append(s6.Commands, fmt.Sprintf("kubectl -n %s delete job/%s", old.Namespace, job))
 		s6.Notes = append(s6.Notes, fmt.Sprintf("the staging Job %s (done: the weights are in the claim) goes last, with its pod (it carries %s=model-cache, as the kept claim does: delete it by name)", job, k8s.LabelComponent))
 	}

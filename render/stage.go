@@ -125,7 +125,7 @@ func stageJob(m *schema.ServedModel, p *schema.PlatformSpec) (k8s.Object, bool) 
 		Spec: k8s.JobSpec{
 			BackoffLimit: k8s.Ptr(int32(3)),
 			Template: k8s.PodTemplateSpec{
-				Metadata: k8s.ObjectMeta{Labels: k8s.Labels(m, "model-cache")},
+				Metadata: k8s.ObjectMeta{Labels: stagePodLabels(m)},
 				Spec: k8s.PodSpec{
 					AutomountServiceAccountToken: k8s.Ptr(false),
 					// fsGroup: a fresh volume's root is root's; the Job runs as 1000.
@@ -142,4 +142,13 @@ func stageJob(m *schema.ServedModel, p *schema.PlatformSpec) (k8s.Object, bool) 
 		},
 	}
 	return k8s.NewObject("batch/v1", "Job", m, name, job), true
+}
+
+// stagePodLabels are the staging pod's labels: the Job's, less the layer.
+// A Job's pod template is immutable, and where two layers share a
+// namespace a move keeps the same Job, so nothing in it may name the layer.
+func stagePodLabels(m *schema.ServedModel) map[string]string {
+	l := k8s.Labels(m, "model-cache")
+	delete(l, k8s.LabelLayer)
+	return l
 }
