@@ -81,7 +81,14 @@ func (p *MovePlan) gitops(old, new *schema.ServedModel, ps *schema.PlatformSpec,
 			fmt.Sprintf("Job %s stages %s into claim %s; Argo CD waits until it completes (a failed Job is Degraded: the sync fails and %s still serves)", job, source, pvc.ClaimName, from))})
 	}
 	up := Step{Title: fmt.Sprintf("Wave 0: bring up %s until healthy (the alias still points at %s)", to, from), Notes: adds}
-	up.Notes = append(up.Notes, "waits on "+home(new).Plan().ArgoHealth(new))
+	wave := home(new).Plan().ArgoHealth(new)
+	if !wave.Waits {
+		// Wave 0 would not hold the alias back: no one-commit move.
+		g.Steps = []Step{{Number: 1, Title: "Not as one commit: move " + new.Name + " with the kubectl checklist above", Commands: []string{},
+			Notes: []string{wave.Health, "keep the Application from syncing until spec.layer is committed in step 4 (manual sync, or automated sync off meanwhile); its sync then adopts what kubectl applied and prunes what step 6 has not deleted yet"}}}
+		return g
+	}
+	up.Notes = append(up.Notes, "waits on "+wave.Health)
 	steps = append(steps, up)
 
 	alias := Step{Title: "Wave " + k8s.SyncWaveRoute + ": re-point the alias"}
@@ -110,14 +117,14 @@ func (p *MovePlan) gitops(old, new *schema.ServedModel, ps *schema.PlatformSpec,
 		}
 	}
 	waits, resume := "", "free GPUs and the sync goes on by itself"
-	if to == schema.LayerRawVLLM {
+	if wave.ShortFails {
 		waits, resume = " until the Deployment's progress deadline, then fails (Degraded)", "free GPUs and sync again"
 	}
 	stall.Notes = []string{
 		fmt.Sprintf("the new pods stay Pending: the sync waits at wave 0 (\"waiting for healthy state of\" the new workload)%s, with %s serving and the alias unchanged; %s", waits, from, head),
 		fmt.Sprintf("%s; or roll back: argocd app terminate-op %s, revert the commit and sync again (the revert moves the same way: %s is still up, and the new layer's objects are pruned last)", resume, g.Application, from),
 	}
-	if new.Spec.Paused {
+	if new.Spec.Paused && wave.StoppedWaits {
 		stall.Notes = append(stall.Notes, fmt.Sprintf("spec.paused is true: wave 0 never turns healthy on a stopped %s, so the sync waits there; unpause before the move", to))
 	}
 	steps = append(steps, stall)

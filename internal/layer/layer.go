@@ -120,7 +120,7 @@ type Planner interface {
 	Wait(m *schema.ServedModel) string
 	// ArgoHealth says how Argo CD judges the layer's workload of m, which
 	// is what a sync's wave 0 waits on before the alias moves.
-	ArgoHealth(m *schema.ServedModel) string
+	ArgoHealth(m *schema.ServedModel) ArgoWave
 	// Idle stops serving and keeps the objects, for rollback.
 	Idle(m *schema.ServedModel) Commands
 	// Teardown deletes the layer's objects of m, the way in first; last
@@ -145,6 +145,22 @@ type StopAnnotated struct {
 // Wait waits for the resource's Ready condition.
 func (r StopAnnotated) Wait(m *schema.ServedModel) string {
 	return fmt.Sprintf("kubectl -n %s wait %s/%s --for=condition=Ready --timeout=30m", m.Namespace, r.Resource, m.Name)
+}
+
+// ArgoWave is how a sync's wave 0 treats a layer's workload.
+type ArgoWave struct {
+	// Health is how Argo CD judges the workload.
+	Health string
+	// Waits: wave 0 waits until the model loaded. Without it the alias
+	// could move to a model that does not serve yet, so a one-commit move
+	// is not safe.
+	Waits bool
+	// ShortFails: with GPUs short the workload turns Degraded at a
+	// deadline and the sync fails, rather than waits.
+	ShortFails bool
+	// StoppedWaits: a paused workload is never healthy (Suspended), so the
+	// sync that applies the pause waits at its wave.
+	StoppedWaits bool
 }
 
 // ArgoHealthStopped is what Argo CD does with a stopped (paused) model of

@@ -88,8 +88,8 @@ func (planner) SourceCheck(m *schema.ServedModel, _ *schema.PlatformSpec, _ bool
 
 func (planner) Wait(m *schema.ServedModel) string { return cr.Wait(m) }
 
-func (planner) ArgoHealth(*schema.ServedModel) string {
-	return "servelayer's InferenceService check (argocd/health, installed in argocd-cm; it replaces Argo CD's built-in one, which calls KServe v0.17's InferenceService Degraded while pods load or stay Pending and so fails the sync): Healthy once every condition is True for the current generation; Progressing while pods load or stay Pending; Degraded on BlockedByFailedLoad or InvalidSpec, which fails the sync; " + layer.ArgoHealthStopped
+func (planner) ArgoHealth(*schema.ServedModel) layer.ArgoWave {
+	return layer.ArgoWave{Waits: true, StoppedWaits: true, Health: "servelayer's InferenceService check (argocd/health, installed in argocd-cm; it replaces Argo CD's built-in one, which calls KServe v0.17's InferenceService Degraded while pods load or stay Pending and so fails the sync): Healthy once every condition is True for the current generation; Progressing while pods load or stay Pending; Degraded on BlockedByFailedLoad or InvalidSpec, which fails the sync; " + layer.ArgoHealthStopped}
 }
 
 func (planner) Idle(m *schema.ServedModel) layer.Commands { return cr.Idle(m) }

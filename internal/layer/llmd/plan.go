@@ -93,8 +93,8 @@ func (planner) SourceCheck(m *schema.ServedModel, _ *schema.PlatformSpec, _ bool
 
 func (planner) Wait(m *schema.ServedModel) string { return cr.Wait(m) }
 
-func (planner) ArgoHealth(*schema.ServedModel) string {
-	return "servelayer's LLMInferenceService check (argocd/health, installed in argocd-cm; without it Argo CD has none and wave 0 does not wait): Healthy once Ready is True for the current generation; Progressing while pods load or stay Pending; Degraded on CombineBaseError, RefsInvalid or ProgressDeadlineExceeded, which fails the sync; " + layer.ArgoHealthStopped
+func (planner) ArgoHealth(*schema.ServedModel) layer.ArgoWave {
+	return layer.ArgoWave{Waits: true, StoppedWaits: true, Health: "servelayer's LLMInferenceService check (argocd/health, installed in argocd-cm; without it Argo CD has none and wave 0 does not wait): Healthy once Ready is True for the current generation; Progressing while pods load or stay Pending; Degraded on CombineBaseError, RefsInvalid or ProgressDeadlineExceeded, which fails the sync; " + layer.ArgoHealthStopped}
 }
 
 func (planner) Idle(m *schema.ServedModel) layer.Commands { return cr.Idle(m) }

@@ -99,12 +99,13 @@ func (planner) Wait(m *schema.ServedModel) string {
 	return fmt.Sprintf("kubectl -n %s rollout status deployment/%s --timeout=30m", m.Namespace, m.Name)
 }
 
-func (planner) ArgoHealth(m *schema.ServedModel) string {
+func (planner) ArgoHealth(m *schema.ServedModel) layer.ArgoWave {
 	if multiNode(m) {
-		return "Argo CD v3.2 has no health check for LeaderWorkerSet: wave 0 does not wait for the model to load, so the alias (wave 1) can move before it serves; move a multi-node model with the kubectl checklist"
+		return layer.ArgoWave{Health: "Argo CD v3.2 has no health check for LeaderWorkerSet: wave 0 does not wait for the model to load, so the alias (wave 1) can move before it serves; move a multi-node model with the kubectl checklist"}
 	}
-	return fmt.Sprintf("Argo CD's Deployment check: Healthy once every replica is updated and available (vLLM's startup probe passed: the model loaded); Degraded after progressDeadlineSeconds %d (ProgressDeadlineExceeded), which fails the sync",
-		m.Spec.StartupSeconds()+k8s.ProgressSlackSeconds)
+	// A paused model is a Deployment at replicas 0: Healthy at once.
+	return layer.ArgoWave{Waits: true, ShortFails: true, Health: fmt.Sprintf("Argo CD's Deployment check: Healthy once every replica is updated and available (vLLM's startup probe passed: the model loaded); Degraded after progressDeadlineSeconds %d (ProgressDeadlineExceeded), which fails the sync",
+		m.Spec.StartupSeconds()+k8s.ProgressSlackSeconds)}
 }
 
 func (planner) Idle(m *schema.ServedModel) layer.Commands {
