@@ -1222,14 +1222,17 @@ func validateRDMA(r *RDMA, p *PlatformSpec, rp *field.Path) field.ErrorList {
 }
 
 // rdmaEnv refuses, in a pool with RDMA, environment that keeps the
-// transfers off it: a UCX_TLS naming no RDMA transport (NIXL's KV
-// transfer) or NCCL_IB_DISABLE=1 (the collectives between pods).
+// transfers off it: with prefill/decode pools, a UCX_TLS naming no RDMA
+// transport (NIXL's KV transfer); always, NCCL_IB_DISABLE=1 (the
+// collectives between pods).
 func rdmaEnv(s *ServedModelSpec, v PoolView) field.ErrorList {
 	var errs field.ErrorList
 	for _, e := range v.Env {
 		var why string
 		switch {
-		case e.Name == "UCX_TLS" && e.SecretKeyRef == nil && !ucxRDMA(e.Value):
+		case e.Name == "UCX_TLS" && s.Disaggregation != nil && e.SecretKeyRef == nil && !ucxRDMA(e.Value):
+			// Only NIXL's KV transfer (prefill/decode) runs over UCX; a
+			// replica spanning pods talks NCCL.
 			why = "names no RDMA transport (rc, ud, dc, ib or all): NIXL would move the KV cache over TCP despite " + v.RDMAPath + "; add rc (InfiniBand and RoCE), or unset it for UCX's own choice"
 		case e.Name == "NCCL_IB_DISABLE" && e.SecretKeyRef == nil && e.Value == "1":
 			why = "turns off NCCL's InfiniBand/RoCE transport: the traffic between pods would go over TCP despite " + v.RDMAPath
